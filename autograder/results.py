@@ -1,0 +1,123 @@
+"""Result records: the one internal form every reporter reads.
+
+One `CheckResult` per check (a pytest test of the assignment's check modules, or one
+short-answer question); one `SubmissionResult` per graded submission. Reporters
+(Gradescope, PrairieLearn, JUnit, gradebook, CSV, HTML) derive everything from these and
+nothing else.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Status(str, Enum):
+    PASSED = "passed"
+    FAILED = "failed"  # the submission lost points (wrong, missing, crashed, timed out)
+    ERROR = "error"  # the grader could not judge (grader fault); the TA must look
+
+
+class Visibility(str, Enum):
+    # The values Gradescope understands; the other reporters map them.
+    VISIBLE = "visible"
+    HIDDEN = "hidden"
+    AFTER_DUE_DATE = "after_due_date"
+    AFTER_PUBLISHED = "after_published"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str  # begins with the function or question it judges: "products: matrix-vector product"
+    grade_id: str  # the nbgrader cell the points belong to
+    notebook: str  # notebook stem, e.g. "01_tensor_ops"
+    points: float
+    max_points: float
+    status: Status
+    message: str = ""  # for the student: what was expected, in words; never hidden material
+    visibility: Visibility = Visibility.VISIBLE
+    tags: tuple[str, ...] = ()
+    public: bool = False  # also run by `autograder check` and shown in the notebook
+    duration_s: float = 0.0
+    flagged: bool = False  # needs a TA's look (short answers)
+    details: dict[str, Any] = field(default_factory=dict)  # plain data for reports (e.g. concepts)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.points <= self.max_points + 1e-9:
+            raise ValueError(f"{self.name}: points {self.points} outside 0..{self.max_points}")
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["status"] = self.status.value
+        d["visibility"] = self.visibility.value
+        d["tags"] = list(self.tags)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "CheckResult":
+        d = dict(d)
+        d["status"] = Status(d["status"])
+        d["visibility"] = Visibility(d["visibility"])
+        d["tags"] = tuple(d.get("tags", ()))
+        return cls(**d)
+
+
+@dataclass
+class SubmissionResult:
+    assignment: str
+    student: str | None
+    checks: list[CheckResult] = field(default_factory=list)
+    gradable: bool = True
+    format_errors: list[str] = field(default_factory=list)  # why it could not be graded
+    notes: list[str] = field(default_factory=list)  # student-facing remarks (skipped magics, ...)
+    device: str = "cpu"
+    execution_time_s: float = 0.0
+    grader_errors: list[str] = field(default_factory=list)  # for TAs only, never the student
+
+    @property
+    def score(self) -> float:
+        return round(sum(c.points for c in self.checks), 4)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(c.max_points for c in self.checks), 4)
+
+    def by_grade_id(self) -> dict[str, list[CheckResult]]:
+        out: dict[str, list[CheckResult]] = {}
+        for c in self.checks:
+            out.setdefault(c.grade_id, []).append(c)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "assignment": self.assignment,
+            "student": self.student,
+            "score": self.score,
+            "max_score": self.max_score,
+            "gradable": self.gradable,
+            "format_errors": list(self.format_errors),
+            "notes": list(self.notes),
+            "device": self.device,
+            "execution_time_s": self.execution_time_s,
+            "grader_errors": list(self.grader_errors),
+            "checks": [c.to_dict() for c in self.checks],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "SubmissionResult":
+        return cls(
+            assignment=d["assignment"],
+            student=d.get("student"),
+            checks=[CheckResult.from_dict(c) for c in d.get("checks", [])],
+            gradable=d.get("gradable", True),
+            format_errors=list(d.get("format_errors", [])),
+            notes=list(d.get("notes", [])),
+            device=d.get("device", "cpu"),
+            execution_time_s=d.get("execution_time_s", 0.0),
+            grader_errors=list(d.get("grader_errors", [])),
+        )
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, sort_keys=True)
