@@ -1,0 +1,151 @@
+"""`autograder` command line: argument parsing only; each command calls one module's function.
+
+Exit codes: 0 the job was done (a submission was graded, whatever its score); 2 usage error
+(bad arguments, missing files, no CUDA for --device cuda); 3 grader fault (broken checks or
+configuration: the TA must look).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_USAGE, EXIT_GRADER_FAULT = 0, 2, 3
+DEFAULT_ASSIGNMENT = "pytorch_basics"
+
+
+class UsageError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="autograder", description=__doc__.splitlines()[0])
+    p.add_argument("--course", type=Path, help="course folder holding source/ (default: found from the working directory)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    r = sub.add_parser("release", help="instructors: generate release/ (student notebooks) and solutions/ (answer key)")
+    r.add_argument("assignment", nargs="?", default=DEFAULT_ASSIGNMENT)
+
+    g = sub.add_parser("grade", help="grade one submission (a folder of notebooks or one .ipynb)")
+    g.add_argument("submission", type=Path)
+    g.add_argument("--assignment", default=DEFAULT_ASSIGNMENT)
+    g.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"))
+    g.add_argument("--out", type=Path, help="folder for results.json, prairielearn.json, junit.xml (default: beside the submission)")
+    g.add_argument("--student", help="student id written into the results")
+
+    c = sub.add_parser("check", help="students: run the public checks on your notebook")
+    c.add_argument("notebook", type=Path)
+    c.add_argument("--assignment", default=DEFAULT_ASSIGNMENT)
+    c.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"))
+
+    d = sub.add_parser("demo", help="the README's first command: release the assignment and grade the answer key")
+    d.add_argument("--out", type=Path, default=Path("out/demo"))
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except UsageError as e:
+        print(f"autograder {args.command}: {e}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _paths(args: argparse.Namespace, assignment: str):
+    from autograder.course import CourseNotFound, assignment_paths
+
+    try:
+        return assignment_paths(assignment, args.course.resolve() if args.course else None)
+    except CourseNotFound as e:
+        raise UsageError(str(e)) from None
+
+
+def _device(name: str) -> str:
+    from autograder.devices import DeviceUnavailable, resolve_device
+
+    try:
+        return resolve_device(name)
+    except DeviceUnavailable as e:
+        raise UsageError(str(e)) from None
+
+
+def cmd_release(args: argparse.Namespace) -> int:
+    from autograder.release import ReleaseError, release_assignment
+
+    paths = _paths(args, args.assignment)
+    try:
+        report = release_assignment(paths)
+    except ReleaseError as e:
+        print(f"autograder release: {e}", file=sys.stderr)
+        return EXIT_GRADER_FAULT
+    print(report.describe() if hasattr(report, "describe") else report)
+    return EXIT_OK
+
+
+def _grade(args: argparse.Namespace, public_only: bool, out: Path | None) -> int:
+    from autograder.engine.run import GraderFault
+    from autograder.grading import GradeRequest, grade_submission, write_results
+    from autograder.reporters.text import summary_lines
+
+    path = args.submission if not public_only else args.notebook
+    if not path.exists():
+        raise UsageError(f"{path} does not exist; give a submitted notebook (.ipynb) or a folder of them")
+    paths = _paths(args, args.assignment)
+    device = _device(args.device)
+    request = GradeRequest(submission=path.resolve(), device=device, public_only=public_only,
+                           student=getattr(args, "student", None))
+    extra = [out.resolve()] if out else []
+    try:
+        result = grade_submission(request, paths, extra_hidden=extra)
+    except GraderFault as e:
+        print(f"autograder: the grader itself failed; this is not the submission's fault:\n{e}", file=sys.stderr)
+        return EXIT_GRADER_FAULT
+    if public_only:
+        _print_public(result)
+    else:
+        print("\n".join(summary_lines(result)))
+    if out is not None:
+        files = write_results(result, out)
+        print(f"results written to {out}/ ({', '.join(p.name for p in files.values())})")
+    if result.grader_errors:
+        print(f"autograder: {len(result.grader_errors)} grader error(s); see submission_result.json", file=sys.stderr)
+        return EXIT_GRADER_FAULT
+    return EXIT_OK
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    sub = args.submission
+    out = args.out or (sub.parent / f"{sub.stem}-results" if sub.is_file() else sub.parent / f"{sub.name}-results")
+    return _grade(args, public_only=False, out=out)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    return _grade(args, public_only=True, out=None)
+
+
+def _print_public(result) -> None:
+    from autograder.results import Status
+
+    failed = [c for c in result.checks if c.status is not Status.PASSED]
+    for c in result.checks:
+        mark = "ok  " if c.status is Status.PASSED else "FAIL"
+        print(f"{mark} {c.name}" + (f"\n       {c.message}" if c.status is not Status.PASSED else ""))
+    for n in result.notes:
+        print(f"note: {n}")
+    if not result.checks:
+        print("no public check ran: is this a notebook of the assignment?")
+    elif failed:
+        print(f"{len(failed)} of {len(result.checks)} public checks failed.")
+    else:
+        # Never "all tests passed": hidden checks with other inputs still follow.
+        print(f"public checks passed ({len(result.checks)}). Hidden checks with other inputs run when you submit.")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from autograder.demo import run_demo
+
+    return run_demo(_paths(args, DEFAULT_ASSIGNMENT), args.out)
+
+
+_COMMANDS = {"release": cmd_release, "grade": cmd_grade, "check": cmd_check, "demo": cmd_demo}

@@ -1,0 +1,4 @@
+"""The grading engine: pytest runs an assignment's check modules against one submission."""
+from autograder.engine.checks import Credit, check
+
+__all__ = ["check", "Credit"]

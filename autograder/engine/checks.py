@@ -1,0 +1,42 @@
+"""What a check module imports: the `check` marker and the partial-credit fixture's type."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+
+
+def check(grade_id: str, points: float, public: bool = False, tags: tuple[str, ...] = ()) -> Callable:
+    """Mark a pytest test as a check worth `points` of the grade cell `grade_id`.
+
+    Public checks mirror the notebook's own check cells and are also run by `autograder check`.
+    The first line of the test's docstring is the check's name; it begins with the function
+    it judges (e.g. "products: matrix-vector product").
+    """
+    if points <= 0:
+        raise ValueError(f"check for {grade_id}: points must be positive")
+
+    def mark(fn: Callable) -> Callable:
+        if not (fn.__doc__ or "").strip():
+            raise ValueError(f"{fn.__name__}: a check needs a docstring naming what it judges")
+        return pytest.mark.check(grade_id=grade_id, points=float(points), public=public, tags=tuple(tags))(fn)
+
+    return mark
+
+
+@dataclass
+class Credit:
+    """Partial credit for the running check: `credit.set(0.4, "median accuracy 0.78 ...")`.
+
+    A check that never calls `set` and raises nothing earns full points.
+    """
+
+    fraction: float = 1.0
+    message: str = ""
+
+    def set(self, fraction: float, message: str) -> None:
+        if not 0.0 <= fraction <= 1.0:
+            raise ValueError(f"credit fraction {fraction} outside [0, 1]")
+        self.fraction = float(fraction)
+        self.message = message

@@ -1,0 +1,133 @@
+"""The pytest plugin that turns check outcomes into CheckResult records.
+
+It also provides the fixtures check modules use (`submission`, `device`, `assignment`,
+`credit`) and keeps only the checks asked for (public ones, present notebooks).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import pytest
+
+from autograder.assignment import AssignmentConfig
+from autograder.engine.checks import Credit
+from autograder.engine.session import SubmissionSession
+from autograder.results import CheckResult, Status, Visibility
+from autograder.sandbox import SubmissionFault
+
+GRADER_FAULT_MESSAGE = (
+    "The grader could not judge this check (a fault in the grader, not in your code). "
+    "You get no points for it for now; your TA has been told and will regrade it."
+)
+
+
+@dataclass(frozen=True)
+class Selection:
+    public_only: bool = False
+    notebooks: frozenset[str] | None = None  # None: every notebook of the assignment
+
+
+class ResultsPlugin:
+    def __init__(self, session: SubmissionSession, config: AssignmentConfig, device: str,
+                 selection: Selection = Selection(), hidden_visibility: Visibility = Visibility.VISIBLE):
+        self.session = session
+        self.config = config
+        self.device_name = device
+        self.selection = selection
+        self.hidden_visibility = hidden_visibility
+        self.results: list[CheckResult] = []
+        self.grader_errors: list[str] = []  # tracebacks, for TAs only
+        self._recorded: set[str] = set()
+        self._started: dict[str, float] = {}
+        self._notebook_of = {g: nb.stem for nb in config.notebooks for g in nb.grade_cells}
+
+    # -- fixtures for check modules -------------------------------------------------------
+    @pytest.fixture(scope="session")
+    def submission(self) -> SubmissionSession:
+        return self.session
+
+    @pytest.fixture(scope="session")
+    def device(self) -> str:
+        return self.device_name
+
+    @pytest.fixture(scope="session")
+    def assignment(self) -> AssignmentConfig:
+        return self.config
+
+    @pytest.fixture
+    def credit(self) -> Credit:
+        return Credit()
+
+    # -- hooks ------------------------------------------------------------------------------
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", "check(grade_id, points, public, tags): a graded check")
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:  # a broken check module is the grader's fault, never the student's
+            self.grader_errors.append(f"collecting {report.nodeid}:\n{report.longreprtext}")
+
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        keep, drop = [], []
+        for item in items:
+            mark = item.get_closest_marker("check")
+            if mark is None:
+                self.grader_errors.append(f"{item.nodeid} has no @check marker; it was not run")
+                drop.append(item)
+                continue
+            gid = mark.kwargs["grade_id"]
+            if gid not in self._notebook_of:
+                self.grader_errors.append(f"{item.nodeid}: grade_id {gid!r} is not a grade cell of {self.config.name}")
+                drop.append(item)
+                continue
+            if self.selection.public_only and not mark.kwargs.get("public"):
+                drop.append(item)
+            elif self.selection.notebooks is not None and self._notebook_of[gid] not in self.selection.notebooks:
+                drop.append(item)
+            else:
+                keep.append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        self._started[item.nodeid] = time.perf_counter()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        report = yield
+        if item.nodeid not in self._recorded and (call.when == "call" or report.failed):
+            self._recorded.add(item.nodeid)
+            self.results.append(self._result(item, call, report))
+        return report
+
+    # -- outcome -> record ------------------------------------------------------------------
+    def _result(self, item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) -> CheckResult:
+        mark = item.get_closest_marker("check")
+        gid, max_points = mark.kwargs["grade_id"], mark.kwargs["points"]
+        public = bool(mark.kwargs.get("public"))
+        name = (item.function.__doc__ or item.name).strip().splitlines()[0].strip()
+        exc = call.excinfo.value if call.excinfo is not None else None
+        fraction, status, message = 0.0, Status.FAILED, ""
+        if exc is None and report.passed:
+            credit = item.funcargs.get("credit") if hasattr(item, "funcargs") else None
+            fraction = credit.fraction if isinstance(credit, Credit) else 1.0
+            message = credit.message if isinstance(credit, Credit) else ""
+            status = Status.PASSED if fraction >= 1.0 else Status.FAILED
+        elif isinstance(exc, SubmissionFault):
+            message = str(exc)
+        elif isinstance(exc, AssertionError):
+            message = str(exc).strip() or "this check failed (no further detail)"
+        else:
+            status = Status.ERROR
+            message = GRADER_FAULT_MESSAGE
+            self.grader_errors.append(f"{name} ({item.nodeid}):\n{report.longreprtext}")
+        duration = time.perf_counter() - self._started.get(item.nodeid, time.perf_counter())
+        return CheckResult(
+            name=name, grade_id=gid, notebook=self._notebook_of[gid],
+            points=round(max_points * fraction, 4), max_points=max_points, status=status,
+            message=message,
+            visibility=Visibility.VISIBLE if public else self.hidden_visibility,
+            tags=tuple(mark.kwargs.get("tags", ())) + (("public",) if public else ("hidden",)),
+            public=public, duration_s=round(duration, 3),
+        )

@@ -1,0 +1,104 @@
+"""Grade one submission: recognise its notebooks, run the checks against sandboxed workers,
+grade the short answers, and write the results files."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from autograder.assignment import AssignmentConfig, NotebookSpec, load_assignment
+from autograder.course import AssignmentPaths
+from autograder.engine.plugin import ResultsPlugin, Selection
+from autograder.engine.run import run_checks
+from autograder.engine.session import SubmissionSession
+from autograder.notebooks import Recognition, recognise
+from autograder.reporters import gradescope, junit, prairielearn
+from autograder.results import CheckResult, Status, SubmissionResult, Visibility
+from autograder.sandbox import Limits
+
+
+@dataclass(frozen=True)
+class GradeRequest:
+    submission: Path  # a folder of notebooks or one .ipynb
+    device: str = "cpu"  # already resolved: "cpu" or "cuda"
+    public_only: bool = False  # `autograder check`: public checks of the notebooks present
+    student: str | None = None
+    limits: Limits = Limits()
+
+
+def grade_submission(request: GradeRequest, paths: AssignmentPaths,
+                     extra_hidden: Sequence[Path] = ()) -> SubmissionResult:
+    started = time.perf_counter()
+    config = load_assignment(paths.config_file)
+    rec = recognise(request.submission, config)
+    result = SubmissionResult(assignment=config.name, student=request.student, device=request.device)
+    result.notes += rec.notes + rec.problems
+    if not rec.found:
+        result.gradable = False
+        result.format_errors = rec.problems or ["no notebook of the assignment was found"]
+        result.checks = _ungraded(config, "not graded: " + result.format_errors[0])
+    else:
+        result.checks, result.grader_errors, notes = _run_code_checks(request, paths, config, rec, extra_hidden)
+        result.notes += notes
+        if not request.public_only:
+            result.checks += _short_answers(config, rec)
+    result.execution_time_s = round(time.perf_counter() - started, 2)
+    return result
+
+
+def _run_code_checks(request: GradeRequest, paths: AssignmentPaths, config: AssignmentConfig,
+                     rec: Recognition, extra_hidden: Sequence[Path]):
+    # The worker must not see the course (solutions, checks, rubrics), nor where the
+    # submission and the results live.
+    hide = [paths.course_root, request.submission.resolve().parent, *extra_hidden]
+    session = SubmissionSession(rec, request.limits, request.device, hide)
+    selection = Selection(public_only=request.public_only,
+                          notebooks=frozenset(rec.found) if request.public_only else None)
+    visibility = Visibility(config.sections.get("results", {}).get("hidden_check_visibility", "visible"))
+    plugin = ResultsPlugin(session, config, request.device, selection, hidden_visibility=visibility)
+    try:
+        run_checks(paths.checks, plugin)
+    finally:
+        session.close()
+    order = {g: i for i, g in enumerate(g for nb in config.notebooks for g in nb.grade_cells)}
+    checks = sorted(plugin.results, key=lambda c: order.get(c.grade_id, len(order)))
+    return checks, plugin.grader_errors, session.notes
+
+
+def _short_answers(config: AssignmentConfig, rec: Recognition) -> list[CheckResult]:
+    out = []
+    for nb in config.notebooks:
+        for gid in nb.answer_cells:
+            out.append(_record(nb, gid, 0.0, "not graded yet: short answers are scored in a later step"))
+    return out
+
+
+def _ungraded(config: AssignmentConfig, reason: str) -> list[CheckResult]:
+    return [_record(nb, gid, 0.0, reason) for nb in config.notebooks for gid in (*nb.grade_cells, *nb.answer_cells)]
+
+
+def _record(nb: NotebookSpec, grade_id: str, points: float, message: str) -> CheckResult:
+    max_points = _cell_points(nb, grade_id)
+    return CheckResult(name=f"{grade_id}: {message.split(':')[0]}", grade_id=grade_id, notebook=nb.stem,
+                       points=points, max_points=max_points, status=Status.FAILED, message=message)
+
+
+def _cell_points(nb: NotebookSpec, grade_id: str) -> float:
+    # Short answers' points come from the rubric once graded; the config holds the cell points.
+    return float(nb.cell_points.get(grade_id, 0.0))
+
+
+def write_results(result: SubmissionResult, out_dir: Path) -> dict[str, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        "gradescope": gradescope.write(result, out_dir / "results.json"),
+        "prairielearn": prairielearn.write(result, out_dir / "prairielearn.json"),
+        "junit": junit.write(result, out_dir / "junit.xml"),
+        "record": _write_record(result, out_dir / "submission_result.json"),
+    }
+
+
+def _write_record(result: SubmissionResult, path: Path) -> Path:
+    path.write_text(result.dumps() + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,128 @@
+"""Reading a submission: which file is which assignment notebook, and what code it runs.
+
+Notebooks are recognised by their nbgrader grade ids, not their file names, so a renamed or
+"(1)"-suffixed file still grades. Only the notebook JSON is read here; nothing is executed.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder.assignment import AssignmentConfig, NotebookSpec
+
+MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024  # a bigger file is an accident or an attack, not homework
+
+
+class UnreadableNotebook(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class SubmittedNotebook:
+    path: Path
+    spec: NotebookSpec
+    nb: dict  # the notebook JSON
+
+    @property
+    def stem(self) -> str:
+        return self.spec.stem
+
+    def code_cells(self) -> list[tuple[int, str]]:
+        """(cell index, source) of every code cell the worker runs: all but the public check
+        cells, which the grader's own checks replace."""
+        skip = set(self.spec.grade_cells)
+        out = []
+        for i, cell in enumerate(self.nb.get("cells", [])):
+            if cell.get("cell_type") != "code" or grade_id(cell) in skip:
+                continue
+            out.append((i, cell_source(cell)))
+        return out
+
+
+@dataclass
+class Recognition:
+    found: dict[str, SubmittedNotebook] = field(default_factory=dict)  # by notebook stem
+    problems: list[str] = field(default_factory=list)  # said to the student
+    notes: list[str] = field(default_factory=list)
+
+
+def cell_source(cell: dict) -> str:
+    src = cell.get("source", "")
+    return "".join(src) if isinstance(src, list) else str(src)
+
+
+def grade_id(cell: dict) -> str | None:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    gid = meta.get("grade_id") if isinstance(meta, dict) else None
+    return gid if isinstance(gid, str) else None
+
+
+def read_notebook(path: Path) -> dict:
+    try:
+        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+            raise UnreadableNotebook(f"{path.name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB; clear its outputs and submit again")
+        nb = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise UnreadableNotebook(f"{path.name} is not UTF-8 text; is it really a .ipynb notebook?") from None
+    except json.JSONDecodeError as e:
+        raise UnreadableNotebook(
+            f"{path.name} is not a valid notebook (JSON error at line {e.lineno}, column {e.colno}); "
+            "open it in Jupyter, save it again, and resubmit") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise UnreadableNotebook(f"{path.name} has no list of cells; it is not a Jupyter notebook")
+    return nb
+
+
+def _defined_functions(nb: dict) -> set[str]:
+    names = set()
+    for cell in nb["cells"]:
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            for line in cell_source(cell).splitlines():
+                if line.startswith("def "):
+                    names.add(line[4:].split("(")[0].strip())
+    return names
+
+
+def _match(nb: dict, config: AssignmentConfig) -> tuple[NotebookSpec | None, str]:
+    ids = {grade_id(c) for c in nb["cells"] if isinstance(c, dict)} - {None}
+    scored = sorted(((len(ids & s.grade_ids), s) for s in config.notebooks), key=lambda t: -t[0])
+    if scored and scored[0][0] > 0:
+        return scored[0][1], "grade_ids"
+    defs = _defined_functions(nb)
+    scored = sorted(((len(defs & set(s.functions)), s) for s in config.notebooks), key=lambda t: -t[0])
+    if scored and scored[0][0] > 0:
+        return scored[0][1], "functions"
+    return None, ""
+
+
+def recognise(submission: Path, config: AssignmentConfig) -> Recognition:
+    """Map the notebooks of a submission (a folder, or one .ipynb file) to the assignment's."""
+    rec = Recognition()
+    if submission.is_dir():
+        files = sorted(p for p in submission.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    else:
+        files = [submission]
+    if not files:
+        rec.problems.append(f"no .ipynb notebook found in {submission.name}")
+    for path in files:
+        try:
+            nb = read_notebook(path)
+        except (UnreadableNotebook, OSError) as e:
+            rec.problems.append(str(e))
+            continue
+        spec, how = _match(nb, config)
+        if spec is None:
+            rec.problems.append(f"{path.name} matches no notebook of {config.name} (none of its grade cells or functions); it was not graded")
+            continue
+        if how == "functions":
+            rec.notes.append(f"{path.name}: nbgrader cell metadata is missing; recognised as {spec.stem} by its function names")
+        other = rec.found.get(spec.stem)
+        if other is not None:
+            # Prefer the file named like the original; otherwise the first in name order.
+            keep, drop = (path, other.path) if path.stem == spec.stem else (other.path, path)
+            rec.notes.append(f"{drop.name} and {keep.name} are both {spec.stem}; graded {keep.name}, ignored {drop.name}")
+            if keep == other.path:
+                continue
+        rec.found[spec.stem] = SubmittedNotebook(path=path, spec=spec, nb=nb)
+    return rec
