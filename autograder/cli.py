@@ -85,7 +85,8 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 def _grade(args: argparse.Namespace, public_only: bool, out: Path | None) -> int:
     from autograder.engine.run import GraderFault
-    from autograder.grading import GradeRequest, grade_submission, write_results
+    from autograder.grading import GradeRequest, grade_submission
+    from autograder.reporters import write_results
     from autograder.reporters.text import summary_lines
 
     path = args.submission if not public_only else args.notebook

@@ -13,7 +13,6 @@ from autograder.engine.plugin import ResultsPlugin, Selection
 from autograder.engine.run import run_checks
 from autograder.engine.session import SubmissionSession
 from autograder.notebooks import Recognition, recognise
-from autograder.reporters import gradescope, junit, prairielearn
 from autograder.results import CheckResult, Status, SubmissionResult, Visibility
 from autograder.sandbox import Limits
 
@@ -87,18 +86,3 @@ def _record(nb: NotebookSpec, grade_id: str, points: float, message: str) -> Che
 def _cell_points(nb: NotebookSpec, grade_id: str) -> float:
     # Short answers' points come from the rubric once graded; the config holds the cell points.
     return float(nb.cell_points.get(grade_id, 0.0))
-
-
-def write_results(result: SubmissionResult, out_dir: Path) -> dict[str, Path]:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    return {
-        "gradescope": gradescope.write(result, out_dir / "results.json"),
-        "prairielearn": prairielearn.write(result, out_dir / "prairielearn.json"),
-        "junit": junit.write(result, out_dir / "junit.xml"),
-        "record": _write_record(result, out_dir / "submission_result.json"),
-    }
-
-
-def _write_record(result: SubmissionResult, path: Path) -> Path:
-    path.write_text(result.dumps() + "\n", encoding="utf-8")
-    return path
