@@ -17,6 +17,7 @@ calls `release_assignment(assignment_paths("pytorch_basics"))`, which
 """
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import shutil
@@ -26,13 +27,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from nbformat import reads
-
 from ..course import AssignmentPaths
 from .answer_key import DEFAULT_CELL_TIMEOUT, answer_key_steps, kernel_env
 from .errors import ReleaseError
 from .source import SourceNotebook, load_sources, supporting_files
-from .steps import notebook_bytes, run_steps, write_notebook
+from .steps import run_steps, write_notebook
 from .student import CODE_STUB, TEXT_STUB, generate_release, stage_course
 
 __all__ = ["release_assignment", "ReleaseReport", "ReleaseError", "CODE_STUB", "TEXT_STUB"]
@@ -127,8 +126,8 @@ def build_answer_key(
 
     def one(src: SourceNotebook) -> Path:
         log.info("executing the answer key of %s", src.rel)
-        nb = reads(notebook_bytes(src.nb).decode("utf-8"), as_version=4)  # a private copy
-        steps = answer_key_steps(run_dir, env, paths.course_root, cell_timeout)
+        nb = copy.deepcopy(src.nb)
+        steps = answer_key_steps(workdir, run_dir, env, paths.course_root, cell_timeout)
         nb = run_steps(nb, src.rel, steps)
         dest = out_dir / src.path.name
         write_notebook(nb, dest, f"solutions/{paths.name}/{src.path.name}")

@@ -10,6 +10,7 @@ environment (one thread, no GPU, fixed hash seed, inline matplotlib, private IPy
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from nbformat.notebooknode import NotebookNode
@@ -74,13 +75,16 @@ class ExecuteNotebook:
             allow_errors=False,
             record_timing=False,
             store_widget_state=False,
+            # one stdout and one stderr output per cell (stdout first), \r progress lines
+            # resolved: how a cell's prints are split into messages depends on timing
+            coalesce_streams=True,
             resources={"metadata": {"path": str(self.run_dir)}},
         )
         client.reset_execution_trackers()
         index = -1
         # the kernel process's own stdout/stderr (startup warnings, crash messages) go to a log
         # file rather than the terminal; its tail is shown if the kernel dies
-        kernel_log = self.run_dir.parent / f"kernel-{abs(hash(where))}.log"
+        kernel_log = self.run_dir.parent / f"kernel-{re.sub(r'[^A-Za-z0-9_.-]+', '-', where)}.log"
         try:
             with open(kernel_log, "wb") as log_file, client.setup_kernel(
                 env=self.env, cwd=str(self.run_dir), stdout=log_file, stderr=log_file
@@ -110,7 +114,7 @@ class ExecuteNotebook:
         return nb
 
 
-def answer_key_steps(run_dir: Path, env: dict[str, str], course_root: Path, cell_timeout: int) -> list[Step]:
+def answer_key_steps(workdir: Path, run_dir: Path, env: dict[str, str], course_root: Path, cell_timeout: int) -> list[Step]:
     from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme, ClearOutput
 
     return [
@@ -119,6 +123,6 @@ def answer_key_steps(run_dir: Path, env: dict[str, str], course_root: Path, cell
         NbgraderStep(ClearMarkScheme),
         *FINAL_STEPS,  # python3 kernel, clean metadata, ids: before running
         ExecuteNotebook(run_dir, env, cell_timeout),
-        ScrubOutputs(workdir=run_dir, course_root=course_root),
+        ScrubOutputs({run_dir: ".", workdir: "<tmp>", course_root: "<course>"}),
         *FINAL_STEPS,  # and again after: nbclient sets language_info from the kernel
     ]

@@ -104,35 +104,36 @@ def assign_cell_ids(nb: NotebookNode, where: str) -> NotebookNode:
 
 class ScrubOutputs:
     """Outputs without session state: no widget models, no memory addresses, no paths of this
-    machine (the temporary working folder, the course checkout, the Python installation, the
-    home folder)."""
+    machine (the temporary folders, the course checkout, the Python installation, the home
+    folder), no one-off messages of a first run (matplotlib building its font cache)."""
 
-    ADDRESS = re.compile(r"\b(at|object at) 0x[0-9a-fA-F]{6,}\b")
+    ADDRESS = re.compile(r"\bat 0x[0-9a-fA-F]{6,}\b")
     # warnings raised in a cell name its temporary file: /tmp/ipykernel_<pid>/<hash>.py
     CELL_FILE = re.compile(r"(?:[A-Za-z]:)?[^\s\"'()]*ipykernel_\d+[/\\]\d+\.py")
+    ONE_OFF_LINES = re.compile(
+        r"^(Matplotlib is building the font cache; this may take a moment\."
+        r"|Matplotlib created a temporary cache directory at .*)\n?",
+        re.MULTILINE,
+    )
 
-    def __init__(self, workdir: Path | None = None, course_root: Path | None = None):
-        replacements = []
-        for path, label in (
-            (workdir, "."),
-            (course_root, "<course>"),
-            (Path(sys.prefix), "<python>"),
-            (Path(sys.base_prefix), "<python>"),
-            (Path.home(), "~"),
-        ):
-            if path is not None and str(path) not in ("", "/"):
-                replacements.append((str(path), label))
-                real = os.path.realpath(path)
-                if real != str(path):
-                    replacements.append((real, label))
+    def __init__(self, paths: dict[Path, str] | None = None):
+        named = dict(paths or {})
+        named.setdefault(Path(sys.prefix), "<python>")
+        named.setdefault(Path(sys.base_prefix), "<python>")
+        named.setdefault(Path.home(), "~")
+        replacements = set()
+        for path, label in named.items():
+            for variant in {str(path), os.path.realpath(path)}:
+                if variant not in ("", "/", "."):
+                    replacements.add((variant, label))
         # longest first, so that a folder inside another is replaced before its parent
-        self.replacements = sorted(set(replacements), key=lambda r: -len(r[0]))
+        self.replacements = sorted(replacements, key=lambda r: (-len(r[0]), r))
 
     def text(self, s: str) -> str:
         for old, new in self.replacements:
             s = s.replace(old, new)
         s = self.CELL_FILE.sub("<cell>", s)
-        return self.ADDRESS.sub(lambda m: f"{m.group(1)} 0x...", s)
+        return self.ADDRESS.sub("at 0x...", s)
 
     def _texts(self, value):
         if isinstance(value, str):
@@ -141,28 +142,29 @@ class ScrubOutputs:
             return [self._texts(v) for v in value]
         return value
 
+    def _output(self, out: NotebookNode) -> NotebookNode | None:
+        if out.output_type == "stream":
+            out.text = self.text(self.ONE_OFF_LINES.sub("", out.text))
+            return out if out.text else None
+        if out.output_type == "error":
+            out.evalue = self.text(out.evalue)
+            out.traceback = [self.text(t) for t in out.traceback]
+            return out
+        # display_data, execute_result
+        for mime in [m for m in out.get("data", {}) if m in WIDGET_MIMETYPES]:
+            del out.data[mime]
+            out.get("metadata", {}).pop(mime, None)
+        if not out.get("data"):
+            return None
+        for mime in out.data:
+            if mime.startswith("text/") or mime == "application/javascript":
+                out.data[mime] = self._texts(out.data[mime])
+        return out
+
     def __call__(self, nb: NotebookNode, where: str) -> NotebookNode:
         for cell in nb.cells:
-            if cell.cell_type != "code":
-                continue
-            outputs = []
-            for out in cell.get("outputs", []):
-                if out.output_type == "stream":
-                    out.text = self.text(out.text)
-                elif out.output_type == "error":
-                    out.evalue = self.text(out.evalue)
-                    out.traceback = [self.text(t) for t in out.traceback]
-                else:  # display_data, execute_result
-                    for mime in [m for m in out.get("data", {}) if m in WIDGET_MIMETYPES]:
-                        del out.data[mime]
-                        out.get("metadata", {}).pop(mime, None)
-                    if not out.get("data"):
-                        continue
-                    for mime, value in out.data.items():
-                        if mime.startswith("text/") or mime == "application/javascript":
-                            out.data[mime] = self._texts(value)
-                outputs.append(out)
-            cell.outputs = outputs
+            if cell.cell_type == "code":
+                cell.outputs = [o for o in map(self._output, cell.get("outputs", [])) if o is not None]
         return nb
 
 

@@ -8,6 +8,7 @@ source/<assignment>/grading/ is never copied, and no gradebook is created in the
 """
 from __future__ import annotations
 
+import copy
 import logging
 import shutil
 from pathlib import Path
@@ -74,7 +75,7 @@ def stage_course(workdir: Path, assignment: str, sources: list[SourceNotebook], 
     src_dir = course / "source" / assignment
     src_dir.mkdir(parents=True)
     for src in sources:
-        nb = run_steps(reads(notebook_bytes(src.nb).decode("utf-8"), as_version=4), src.rel, FINAL_STEPS)
+        nb = run_steps(copy.deepcopy(src.nb), src.rel, FINAL_STEPS)
         (src_dir / src.path.name).write_bytes(notebook_bytes(nb))
     for path, rel in supporting:
         dest = src_dir / rel
