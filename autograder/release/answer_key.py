@@ -46,6 +46,9 @@ def kernel_env(workdir: Path) -> dict[str, str]:
     return env
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
 def _cell_label(cell: NotebookNode, index: int) -> str:
     gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
     first = next((line for line in cell.source.splitlines() if line.strip()), "").strip()
@@ -92,9 +95,11 @@ class ExecuteNotebook:
                 for index, cell in enumerate(nb.cells):
                     client.execute_cell(cell, index)
         except CellExecutionError as e:
+            trace = _ANSI.sub("", str(e.traceback or "")).strip().splitlines()[-12:]
             raise ReleaseError(
                 f"{where} failed to execute at {_cell_label(nb.cells[index], index)}:\n"
-                f"{e.ename}: {e.evalue}\nFix the source notebook so that it runs top to bottom "
+                f"{e.ename}: {e.evalue}\n" + "".join(f"    {line}\n" for line in trace)
+                + "Fix the source notebook so that it runs top to bottom "
                 "(Kernel -> Restart & Run All) and run the release again."
             ) from None
         except CellTimeoutError:
