@@ -1,0 +1,462 @@
+"""Checks of notebook 2, `02_spiral_classification` (40 points).
+
+Training and held-out spirals are drawn here, by the grader's own `make_spiral`, from seeds in
+assignment.toml that appear nowhere in the release. Models stay in the worker as handles: they are
+judged by the predictions they return for inputs the grader chose, and every accuracy is computed
+here with labels the worker never sees.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+import time
+
+import torch
+
+import reference as R
+from autograder.engine import check
+from autograder.sandbox import CallTimeout, StudentError
+from reference import close, expect_handle, expect_number, expect_tensor, expect_tuple, type_name
+
+# ------------------------------------------------------------------------------------------------
+# make_spiral (6)
+# ------------------------------------------------------------------------------------------------
+
+
+def _spiral(nb02, what: str, n: int, c: int, device: str, **kw):
+    out = expect_tuple(nb02.call("make_spiral", n_per_class=n, n_classes=c, device=device, **kw), what, 2)
+    X = expect_tensor(out[0], f"{what}, X", shape=(n * c, 2), dtype=torch.float32, device=device)
+    Y = expect_tensor(out[1], f"{what}, Y", shape=(n * c,), dtype=torch.int64, device=device)
+    want = torch.arange(c).repeat_interleave(n)
+    assert torch.equal(Y.cpu(), want), (
+        f"{what}: Y must hold label c in rows c*N to (c+1)*N (class 0 first, then class 1, ...)")
+    return X.detach().cpu().double(), Y.cpu()
+
+
+@check("check_make_spiral", points=1, public=True)
+def test_make_spiral_public(nb02):
+    "make_spiral: default arguments give X [3000, 2] float32 and Y [3000] int64, class by class"
+    out = expect_tuple(nb02.call("make_spiral"), "make_spiral()", 2)
+    expect_tensor(out[0], "make_spiral(), X", shape=(3000, 2), dtype=torch.float32, device="cpu")
+    Y = expect_tensor(out[1], "make_spiral(), Y", shape=(3000,), dtype=torch.int64, device="cpu")
+    assert torch.equal(Y.cpu(), torch.arange(3).repeat_interleave(1000)), (
+        "make_spiral(): Y must hold label c in rows c*1000 to (c+1)*1000")
+
+
+@check("check_make_spiral", points=1)
+def test_make_spiral_layout(nb02, device):
+    "make_spiral: other sizes and class counts, on the requested device; same seed same data, other seed other data"
+    for n, c in ((50, 4), (7, 2)):
+        _spiral(nb02, f"make_spiral(n_per_class={n}, n_classes={c})", n, c, device, noise=0.1, seed=7)
+    a, _ = _spiral(nb02, "make_spiral(n_per_class=100, seed=21)", 100, 3, device, noise=0.2, seed=21)
+    b, _ = _spiral(nb02, "make_spiral(n_per_class=100, seed=21)", 100, 3, device, noise=0.2, seed=21)
+    d, _ = _spiral(nb02, "make_spiral(n_per_class=100, seed=22)", 100, 3, device, noise=0.2, seed=22)
+    assert torch.equal(a, b), "make_spiral: two calls with the same seed gave different data"
+    assert not torch.equal(a, d), "make_spiral: two different seeds gave the same data"
+
+
+@check("check_make_spiral", points=1)
+def test_make_spiral_radius(nb02, device):
+    "make_spiral: the radius of class c's points is t = linspace(0, 1, N)"
+    n, c = 200, 5
+    X, _ = _spiral(nb02, f"make_spiral(n_per_class={n}, n_classes={c}, noise=0.3)", n, c, device, noise=0.3, seed=3)
+    radius = X.norm(dim=1).reshape(c, n)
+    t = torch.linspace(0, 1, n, dtype=torch.float64).expand(c, n)
+    assert close(radius, t, rtol=0, atol=1e-5), (
+        "make_spiral: the distance of each class's points from the origin must be t = linspace(0, 1, N) "
+        "(the noise only changes the angle)")
+
+
+@check("check_make_spiral", points=1)
+def test_make_spiral_angle(nb02, device, assignment):
+    "make_spiral: the angle is linspace(2πc/C, 2π(c+2)/C, N) plus noise·randn, point = t·(sin, cos)"
+    cfg = assignment["make_spiral"]
+    n, c = 300, 3
+    X, _ = _spiral(nb02, f"make_spiral(n_per_class={n}, noise=0)", n, c, device, noise=0.0, seed=5)
+    keep = X.norm(dim=1) > 0.05  # the angle of a point at the origin is undefined
+    resid = R.wrap_angle(torch.atan2(X[:, 0], X[:, 1]) - R.spiral_angle_law(n, c))[keep]
+    assert resid.abs().max().item() < cfg["angle_tol_noise_free"], (
+        "make_spiral: with noise=0 the points do not follow the law: class c's angle must be "
+        "linspace(2πc/C, 2π(c+2)/C, N) and each point t·(sin(angle), cos(angle))")
+    n = 2000
+    for noise in cfg["noise_levels"]:
+        X, _ = _spiral(nb02, f"make_spiral(n_per_class={n}, noise={noise})", n, c, device, noise=noise, seed=8)
+        keep = X.norm(dim=1) > 0.05
+        resid = R.wrap_angle(torch.atan2(X[:, 0], X[:, 1]) - R.spiral_angle_law(n, c))[keep]
+        mean, std = resid.mean().item(), resid.std().item()
+        rel = cfg["noise_std_rel_tol"]
+        assert abs(mean) < cfg["noise_mean_tol_rel"] * noise and abs(std / noise - 1) < rel, (
+            f"make_spiral: with noise={noise} the angles should scatter around the law as noise·randn "
+            f"(mean 0, std {noise}); they scatter with mean {mean:.3f} and std {std:.3f}")
+
+
+@check("check_make_spiral", points=2)
+def test_make_spiral_vectorised(nb02, assignment):
+    "make_spiral: vectorised (no Python loop over points)"
+    cfg = assignment["make_spiral"]
+    small, big = cfg["vector_n_small"], cfg["vector_n_big"]
+    points = 3 * big
+
+    def timed(n: int) -> float:
+        t0 = time.perf_counter()
+        try:
+            nb02.call("make_spiral", n_per_class=n, n_classes=3, noise=0.2, seed=1, device="cpu",
+                      timeout=cfg["vector_timeout_s"])
+        except CallTimeout:
+            raise AssertionError(
+                f"make_spiral: {points} points took longer than {cfg['vector_timeout_s']} s; build them with "
+                "tensor operations on whole classes (linspace, randn, sin, cos), not a Python loop over points"
+            ) from None
+        return time.perf_counter() - t0
+
+    # min over repetitions: scheduling noise only ever adds time
+    t_small = min(timed(small) for _ in range(cfg["vector_repeats"]))
+    t_big = min(timed(big) for _ in range(cfg["vector_repeats"]))
+    extra = t_big - t_small
+    assert extra < cfg["vector_max_extra_s"], (
+        f"make_spiral: {points} points took {extra:.2f} s more than {3 * small}; a vectorised version needs "
+        f"a few hundredths of a second. Build the points with tensor operations on whole classes "
+        "(linspace, randn, sin, cos), not a Python loop over points")
+
+
+# ------------------------------------------------------------------------------------------------
+# build_linear_model (3), build_relu_model (3)
+# ------------------------------------------------------------------------------------------------
+
+
+def _linear_weights(sd: dict, D: int, H: int, C: int, what: str):
+    """Find W1 [H, D], b1 [H], W2 [C, H], b2 [C] by shape (D, H, C are distinct)."""
+    assert isinstance(sd, dict), f"{what}: could not read the model's parameters"
+    by_shape: dict[tuple, list] = {}
+    for v in sd.values():
+        if isinstance(v, torch.Tensor) and v.is_floating_point():
+            by_shape.setdefault(tuple(v.shape), []).append(v.detach().cpu().double())
+    n_params = sum(v.numel() for vs in by_shape.values() for v in vs)
+    want = D * H + H + H * C + C
+    assert n_params == want, (
+        f"{what}: expected {want} parameters (Linear({D}, {H}) and Linear({H}, {C}), both with bias), "
+        f"got {n_params}")
+    out = []
+    for shape in ((H, D), (H,), (C, H), (C,)):
+        vs = by_shape.get(shape, [])
+        assert len(vs) == 1, (
+            f"{what}: expected Linear({D}, {H}) followed by Linear({H}, {C}), both with bias")
+        out.append(vs[0])
+    return out
+
+
+def _judge_two_layer(nb02, fn: str, D: int, H: int, C: int, relu: bool, gen) -> None:
+    what = f"{fn}({D}, {H}, {C})"
+    m = expect_handle(nb02.call(fn, D, H, C), what, "module")
+    W1, b1, W2, b2 = _linear_weights(nb02.state_dict(m), D, H, C, what)
+    x1 = torch.randn(32, D, generator=gen) * 2
+    x2 = torch.randn(32, D, generator=gen) * 2
+    a = 0.3
+    outs = []
+    for x in (x1, x2, a * x1 + (1 - a) * x2):
+        y = expect_tensor(nb02.forward(m, x), f"{what}: the model's output for a batch of 32", shape=(32, C))
+        outs.append(y.detach().cpu().double())
+    affine = close(outs[2], a * outs[0] + (1 - a) * outs[1], rtol=1e-4, atol=1e-4)
+    if relu:
+        assert not affine, (
+            f"{what}: the model computes an affine function of its input; expected a ReLU between the two Linear layers")
+    else:
+        assert affine, f"{what}: the model is not affine; expected Linear then Linear with nothing between"
+    x = x1.double()
+    h = x @ W1.T + b1
+    if relu:
+        h = h.clamp_min(0)
+    want = h @ W2.T + b2
+    assert close(outs[0], want, rtol=1e-4, atol=1e-4), (
+        f"{what}: the output is not {'Linear2(ReLU(Linear1(x)))' if relu else 'Linear2(Linear1(x))'} "
+        "computed with the model's own weights")
+
+
+@check("check_build_linear_model", points=1, public=True)
+def test_build_linear_model_public(nb02, gen):
+    "build_linear_model: the notebook's sizes D=2, H=100, C=3"
+    _judge_two_layer(nb02, "build_linear_model", 2, 100, 3, relu=False, gen=gen)
+
+
+@check("check_build_linear_model", points=2)
+def test_build_linear_model_other(nb02, gen):
+    "build_linear_model: other sizes; Linear then Linear, nothing between"
+    _judge_two_layer(nb02, "build_linear_model", 5, 7, 4, relu=False, gen=gen)
+    _judge_two_layer(nb02, "build_linear_model", 3, 1, 6, relu=False, gen=gen)
+
+
+@check("check_build_relu_model", points=1, public=True)
+def test_build_relu_model_public(nb02, gen):
+    "build_relu_model: the notebook's sizes D=2, H=100, C=3"
+    _judge_two_layer(nb02, "build_relu_model", 2, 100, 3, relu=True, gen=gen)
+
+
+@check("check_build_relu_model", points=2)
+def test_build_relu_model_other(nb02, gen):
+    "build_relu_model: other sizes; Linear, ReLU, Linear"
+    _judge_two_layer(nb02, "build_relu_model", 6, 9, 5, relu=True, gen=gen)
+    _judge_two_layer(nb02, "build_relu_model", 4, 12, 2, relu=True, gen=gen)
+
+
+# ------------------------------------------------------------------------------------------------
+# make_optimizer (3)
+# ------------------------------------------------------------------------------------------------
+
+
+def _grader_model(nb02, sizes, relu: bool, seed: int, device: str):
+    torch.manual_seed(seed)
+    model = R.mlp(sizes, relu=relu)
+    handle = nb02.build_module(R.layer_spec(model), state_dict=model.state_dict(), device=device)
+    return model.to(device), handle
+
+
+def _judge_optimizer(nb02, device: str, name: str, **hyper) -> None:
+    _, model = _grader_model(nb02, [3, 5, 2], relu=True, seed=1, device=device)  # model: the handle
+    args = ", ".join([repr(name)] + [f"{k}={v}" for k, v in hyper.items()])
+    what = f"make_optimizer(model, {args})"
+    opt = expect_handle(nb02.call("make_optimizer", model, name, **hyper), what, "optimizer")
+    cls = R.optimizer_class(opt)
+    want_cls = {"sgd": "SGD", "adam": "Adam"}[name]
+    assert cls == want_cls, f"{what}: returned a {cls} optimizer, expected torch.optim.{want_cls}"
+    groups = R.optimizer_groups(opt)
+    lr = hyper.get("lr", 1e-3)
+    wd = hyper.get("weight_decay", 1e-5)
+    for g in groups:
+        assert math.isclose(float(g.get("lr", float("nan"))), lr, rel_tol=1e-9), (
+            f"{what}: the optimizer's learning rate is {g.get('lr')}, expected {lr}")
+        assert math.isclose(float(g.get("weight_decay", float("nan"))), wd, rel_tol=1e-9, abs_tol=1e-15), (
+            f"{what}: the optimizer's weight_decay is {g.get('weight_decay')}, expected {wd}")
+    covered = R.optimizer_param_ids(opt)
+    wanted = R.module_param_ids(model)
+    assert wanted, "the grader's model has no parameter ids in its summary"
+    assert set(wanted) <= set(covered), (
+        f"{what}: the optimizer does not update all of the model's parameters (pass model.parameters())")
+
+
+@check("check_make_optimizer", points=1, public=True)
+def test_make_optimizer_public(nb02, device):
+    "make_optimizer: 'sgd' with the default lr and weight_decay gives torch.optim.SGD"
+    _judge_optimizer(nb02, device, "sgd")
+
+
+@check("check_make_optimizer", points=1)
+def test_make_optimizer_hyper(nb02, device):
+    "make_optimizer: 'adam' and 'sgd' with other lr and weight_decay, covering all the model's parameters"
+    _judge_optimizer(nb02, device, "adam")
+    _judge_optimizer(nb02, device, "adam", lr=0.02, weight_decay=0.003)
+    _judge_optimizer(nb02, device, "sgd", lr=0.5, weight_decay=0.0)
+
+
+@check("check_make_optimizer", points=1)
+def test_make_optimizer_unknown(nb02, device):
+    "make_optimizer: ValueError for a name other than 'sgd' or 'adam'"
+    _, model = _grader_model(nb02, [3, 5, 2], relu=True, seed=1, device=device)
+    for bad in ("rmsprop", "adamw"):
+        try:
+            out = nb02.call("make_optimizer", model, bad)
+        except StudentError as e:
+            assert e.exc_type == "ValueError", (
+                f"make_optimizer(model, {bad!r}): raised {e.exc_type}, expected ValueError")
+            continue
+        raise AssertionError(f"make_optimizer(model, {bad!r}): returned a {type_name(out)}, expected it to raise ValueError")
+
+
+# ------------------------------------------------------------------------------------------------
+# accuracy (3)
+# ------------------------------------------------------------------------------------------------
+
+
+def _judge_accuracy(nb02, logits: torch.Tensor, Y: torch.Tensor, what: str) -> None:
+    got = expect_number(nb02.call("accuracy", logits, Y), what)
+    assert 0.0 <= got <= 1.0, f"{what}: returned {got:g}, expected a fraction between 0 and 1 (not a count)"
+    want = R.accuracy(logits.cpu(), Y.cpu())
+    assert abs(got - want) < 1e-6, f"{what}: returned {got:.4f}, which is not the fraction of rows whose argmax equals the label"
+
+
+@check("check_accuracy", points=1, public=True)
+def test_accuracy_public(nb02, device):
+    "accuracy: the notebook's 4-row example"
+    logits = torch.tensor([[2.0, 1.0, 0.1], [0.2, 3.0, 0.5], [0.1, 0.2, 4.0], [1.0, 0.3, 0.2]], device=device)
+    Y = torch.tensor([0, 1, 0, 1], device=device)
+    _judge_accuracy(nb02, logits, Y, "accuracy(the notebook's logits, labels)")
+
+
+@check("check_accuracy", points=2)
+def test_accuracy_random(nb02, device, gen):
+    "accuracy: random logits (no ties) and labels, all right and all wrong"
+    logits = torch.randn(257, 5, generator=gen)
+    Y = torch.randint(0, 5, (257,), generator=gen)
+    _judge_accuracy(nb02, logits.to(device), Y.to(device), "accuracy(random logits of shape [257, 5], labels)")
+    right = logits.argmax(1)
+    _judge_accuracy(nb02, logits.to(device), right.to(device), "accuracy(logits, labels that are all right)")
+    _judge_accuracy(nb02, logits.to(device), ((right + 1) % 5).to(device), "accuracy(logits, labels that are all wrong)")
+
+
+# ------------------------------------------------------------------------------------------------
+# train (6)
+# ------------------------------------------------------------------------------------------------
+
+
+def _judge_train(nb02, device: str, kind: str, hyper: dict, epochs: int, seed: int, part: str,
+                 tol: float = 1e-4) -> None:
+    X, Y = R.make_spiral(60, 3, 0.2, seed=seed, device=device)
+    model, handle = _grader_model(nb02, [2, 16, 3], relu=True, seed=seed, device=device)
+    opt = nb02.build_optimizer(handle, R.TORCH_OPTIMIZERS[kind], **hyper)
+    what = f"train(model, X, Y, {R.optimizer_display(kind, hyper)}, epochs={epochs})"
+    losses = nb02.call("train", handle, X, Y, opt, epochs)
+    assert isinstance(losses, (list, tuple)), f"{what}: returned a {type_name(losses)}, expected a list of floats"
+    assert len(losses) == epochs, f"{what}: expected {epochs} losses (one per epoch), got {len(losses)}"
+    got = [expect_number(v, f"{what}, loss of epoch {i + 1}") for i, v in enumerate(losses)]
+    want = R.train_reference(model, X, Y, R.make_torch_optimizer(model, kind, **hyper), epochs)
+    if part in ("first", "losses", "all"):
+        for i, (g, w) in enumerate(zip(got, want)):
+            if part == "first" and i:
+                break
+            assert math.isclose(g, w, rel_tol=tol, abs_tol=tol), (
+                f"{what}: the loss of epoch {i + 1} is {g:.5f}, expected {w:.5f} (the cross-entropy of the full "
+                "batch before that epoch's step; each epoch: zero the gradients, forward, backward, step)")
+    if part in ("weights", "all"):
+        sd = nb02.state_dict(handle)
+        for k, v in model.state_dict().items():
+            got_v = expect_tensor(sd.get(k), f"{what}: the model's {k}", shape=v.shape, device=device)
+            assert close(got_v, v, rtol=tol, atol=tol), (
+                f"{what}: after training, the model's weights differ from {epochs} epochs of full-batch training "
+                "(zero the gradients every epoch, then forward, backward, step)")
+
+
+@check("check_train", points=1, public=True)
+def test_train_public(nb02, device):
+    "train: returns one float loss per epoch, the first being the loss of the initial weights"
+    _judge_train(nb02, device, "sgd", {"lr": 0.1}, epochs=3, seed=4, part="first")
+
+
+@check("check_train", points=2)
+def test_train_sgd_losses(nb02, device, assignment):
+    "train: the losses of SGD training match the reference loop from the same weights"
+    cfg = assignment["train"]
+    _judge_train(nb02, device, "sgd", {"lr": cfg["sgd_lr"], "weight_decay": cfg["weight_decay"]},
+                 epochs=cfg["epochs"], seed=cfg["seeds"][0], part="losses", tol=cfg["tol"])
+
+
+@check("check_train", points=1)
+def test_train_sgd_weights(nb02, device, assignment):
+    "train: the weights after SGD training match the reference loop from the same weights"
+    cfg = assignment["train"]
+    _judge_train(nb02, device, "sgd", {"lr": cfg["sgd_lr"], "weight_decay": cfg["weight_decay"]},
+                 epochs=cfg["epochs"], seed=cfg["seeds"][1], part="weights", tol=cfg["tol"])
+
+
+@check("check_train", points=2)
+def test_train_adam(nb02, device, assignment):
+    "train: the losses and weights of Adam training match the reference loop from the same weights"
+    cfg = assignment["train"]
+    _judge_train(nb02, device, "adam", {"lr": cfg["adam_lr"], "weight_decay": cfg["weight_decay"]},
+                 epochs=cfg["epochs"], seed=cfg["seeds"][2], part="all", tol=cfg["tol"])
+
+
+# ------------------------------------------------------------------------------------------------
+# fit_spiral (10)
+# ------------------------------------------------------------------------------------------------
+
+
+def _fit(nb02, X: torch.Tensor, Y: torch.Tensor, device: str, budget: float, what: str):
+    t0 = time.perf_counter()
+    try:
+        model = nb02.call("fit_spiral", X, Y, device, timeout=budget)
+    except CallTimeout:
+        raise AssertionError(
+            f"{what}: training took longer than the time budget of {budget:g} s, so it gets no points; "
+            "train for fewer epochs or use a smaller model") from None
+    elapsed = time.perf_counter() - t0
+    expect_handle(model, what, "module")
+    return model, elapsed
+
+
+def _predict(nb02, model, X: torch.Tensor, n_classes: int, device: str, what: str) -> torch.Tensor:
+    logits = expect_tensor(nb02.forward(model, X), f"{what}: the model's output", shape=(X.shape[0], n_classes),
+                           device=device)
+    assert logits.is_floating_point(), f"{what}: the model's output has dtype {logits.dtype}, expected float logits"
+    return logits.detach().cpu()
+
+
+@check("check_fit_spiral", points=2, public=True)
+def test_fit_spiral_public(nb02, device, assignment):
+    "fit_spiral: trained on the notebook's spiral (seed 12345), returns a model giving [N, 3] logits on the device"
+    cfg = assignment["fit_spiral"]
+    X, Y = R.make_spiral(1000, 3, 0.2, seed=12345, device=device)
+    what = "fit_spiral(the notebook's spiral)"
+    model, _ = _fit(nb02, X, Y, device, cfg["time_budget_s"], what)
+    _predict(nb02, model, X, 3, device, what)
+
+
+@check("check_fit_spiral", points=8)
+def test_fit_spiral_heldout(nb02, device, assignment, credit):
+    "fit_spiral: median accuracy on held-out spirals, trained on spirals drawn by the grader"
+    cfg = assignment["fit_spiral"]
+    n, noise = cfg["n_per_class"], cfg["noise"]
+    accs, times = [], []
+    for seed, held_seed in zip(cfg["seeds"], cfg["heldout_seeds"]):
+        X, Y = R.make_spiral(n, 3, noise, seed=seed, device=device)
+        what = "fit_spiral(a spiral drawn by the grader)"
+        model, elapsed = _fit(nb02, X, Y, device, cfg["time_budget_s"], what)
+        times.append(elapsed)
+        Xh, Yh = R.make_spiral(cfg["n_heldout_per_class"], 3, noise, seed=held_seed, device=device)
+        accs.append(R.accuracy(_predict(nb02, model, Xh, 3, device, what), Yh.cpu()))
+    med = statistics.median(accs)
+    low, high = cfg["low_bar"], cfg["high_bar"]
+    frac = R.linear_partial_credit(med, low, high)
+    detail = (f"median held-out accuracy {med:.3f} over {len(accs)} spirals "
+              f"(each {', '.join(f'{a:.3f}' for a in accs)}; training took at most {max(times):.1f} s)")
+    if frac < 1.0:
+        credit.set(frac, f"fit_spiral: {detail}; full points from {high:.2f}, none at or below {low:.2f}")
+
+
+# ------------------------------------------------------------------------------------------------
+# plot_decision_boundary (6)
+# ------------------------------------------------------------------------------------------------
+
+
+def _plot(nb02, device: str, n: int = 80, seed: int = 9):
+    X, Y = R.make_spiral(n, 3, 0.2, seed=seed, device=device)
+    model, handle = _grader_model(nb02, [2, 24, 3], relu=True, seed=seed, device=device)
+    fig = nb02.call("plot_decision_boundary", handle, X, Y)
+    fig = expect_handle(fig, "plot_decision_boundary(model, X, Y)", "figure")
+    return X.cpu(), Y.cpu(), model, handle, fig
+
+
+@check("check_plot_decision_boundary", points=1, public=True)
+def test_plot_decision_boundary_public(nb02, device):
+    "plot_decision_boundary: returns a matplotlib Figure with at least one Axes"
+    *_, fig = _plot(nb02, device)
+    assert len(R.figure_axes(fig)) >= 1, "plot_decision_boundary(model, X, Y): the Figure has no Axes"
+
+
+@check("check_plot_decision_boundary", points=2)
+def test_plot_decision_boundary_regions(nb02, device):
+    "plot_decision_boundary: filled decision regions (contourf, pcolormesh or imshow) over the data's bounding box"
+    X, *_, fig = _plot(nb02, device)
+    ok, why = R.has_filled_regions(fig, X)
+    assert ok, f"plot_decision_boundary(model, X, Y): {why}"
+
+
+@check("check_plot_decision_boundary", points=2)
+def test_plot_decision_boundary_points(nb02, device):
+    "plot_decision_boundary: every data point drawn on top (a scatter of all N points)"
+    X, *_, fig = _plot(nb02, device, n=70)
+    n = R.scatter_points(fig)
+    assert n == X.shape[0], (
+        f"plot_decision_boundary(model, X, Y): expected a scatter of all {X.shape[0]} points, found {n}")
+
+
+@check("check_plot_decision_boundary", points=1)
+def test_plot_decision_boundary_model_untouched(nb02, device):
+    "plot_decision_boundary: leaves the model as it was, on its device"
+    _, _, model, handle, _ = _plot(nb02, device)
+    sd = nb02.state_dict(handle)
+    for k, v in model.state_dict().items():
+        got = expect_tensor(sd.get(k), f"plot_decision_boundary(model, X, Y): the model's {k} afterwards",
+                            shape=v.shape)
+        assert R.device_matches(got, device), (
+            f"plot_decision_boundary(model, X, Y): the model was moved to {got.device.type}; "
+            f"it must stay on {device} (move the grid of points to the model's device instead)")
+        assert close(got, v, rtol=0, atol=0), "plot_decision_boundary(model, X, Y): the model's weights changed"

@@ -1,0 +1,142 @@
+"""Measures the reference figures the thresholds in assignment.toml were set from.
+
+    .venv/bin/python source/pytorch_basics/grading/checks/measure_reference.py [fit|gradient_norms|vectorised|geometry|train|all]
+
+Runs in the grader's environment only (never collected as a check: pytest collects checks_*.py).
+One thread, as the workers use. Timings on a shared 2-core machine are noisy: read them as orders
+of magnitude.
+"""
+from __future__ import annotations
+
+import math
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import reference as R  # noqa: E402
+
+
+def fit(seeds=range(5)) -> None:
+    accs, times = [], []
+    for s in seeds:
+        X, Y = R.make_spiral(1000, 3, 0.2, seed=1000 + s)
+        Xh, Yh = R.make_spiral(1000, 3, 0.2, seed=2000 + s)
+        t = time.perf_counter()
+        m = R.fit_reference(X, Y, seed=s)
+        times.append(time.perf_counter() - t)
+        with torch.no_grad():
+            accs.append(R.accuracy(m(Xh), Yh))
+    print(f"fit: ReLU H=100 + Adam 1000 epochs, held-out accuracy {[round(a, 3) for a in accs]} "
+          f"median {statistics.median(accs):.3f}; seconds per fit {[round(t, 2) for t in times]}")
+    memo = [1 / 3]  # a model that only knows the training points predicts one class elsewhere
+    print(f"fit: a memoriser (one class for unseen points) scores {memo[0]:.3f}")
+
+
+def gradient_norms(n=20) -> None:
+    for act in ("sigmoid", "relu"):
+        rs = torch.tensor([(lambda g: g[0] / g[-1])(R.gradient_norms(10, act, s)) for s in range(n)])
+        print(f"gradient_norms: {act} depth 10 first/last over {n} seeds: min {rs.min():.2e} "
+              f"median {rs.median():.2e} max {rs.max():.2e}")
+
+
+def _vectorised(n, c=3, noise=0.2, seed=1):
+    return R.make_spiral(n, c, noise, seed)
+
+
+def _python_float_loop(n, c=3, noise=0.2, seed=1):
+    rng = random.Random(seed)
+    X, Y = [], []
+    for k in range(c):
+        for i in range(n):
+            t = i / (n - 1)
+            a = 2 * math.pi * (k + 2 * t) / c + noise * rng.gauss(0, 1)
+            X.append((t * math.sin(a), t * math.cos(a)))
+            Y.append(k)
+    return torch.tensor(X, dtype=torch.float32), torch.tensor(Y)
+
+
+def _torch_loop(n, c=3, noise=0.2, seed=1):
+    torch.manual_seed(seed)
+    X = torch.zeros(n * c, 2)
+    Y = torch.zeros(n * c, dtype=torch.long)
+    for k in range(c):
+        t = torch.linspace(0, 1, n)
+        a0 = torch.linspace(2 * math.pi * k / c, 2 * math.pi * (k + 2) / c, n)
+        for i in range(n):
+            a = a0[i] + noise * torch.randn(1)
+            X[k * n + i, 0] = t[i] * torch.sin(a)
+            X[k * n + i, 1] = t[i] * torch.cos(a)
+            Y[k * n + i] = k
+    return X, Y
+
+
+def vectorised() -> None:
+    for f, big in ((_vectorised, 200000), (_python_float_loop, 200000), (_torch_loop, 10000)):
+        ts = {}
+        for n in (100, big):
+            runs = []
+            for _ in range(2):
+                t = time.perf_counter()
+                f(n)
+                runs.append(time.perf_counter() - t)
+            ts[n] = min(runs)
+        per_point = (ts[big] - ts[100]) / (3 * (big - 100)) * 1e6
+        print(f"vectorised: {f.__name__.strip('_')}: {3 * big} points {ts[big]:.3f} s; marginal {per_point:.3f} us/point; "
+              f"600k points extrapolated {per_point * 0.6:.2f} s")
+
+
+def geometry(seeds=range(10)) -> None:
+    n, c = 2000, 3
+    for noise in (0.2, 0.5):
+        means, rel = [], []
+        for s in seeds:
+            X, _ = R.make_spiral(n, c, noise, seed=s)
+            X = X.double()
+            keep = X.norm(dim=1) > 0.05
+            r = R.wrap_angle(torch.atan2(X[:, 0], X[:, 1]) - R.spiral_angle_law(n, c))[keep]
+            means.append(r.mean().item())
+            rel.append(r.std().item() / noise - 1)
+        print(f"geometry: noise {noise}: residual mean in [{min(means):+.4f}, {max(means):+.4f}], "
+              f"std/noise - 1 in [{min(rel):+.4f}, {max(rel):+.4f}] over {len(means)} seeds")
+    X, _ = R.make_spiral(300, 3, 0.0, seed=0)
+    X = X.double()
+    keep = X.norm(dim=1) > 0.05
+    r = R.wrap_angle(torch.atan2(X[:, 0], X[:, 1]) - R.spiral_angle_law(300, 3))[keep]
+    rad = (X.norm(dim=1).reshape(3, 300) - torch.linspace(0, 1, 300, dtype=torch.float64)).abs().max()
+    print(f"geometry: noise 0: max angle error {r.abs().max():.1e} rad, max radius error {rad:.1e} (float32 data)")
+
+
+def train() -> None:
+    torch.manual_seed(0)
+    X, Y = R.make_spiral(60, 3, 0.2, seed=4)
+    for kind, lr in (("sgd", 0.5), ("adam", 0.05)):
+        torch.manual_seed(1)
+        base = R.mlp([2, 16, 3], relu=True)
+        m1 = R.mlp([2, 16, 3], relu=True)
+        m1.load_state_dict(base.state_dict())
+        ref = R.train_reference(m1, X, Y, R.make_torch_optimizer(m1, kind, lr=lr, weight_decay=1e-4), 6)
+        m2 = R.mlp([2, 16, 3], relu=True)
+        m2.load_state_dict(base.state_dict())
+        opt = R.make_torch_optimizer(m2, kind, lr=lr, weight_decay=1e-4)
+        losses = []
+        for _ in range(6):  # no zero_grad
+            loss = torch.nn.functional.cross_entropy(m2(X), Y)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        diff = max(abs(a - b) for a, b in zip(ref, losses))
+        print(f"train: {kind} lr {lr}: losses {[round(v, 4) for v in ref]}; without zero_grad the losses move by up to {diff:.2e}")
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(1)
+    what = sys.argv[1] if len(sys.argv) > 1 else "all"
+    for name, fn in (("fit", fit), ("gradient_norms", gradient_norms), ("vectorised", vectorised),
+                     ("geometry", geometry), ("train", train)):
+        if what in (name, "all"):
+            fn()
