@@ -1,0 +1,68 @@
+"""Resource limits of one sandboxed notebook: every engine setting of the sandbox, in one place.
+
+Each field is declared once, with its default and the sentence a config file or `--help` shows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Limits:
+    cell_timeout_s: float = field(
+        default=60.0,
+        metadata={"help": "wall-clock seconds one notebook cell may run before it is stopped"},
+    )
+    call_timeout_s: float = field(
+        default=60.0,
+        metadata={"help": "wall-clock seconds one call of a student function may run (default)"},
+    )
+    submission_timeout_s: float = field(
+        default=900.0,
+        metadata={"help": "wall-clock seconds for everything one notebook's worker does"},
+    )
+    cpu_time_s: int = field(
+        default=900,
+        metadata={"help": "CPU seconds one worker process may use (RLIMIT_CPU)"},
+    )
+    memory_mb: int = field(
+        default=4096,
+        metadata={"help": "memory of the worker in MB (address space on CPU, resident size on GPU)"},
+    )
+    file_size_mb: int = field(
+        default=64,
+        metadata={"help": "largest file the submission may write, and all its working folder holds"},
+    )
+    max_processes: int = field(
+        default=64,
+        metadata={"help": "processes and threads the worker's user may run (RLIMIT_NPROC)"},
+    )
+    output_kb: int = field(
+        default=64,
+        metadata={"help": "KB of the submission's printed output kept for the report"},
+    )
+    restarts: int = field(
+        default=5,
+        metadata={"help": "how often a worker that died is started again (cells replayed)"},
+    )
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+                raise ValueError(f"Limits.{f.name} must be a non-negative number, got {v!r}")
+
+    @classmethod
+    def help(cls) -> dict[str, str]:
+        """Field name -> description, for config files and command-line help."""
+        return {f.name: f.metadata["help"] for f in fields(cls)}
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> "Limits":
+        """Build from a config table; an unknown key is an error that names the known ones."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown sandbox limit(s) {unknown}; known: {sorted(known)}")
+        return cls(**values)
