@@ -1,0 +1,393 @@
+"""Loading and validating `grading/rubrics.toml` (the format is documented in that file).
+
+`load_rubric(path)` returns a `Rubric` with every term and pattern compiled, or raises
+`RubricError` naming the file, the line where it can be found and the key that is wrong.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from .text import CJK, normalize
+
+
+class RubricError(ValueError):
+    """A malformed rubric file: the message names the file, line and key."""
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """Terms (compiled to word-aware regexes, searched in the whole answer) and patterns
+    (regexes searched one sentence at a time)."""
+
+    terms: tuple[re.Pattern, ...] = ()
+    patterns: tuple[re.Pattern, ...] = ()
+
+
+@dataclass(frozen=True)
+class Concept:
+    id: str
+    points: float
+    en: str
+    zh: str
+    matcher: Matcher
+
+    @property
+    def label(self) -> str:
+        return f"{self.en} ({self.zh})"
+
+
+@dataclass(frozen=True)
+class Misconception:
+    id: str
+    en: str  # the correction shown to the student
+    zh: str
+    patterns: tuple[re.Pattern, ...]
+    unless: tuple[re.Pattern, ...] = ()
+    skip_if_negated: bool = True
+    penalty: float = 1.0
+    max_score: float | None = None
+    voids: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"{self.en} ({self.zh})"
+
+
+@dataclass(frozen=True)
+class Question:
+    grade_id: str
+    title: str
+    title_zh: str
+    points: float
+    concepts: tuple[Concept, ...]
+    misconceptions: tuple[Misconception, ...] = ()
+    core: tuple[str, ...] = ()
+    max_without_core: float | None = None
+    topic: tuple[re.Pattern, ...] = ()
+
+    @property
+    def prompts(self) -> tuple[str, str]:
+        return (self.title, self.title_zh)
+
+
+@dataclass(frozen=True)
+class Settings:
+    stub_texts: tuple[str, ...] = ("YOUR ANSWER HERE",)
+    review_band: tuple[float, float] = (1.0, 2.0)
+    low_confidence: float = 0.6
+    stuffing_cap: float = 1.0
+    negation: re.Pattern = re.compile(r"\b(not|no|never)\b|不|没")
+
+
+@dataclass(frozen=True)
+class Rubric:
+    questions: dict[str, Question]
+    settings: Settings = field(default_factory=Settings)
+    source: str = "<rubric>"
+
+    def raw_pattern_texts(self) -> list[str]:
+        """Every regex text of the rubric (for tests that feedback never leaks them)."""
+        out: list[str] = []
+        for q in self.questions.values():
+            for c in q.concepts:
+                out += [p.pattern for p in c.matcher.patterns]
+            for m in q.misconceptions:
+                out += [p.pattern for p in m.patterns] + [p.pattern for p in m.unless]
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
+# term compilation
+
+_ASCII_ALNUM = re.compile(r"[a-z0-9]")
+
+
+def compile_term(term: str) -> re.Pattern:
+    """A rubric term as a regex over normalised text (see the rules in rubrics.toml)."""
+    t = normalize(term).strip()
+    prefix = t.endswith("*")
+    t = t.rstrip("*").strip()
+    if not t:
+        raise ValueError("empty term")
+    parts = [p for p in re.split(r"[\s\-_]+", t) if p]
+    body = r"[\s\-_]*".join(re.escape(p) for p in parts)
+    left = r"(?<![a-z0-9])" if _ASCII_ALNUM.match(t[0]) else ""
+    if prefix or not _ASCII_ALNUM.match(t[-1]):
+        right = ""
+    elif t[-1].isdigit():
+        right = r"(?![0-9])"
+    else:
+        right = r"(?:s|es)?(?![a-z0-9])"
+    return re.compile(left + body + right)
+
+
+# ---------------------------------------------------------------------------------------------
+# loading
+
+_TOP_KEYS = {"settings", "questions"}
+_SETTINGS_KEYS = {"stub_texts", "review_band", "low_confidence", "stuffing_cap", "negation"}
+_QUESTION_KEYS = {"title", "title_zh", "points", "core", "max_without_core", "topic", "concepts", "misconceptions"}
+_CONCEPT_KEYS = {"id", "points", "en", "zh", "terms", "patterns"}
+_MISC_KEYS = {"id", "en", "zh", "patterns", "unless", "skip_if_negated", "penalty", "max_score", "voids"}
+
+
+class _Ctx:
+    def __init__(self, path: str, raw: str):
+        self.path = path
+        self.lines = raw.splitlines()
+
+    def line_of(self, *needles: str) -> int | None:
+        """First line holding the most specific needle found (1-based), else None."""
+        for needle in needles:
+            if not needle:
+                continue
+            for i, line in enumerate(self.lines, 1):
+                if needle in line:
+                    return i
+        return None
+
+    def error(self, key: str, msg: str, *needles: str) -> RubricError:
+        line = self.line_of(*needles)
+        where = f"{self.path}" + (f", line {line}" if line else "")
+        return RubricError(f"{where}: {key}: {msg}")
+
+
+def _section_needles(qid: str, kind: str | None = None, item_id: str | None = None) -> list[str]:
+    needles = []
+    if item_id:
+        needles += [f'id = "{item_id}"', f"id = '{item_id}'"]
+    if kind:
+        needles.append(f"[[questions.{qid}.{kind}]]")
+    needles.append(f"[questions.{qid}]")
+    return needles
+
+
+def _number(ctx: _Ctx, key: str, value: Any, needles: list[str], *, minimum: float = 0.0, allow_zero: bool = True) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ctx.error(key, f"must be a number, got {value!r}", *needles)
+    v = float(value)
+    if v < minimum or (not allow_zero and v == 0):
+        raise ctx.error(key, f"must be {'>' if not allow_zero else '>='} {minimum}, got {value!r}", *needles)
+    if abs(v * 2 - round(v * 2)) > 1e-9:
+        raise ctx.error(key, f"must be a multiple of 0.5 (half points), got {value!r}", *needles)
+    return v
+
+
+def _str(ctx: _Ctx, key: str, value: Any, needles: list[str]) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ctx.error(key, f"must be a non-empty string, got {value!r}", *needles)
+    return value.strip()
+
+
+def _str_list(ctx: _Ctx, key: str, value: Any, needles: list[str]) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ctx.error(key, f"must be a list of strings, got {value!r}", *needles)
+    return value
+
+
+def _regexes(ctx: _Ctx, key: str, value: Any, needles: list[str]) -> tuple[re.Pattern, ...]:
+    out = []
+    for i, p in enumerate(_str_list(ctx, key, value, needles)):
+        try:
+            out.append(re.compile(p))
+        except re.error as e:
+            raise ctx.error(f"{key}[{i}]", f"invalid regular expression {p!r}: {e}", p, *needles) from None
+    return tuple(out)
+
+
+def _terms(ctx: _Ctx, key: str, value: Any, needles: list[str]) -> tuple[re.Pattern, ...]:
+    out = []
+    for i, t in enumerate(_str_list(ctx, key, value, needles)):
+        try:
+            out.append(compile_term(t))
+        except ValueError as e:
+            raise ctx.error(f"{key}[{i}]", f"invalid term {t!r}: {e}", *needles) from None
+    return tuple(out)
+
+
+def _unknown(ctx: _Ctx, key: str, table: dict, allowed: set[str], needles: list[str]) -> None:
+    extra = sorted(set(table) - allowed)
+    if extra:
+        raise ctx.error(
+            f"{key}.{extra[0]}",
+            f"unknown key (allowed: {', '.join(sorted(allowed))})",
+            f"{extra[0]} =", *needles,
+        )
+
+
+def _table_list(ctx: _Ctx, key: str, value: Any, needles: list[str]) -> list[dict]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ctx.error(key, "must be an array of tables ([[...]] sections)", *needles)
+    return value
+
+
+def _load_settings(ctx: _Ctx, d: Any) -> Settings:
+    needles = ["[settings]"]
+    if not isinstance(d, dict):
+        raise ctx.error("settings", "must be a table", *needles)
+    _unknown(ctx, "settings", d, _SETTINGS_KEYS, needles)
+    s = Settings()
+    kw: dict[str, Any] = {}
+    if "stub_texts" in d:
+        kw["stub_texts"] = tuple(_str_list(ctx, "settings.stub_texts", d["stub_texts"], ["stub_texts", *needles]))
+    if "review_band" in d:
+        band = d["review_band"]
+        n = ["review_band", *needles]
+        if not isinstance(band, list) or len(band) != 2:
+            raise ctx.error("settings.review_band", f"must be [low, high], got {band!r}", *n)
+        lo = _number(ctx, "settings.review_band[0]", band[0], n)
+        hi = _number(ctx, "settings.review_band[1]", band[1], n)
+        if lo > hi:
+            raise ctx.error("settings.review_band", f"low {lo} is above high {hi}", *n)
+        kw["review_band"] = (lo, hi)
+    if "low_confidence" in d:
+        v = d["low_confidence"]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
+            raise ctx.error("settings.low_confidence", f"must be a number in [0, 1], got {v!r}", "low_confidence", *needles)
+        kw["low_confidence"] = float(v)
+    if "stuffing_cap" in d:
+        kw["stuffing_cap"] = _number(ctx, "settings.stuffing_cap", d["stuffing_cap"], ["stuffing_cap", *needles])
+    if "negation" in d:
+        kw["negation"] = _regexes(ctx, "settings.negation", [d["negation"]] if isinstance(d["negation"], str) else d["negation"], ["negation", *needles])[0]
+    return Settings(**{**s.__dict__, **kw})
+
+
+def _load_question(ctx: _Ctx, qid: str, d: Any) -> Question:
+    qn = _section_needles(qid)
+    key = f"questions.{qid}"
+    if not isinstance(d, dict):
+        raise ctx.error(key, "must be a table", *qn)
+    _unknown(ctx, key, d, _QUESTION_KEYS, qn)
+    for req in ("title", "title_zh", "points", "concepts"):
+        if req not in d:
+            raise ctx.error(f"{key}.{req}", "missing", *qn)
+    title = _str(ctx, f"{key}.title", d["title"], qn)
+    title_zh = _str(ctx, f"{key}.title_zh", d["title_zh"], qn)
+    points = _number(ctx, f"{key}.points", d["points"], qn, allow_zero=False)
+
+    concepts: list[Concept] = []
+    seen: set[str] = set()
+    for i, c in enumerate(_table_list(ctx, f"{key}.concepts", d["concepts"], qn)):
+        ck = f"{key}.concepts[{i}]"
+        cid = c.get("id") if isinstance(c.get("id"), str) else None
+        cn = _section_needles(qid, "concepts", cid)
+        _unknown(ctx, ck, c, _CONCEPT_KEYS, cn)
+        for req in ("id", "points", "en", "zh"):
+            if req not in c:
+                raise ctx.error(f"{ck}.{req}", "missing", *cn)
+        cid = _str(ctx, f"{ck}.id", c["id"], cn)
+        if cid in seen:
+            raise ctx.error(f"{ck}.id", f"duplicate concept id {cid!r}", *cn)
+        seen.add(cid)
+        terms = _terms(ctx, f"{ck}.terms", c.get("terms", []), cn)
+        patterns = _regexes(ctx, f"{ck}.patterns", c.get("patterns", []), cn)
+        if not terms and not patterns:
+            raise ctx.error(ck, "needs at least one of terms or patterns", *cn)
+        concepts.append(Concept(
+            id=cid,
+            points=_number(ctx, f"{ck}.points", c["points"], cn, allow_zero=False),
+            en=_str(ctx, f"{ck}.en", c["en"], cn),
+            zh=_str(ctx, f"{ck}.zh", c["zh"], cn),
+            matcher=Matcher(terms, patterns),
+        ))
+    if not concepts:
+        raise ctx.error(f"{key}.concepts", "at least one concept is needed", *qn)
+    total = sum(c.points for c in concepts)
+    if total < points:
+        raise ctx.error(f"{key}.concepts", f"concept points add up to {total:g}, less than the question's {points:g} points: a full answer could not get full marks", *qn)
+
+    miscs: list[Misconception] = []
+    mseen: set[str] = set()
+    for i, m in enumerate(_table_list(ctx, f"{key}.misconceptions", d.get("misconceptions", []), qn)):
+        mk = f"{key}.misconceptions[{i}]"
+        mid = m.get("id") if isinstance(m.get("id"), str) else None
+        mn = _section_needles(qid, "misconceptions", mid)
+        _unknown(ctx, mk, m, _MISC_KEYS, mn)
+        for req in ("id", "en", "zh", "patterns"):
+            if req not in m:
+                raise ctx.error(f"{mk}.{req}", "missing", *mn)
+        mid = _str(ctx, f"{mk}.id", m["id"], mn)
+        if mid in mseen:
+            raise ctx.error(f"{mk}.id", f"duplicate misconception id {mid!r}", *mn)
+        mseen.add(mid)
+        patterns = _regexes(ctx, f"{mk}.patterns", m["patterns"], mn)
+        if not patterns:
+            raise ctx.error(f"{mk}.patterns", "at least one pattern is needed", *mn)
+        voids = tuple(_str_list(ctx, f"{mk}.voids", m.get("voids", []), mn))
+        for v in voids:
+            if v not in seen:
+                raise ctx.error(f"{mk}.voids", f"no concept {v!r} in this question (known: {', '.join(sorted(seen))})", *mn)
+        skip = m.get("skip_if_negated", True)
+        if not isinstance(skip, bool):
+            raise ctx.error(f"{mk}.skip_if_negated", f"must be true or false, got {skip!r}", *mn)
+        max_score = None
+        if "max_score" in m:
+            max_score = _number(ctx, f"{mk}.max_score", m["max_score"], mn)
+        miscs.append(Misconception(
+            id=mid,
+            en=_str(ctx, f"{mk}.en", m["en"], mn),
+            zh=_str(ctx, f"{mk}.zh", m["zh"], mn),
+            patterns=patterns,
+            unless=_regexes(ctx, f"{mk}.unless", m.get("unless", []), mn),
+            skip_if_negated=skip,
+            penalty=_number(ctx, f"{mk}.penalty", m.get("penalty", 1.0), mn),
+            max_score=max_score,
+            voids=voids,
+        ))
+
+    core = tuple(_str_list(ctx, f"{key}.core", d.get("core", []), ["core =", *qn]))
+    for cid in core:
+        if cid not in seen:
+            raise ctx.error(f"{key}.core", f"no concept {cid!r} in this question (known: {', '.join(sorted(seen))})", "core =", *qn)
+    mwc = None
+    if "max_without_core" in d:
+        mwc = _number(ctx, f"{key}.max_without_core", d["max_without_core"], ["max_without_core", *qn])
+        if mwc > points:
+            raise ctx.error(f"{key}.max_without_core", f"{mwc:g} is above the question's {points:g} points", "max_without_core", *qn)
+    topic = _terms(ctx, f"{key}.topic", d.get("topic", []), ["topic =", *qn])
+    return Question(
+        grade_id=qid, title=title, title_zh=title_zh, points=points, concepts=tuple(concepts),
+        misconceptions=tuple(miscs), core=core, max_without_core=mwc, topic=topic,
+    )
+
+
+def parse_rubric(raw: str, source: str = "<rubric>") -> Rubric:
+    ctx = _Ctx(source, raw)
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as e:
+        raise RubricError(f"{source}: not valid TOML: {e}") from None
+    _unknown(ctx, "(top level)", data, _TOP_KEYS, [])
+    settings = _load_settings(ctx, data["settings"]) if "settings" in data else Settings()
+    qs = data.get("questions")
+    if not isinstance(qs, dict) or not qs:
+        raise ctx.error("questions", "no [questions.<grade_id>] sections found", "[questions")
+    questions = {qid: _load_question(ctx, qid, q) for qid, q in qs.items()}
+    return Rubric(questions=questions, settings=settings, source=source)
+
+
+def load_rubric(path: str | Path) -> Rubric:
+    """Load and validate a rubric file; raises RubricError (file, line, key) when it is wrong."""
+    p = Path(path)
+    try:
+        raw = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RubricError(f"{p}: rubric file not found") from None
+    except UnicodeDecodeError as e:
+        raise RubricError(f"{p}: not UTF-8 text: {e}") from None
+    return parse_rubric(raw, str(p))
+
+
+__all__ = [
+    "Concept", "Matcher", "Misconception", "Question", "Rubric", "RubricError", "Settings",
+    "compile_term", "load_rubric", "parse_rubric", "CJK",
+]

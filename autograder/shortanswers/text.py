@@ -1,0 +1,125 @@
+"""Text normalisation shared by the rubric matcher, the extractor and the scorer.
+
+Pure stdlib. Works on English, Chinese and mixed text: Chinese is matched by substring (no word
+segmenter), English by words.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RE = re.compile(f"[{CJK}]")
+_SPACE_BETWEEN_CJK = re.compile(f"(?<=[{CJK}])[ \\t\\r\\n]+(?=[{CJK}])")
+_EN_WORD = re.compile(r"[a-z][a-z0-9']*|[0-9]+(?:\.[0-9]+)?")
+_NT = re.compile(r"\b(ca|wo)n't\b|n't\b")
+
+
+def _expand_nt(m: re.Match) -> str:
+    stem = m.group(1)
+    if stem == "ca":
+        return "can not"
+    if stem == "wo":
+        return "will not"
+    return " not"
+
+
+def normalize(text: str) -> str:
+    """Lower case, NFKC (full-width -> half-width), n't -> ' not', no spaces between Chinese
+    characters, one space for runs of spaces and tabs. Newlines are kept (they can end sentences).
+    """
+    t = unicodedata.normalize("NFKC", text or "")
+    t = (
+        t.replace("\u2019", "'").replace("\u2018", "'").replace("\u2212", "-")
+        .replace("\u2013", "-").replace("\u2014", " - ").replace("\u00a0", " ")
+    )
+    t = t.lower()
+    t = _NT.sub(_expand_nt, t)
+    t = _SPACE_BETWEEN_CJK.sub("", t)
+    t = re.sub(r"[ \t\r\f\v]+", " ", t)
+    return t
+
+
+_BULLET = r"(?:[-*+\u2022\u00b7]|\d{1,2}[.)、])\s"
+_SENTENCE_END = re.compile(
+    r"(?<=[。!?;])|(?<=\.)(?=\s|$)|\n\s*\n|\n(?=\s*" + _BULLET + r")"
+)
+
+
+def sentences(text_norm: str) -> list[str]:
+    """Split normalised text into sentences: at 。 ! ? ; and '. ', at paragraph breaks and at
+    bullet items. A single line break inside a paragraph does not end a sentence (Markdown)."""
+    parts = _SENTENCE_END.split(text_norm)
+    out = []
+    for p in parts:
+        p = re.sub(r"\s+", " ", p).strip()
+        p = re.sub(r"^" + _BULLET, "", p).strip()
+        if p and re.search(rf"[a-z0-9{CJK}]", p):
+            out.append(p)
+    return out
+
+
+def en_words(text_norm: str) -> list[str]:
+    return _EN_WORD.findall(text_norm)
+
+
+def cjk_chars(text_norm: str) -> list[str]:
+    return _CJK_RE.findall(text_norm)
+
+
+def token_count(text_norm: str) -> int:
+    """English words plus Chinese characters counted as half a word each (about two characters
+    make a word)."""
+    return len(en_words(text_norm)) + (len(cjk_chars(text_norm)) + 1) // 2
+
+
+def compact(text: str) -> str:
+    """Letters, digits and Chinese characters only: for comparing an answer with the prompt."""
+    t = normalize(text)
+    return "".join(ch for ch in t if ch.isalnum() or _CJK_RE.match(ch))
+
+
+def strip_markdown(text: str) -> str:
+    t = re.sub(r"<[^>]+>", " ", text or "")  # html tags
+    t = re.sub(r"!\[[^\]]*\]\([^)]*\)", " ", t)  # images
+    t = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", t)  # links -> their text
+    t = re.sub(r"(?m)^\s{0,3}#{1,6}\s*", "", t)  # headings
+    t = re.sub(r"(?m)^\s{0,3}>\s?", "", t)  # quotes
+    t = re.sub(r"(\*\*|__|\*|`{1,3})", "", t)  # emphasis, code ticks
+    return t
+
+
+# Words that make a sentence a sentence: articles, auxiliaries, pronouns, prepositions,
+# conjunctions that link clauses, common verbs. ("and"/"or" are left out: lists have them too.)
+EN_FUNCTION_WORDS = frozenset(
+    """
+    a an the is are was were be been being am it its this that these those which who whom whose
+    what when where why how because so since as if then than thus therefore hence while whereas
+    although though but however to of in on at for by with from into onto through during about
+    over under between after before can could will would may might should must shall do does did
+    has have had not no never very more most less also only just even still such each every
+    make makes made making give gives gave use uses used using help helps let lets allow allows
+    lead leads cause causes get gets become becomes keep keeps mean means need needs there
+    they them their we our you your he she his her i my one up out
+    """.split()
+)
+# Characters that glue Chinese sentences: particles, auxiliaries, copulas, prepositions,
+# conjunctions, adverbs of degree, common verbs.
+ZH_FUNCTION_CHARS = frozenset("的是了在使让会能可把被而就也都这那其所因为由于致更很则从对向将得地着过要需应该如果时有用到与及并但却还即若以之于它们我你他每最较")
+
+
+def function_word_count(text_norm: str) -> tuple[int, int, int, int]:
+    """(English function words, English words, Chinese function characters, Chinese characters)."""
+    words = en_words(text_norm)
+    chars = cjk_chars(text_norm)
+    return (
+        sum(1 for w in words if w in EN_FUNCTION_WORDS),
+        len(words),
+        sum(1 for c in chars if c in ZH_FUNCTION_CHARS),
+        len(chars),
+    )
+
+
+def has_function_word(segment_norm: str) -> bool:
+    fe, _, fz, _ = function_word_count(segment_norm)
+    return fe + fz > 0
