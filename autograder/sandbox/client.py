@@ -123,6 +123,9 @@ class Sandbox:
         self.device = resolve_device(device)
         self.hide = tuple(os.path.abspath(os.fspath(p)) for p in hide)
         self.namespaces = namespaces  # False: only for tests of the reduced (non-root) mode
+        # Address-space limit on CPU; CUDA reserves huge virtual memory, so there only the
+        # resident-size watchdog (checked while waiting for a reply) applies.
+        self.rlimit_as = not self.device.startswith("cuda")
         self.notes: list[str] = []  # for the student: restarts, skipped cells
         self.isolation: dict = {}  # for the TA: what the launcher achieved
         self.start_s: float | None = None  # measured start of the last worker (torch import)
@@ -157,7 +160,7 @@ class Sandbox:
     def start(self) -> "Sandbox":
         """Start the worker now (process, isolation, torch import) without running anything;
         run_cells and call start it when needed. The submission's clock does not run yet."""
-        self._ensure()
+        self._ensure("start")
         return self
 
     def close(self) -> None:
@@ -319,8 +322,8 @@ class Sandbox:
     # -- operations -------------------------------------------------------------------------
 
     def _op(self, op: str, function: str | None, timeout: float, fields) -> Any:
-        self._start_clock()
-        w = self._ensure()
+        w = self._ensure(function)
+        self._start_clock()  # after the start: a cold start is not the submission's time
         msg = {"op": op, **fields(), "timeout": timeout}
         try:
             reply = self._roundtrip(w, msg, timeout)
@@ -335,8 +338,8 @@ class Sandbox:
             raise BadReply(function, str(e)) from None
 
     def _cell(self, index: int, source: str) -> dict:
+        w = self._ensure(f"cell {index}")
         self._start_clock()
-        w = self._ensure()
         msg = {"op": "run_cell", "cell": index, "source": source,
                "timeout": float(self.limits.cell_timeout_s)}
         return self._roundtrip(w, msg, self.limits.cell_timeout_s)
@@ -370,8 +373,8 @@ class Sandbox:
                     f"{self.limits.submission_timeout_s:g} s")
         what = {"timeout": f"did not stop within {self.limits.cell_timeout_s:g} s",
                 "bad": "wrote garbage to the grader's connection"}.get(b.kind, b.reason)
-        return (f"cell {index}: the process running the notebook {what}; it was restarted and "
-                "this cell is skipped (the cells before it were run again)")
+        return (f"cell {index}: skipped: the process running the notebook {what} while running "
+                "this cell")
 
     # -- values -------------------------------------------------------------------------------
 
@@ -420,10 +423,12 @@ class Sandbox:
     def _over_budget(self) -> bool:
         return self._deadline is not None and time.monotonic() >= self._deadline
 
-    def _ensure(self) -> _Proc:
+    def _ensure(self, function: str | None = None) -> _Proc:
         """The live worker; starts one, or restarts a dead one and replays the cells."""
         if self._closed:
             raise SandboxError("the sandbox is closed")
+        if self._over_budget():
+            raise CallTimeout(function, self.limits.submission_timeout_s, total=True, started=False)
         while True:
             w = self._w
             if w is not None and w.alive:
@@ -434,10 +439,10 @@ class Sandbox:
                 self._last_death = reason
             if self._gen > 0:
                 if self._restarts >= self.limits.restarts:
-                    raise WorkerDied(None, f"{self._last_death}; it was restarted "
-                                     f"{self._restarts} times and is not started again")
+                    raise WorkerDied(function, self._last_death, gave_up=True)
                 if self._over_budget():
-                    raise CallTimeout(None, self.limits.submission_timeout_s, total=True)
+                    raise CallTimeout(function, self.limits.submission_timeout_s, total=True,
+                                      started=False)
                 self._restarts += 1
             self._w = self._spawn()
             if self._gen > 1 and self._cells and not self._replay():
@@ -514,7 +519,7 @@ class Sandbox:
             "keep": _keep_paths() + [runtime, workdir],
             "rlimits": {
                 "cpu": int(lim.cpu_time_s),
-                "as": None if self.device.startswith("cuda") else int(lim.memory_mb) << 20,
+                "as": int(lim.memory_mb) << 20 if self.rlimit_as else None,
                 "fsize": int(lim.file_size_mb) << 20,
                 "nproc": int(lim.max_processes),
             },

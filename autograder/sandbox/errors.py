@@ -73,13 +73,17 @@ class StudentError(SubmissionFault):
 
 
 class CallTimeout(SubmissionFault):
-    def __init__(self, function: str | None, seconds: float, total: bool = False) -> None:
+    def __init__(self, function: str | None, seconds: float, total: bool = False,
+                 started: bool = True) -> None:
         self.function = function
         self.seconds = seconds
+        self.total = total
         if total:
+            what = (f" while {_fn(function)} was running" if started
+                    else f", so {_fn(function)} was not run")
             msg = (
-                f"your notebook used up its total time of {seconds:g} s, so {_fn(function)} was "
-                "not run: make slow cells and functions faster (fewer epochs, no endless loops)."
+                f"your notebook used up its total time of {seconds:g} s{what}: make slow cells "
+                "and functions faster (fewer epochs, no endless loops)."
             )
         else:
             msg = (
@@ -92,10 +96,16 @@ class CallTimeout(SubmissionFault):
 class WorkerDied(SubmissionFault):
     """The process running the notebook ended (exit, crash, kill, resource limit)."""
 
-    def __init__(self, function: str | None, reason: str, lost: bool = False) -> None:
+    def __init__(self, function: str | None, reason: str, lost: bool = False,
+                 gave_up: bool = False) -> None:
         self.function = function
         self.reason = reason
-        if lost:
+        if gave_up:
+            msg = (
+                f"{_fn(function)} was not run: the process running your notebook stopped too "
+                f"often (the last time it {reason}) and is not restarted again."
+            )
+        elif lost:
             msg = (
                 f"{_fn(function)} was given an object that no longer exists: the process running "
                 f"your notebook was restarted after it {reason}."

@@ -43,7 +43,7 @@ class Limits:
         metadata={"help": "KB of the submission's printed output kept for the report"},
     )
     restarts: int = field(
-        default=5,
+        default=10,
         metadata={"help": "how often a worker that died is started again (cells replayed)"},
     )
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import io
 import os
 import struct
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -91,9 +92,15 @@ def parse_header(header: bytes) -> int:
 
 
 def loads(payload: bytes) -> Any:
-    """Payload -> message, with the weights-only unpickler (no code, no arbitrary classes)."""
+    """Payload -> message, with the weights-only unpickler (no code, no arbitrary classes).
+
+    Only the zip format torch.save writes is accepted (not the legacy pickle stream)."""
+    if not payload.startswith(b"PK\x03\x04"):
+        raise WireError("frame is not in torch.save's zip format")
     try:
-        return torch.load(io.BytesIO(payload), weights_only=True, map_location="cpu")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return torch.load(io.BytesIO(payload), weights_only=True, map_location="cpu")
     except Exception as e:  # any failure of a hostile frame is a malformed frame
         raise WireError(f"frame could not be loaded: {type(e).__name__}") from None
 
