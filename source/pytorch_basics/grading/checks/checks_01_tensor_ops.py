@@ -39,24 +39,22 @@ def _basic(nb01) -> dict:
     return out
 
 
-def _judge_basic(out: dict, keys) -> None:
-    expected = _basic_expected()
-    for k in keys:
-        e = expected[k]
-        v = expect_tensor(out[k], f"make_basic_tensors()[{k!r}]", shape=e.shape, dtype=e.dtype)
-        assert close(v, e), f"make_basic_tensors()[{k!r}]: the shape and dtype are right but the values are not"
-
-
 @check("check_make_basic_tensors", points=1, public=True)
 def test_make_basic_tensors_public(nb01):
-    "make_basic_tensors: every key present; scalar and vector"
-    _judge_basic(_basic(nb01), ("scalar", "vector"))
+    "make_basic_tensors: every key, with the right shapes and values"
+    out = _basic(nb01)
+    for k, e in _basic_expected().items():
+        v = expect_tensor(out[k], f"make_basic_tensors()[{k!r}]", shape=e.shape)
+        assert close(v, e), f"make_basic_tensors()[{k!r}]: the shape is right but the values are not"
 
 
 @check("check_make_basic_tensors", points=2)
-def test_make_basic_tensors_all(nb01):
-    "make_basic_tensors: shape, dtype and values of every tensor"
-    _judge_basic(_basic(nb01), BASIC_KEYS)
+def test_make_basic_tensors_dtypes(nb01):
+    "make_basic_tensors: every tensor has the dtype its constructor gives (int64 for integers, float32 otherwise)"
+    out = _basic(nb01)
+    for k, e in _basic_expected().items():
+        v = expect_tensor(out[k], f"make_basic_tensors()[{k!r}]", shape=e.shape, dtype=e.dtype)
+        assert close(v, e), f"make_basic_tensors()[{k!r}]: the shape and dtype are right but the values are not"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -79,15 +77,17 @@ def _judge_like(nb01, x: torch.Tensor, device: str, what: str) -> None:
 
 @check("check_like_tensors", points=1, public=True)
 def test_like_tensors_public(nb01, device):
-    "like_tensors: the notebook's float64 example"
-    x = torch.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=torch.float64, device=device)
-    _judge_like(nb01, x, device, "a float64 tensor of shape [2, 2]")
+    "like_tensors: the notebook's int64 zeros of shape [100, 100] and float64 zeros of shape [2, 2]"
+    _judge_like(nb01, torch.zeros(100, 100, dtype=torch.int64, device=device), device,
+                "int64 zeros of shape [100, 100]")
+    _judge_like(nb01, torch.zeros(2, 2, dtype=torch.float64, device=device), device, "float64 zeros of shape [2, 2]")
 
 
 @check("check_like_tensors", points=1)
 def test_like_tensors_dtypes(nb01, device, gen):
-    "like_tensors: keeps the dtype and device of x (int64, float16, float32 inputs)"
-    _judge_like(nb01, torch.randint(0, 9, (40, 30), generator=gen).to(device), device, "an int64 tensor of shape [40, 30]")
+    "like_tensors: keeps the dtype and device of x (int32, float16, float32 inputs)"
+    _judge_like(nb01, torch.randint(0, 9, (40, 30), generator=gen, dtype=torch.int32).to(device), device,
+                "an int32 tensor of shape [40, 30]")
     _judge_like(nb01, torch.randn(3, 4, 5, generator=gen).half().to(device), device, "a float16 tensor of shape [3, 4, 5]")
     _judge_like(nb01, torch.randn(7, generator=gen).to(device), device, "a float32 tensor of shape [7]")
 
@@ -99,7 +99,7 @@ def test_like_tensors_dtypes(nb01, device, gen):
 
 def _judge_describe(nb01, m: torch.Tensor, what: str) -> None:
     size, numel, ndim = expect_tuple(nb01.call("describe", m), f"describe({what})", 3)
-    assert isinstance(size, (torch.Size, tuple)), (
+    assert isinstance(size, torch.Size), (
         f"describe({what}): the first value is a {type_name(size)}, expected a torch.Size (m.size())")
     assert tuple(size) == tuple(m.shape), f"describe({what}): expected the size {list(m.shape)}, got {list(size)}"
     n = expect_number(numel, f"describe({what}), number of elements")
@@ -112,14 +112,14 @@ def _judge_describe(nb01, m: torch.Tensor, what: str) -> None:
 
 @check("check_describe", points=1, public=True)
 def test_describe_public(nb01, device):
-    "describe: the notebook's 5x3 example"
-    _judge_describe(nb01, torch.ones(5, 3, device=device), "a tensor of shape [5, 3]")
+    "describe: the notebook's zeros of shape [2, 3, 4]"
+    _judge_describe(nb01, torch.zeros(2, 3, 4, device=device), "a tensor of shape [2, 3, 4]")
 
 
 @check("check_describe", points=1)
 def test_describe_shapes(nb01, device, gen):
-    "describe: tensors of 1, 3 and 4 dimensions"
-    for shape in ((7,), (2, 3, 4), (2, 1, 3, 5)):
+    "describe: tensors of 1, 2 and 4 dimensions"
+    for shape in ((7,), (5, 3), (2, 1, 3, 5)):
         _judge_describe(nb01, torch.randn(*shape, generator=gen).to(device), f"a tensor of shape {list(shape)}")
 
 
@@ -141,7 +141,7 @@ def _judge_pick(nb01, m: torch.Tensor, device: str, what: str) -> None:
 @check("check_pick", points=1, public=True)
 def test_pick_public(nb01, device):
     "pick: the notebook's 3x4 example"
-    m = torch.arange(12, dtype=torch.float32, device=device).reshape(3, 4)
+    m = torch.arange(12, device=device).reshape(3, 4)
     _judge_pick(nb01, m, device, "the notebook's 3x4 matrix")
 
 
@@ -176,10 +176,11 @@ def _judge_products(nb01, m: torch.Tensor, v: torch.Tensor, device: str, what: s
 
 @check("check_products", points=1, public=True)
 def test_products_public(nb01, device):
-    "products: the notebook's float matrix with an int64 arange(1, 5)"
-    m = torch.ones(3, 4, device=device)
+    "products: the notebook's float matrix with an int64 arange(1, 5), and both in float64"
+    m = torch.tensor([[2.0, 5.0, 3.0, 7.0], [4.0, 2.0, 1.0, 9.0]], device=device)
     v = torch.arange(1, 5, device=device)
-    _judge_products(nb01, m, v, device, "a float32 3x4 matrix and an int64 vector of 4")
+    _judge_products(nb01, m, v, device, "the notebook's float32 2x4 matrix and int64 arange(1, 5)")
+    _judge_products(nb01, m.double(), v.double(), device, "the notebook's matrix and vector in float64")
 
 
 @check("check_products", points=1)
@@ -239,13 +240,15 @@ def _judge_swap(nb01, x: torch.Tensor, device: str) -> None:
 
 @check("check_swap_last_two", points=1, public=True)
 def test_swap_last_two_public(nb01, device):
-    "swap_last_two: the notebook's 2x3x4 example"
+    "swap_last_two: the notebook's examples of shape [2, 3, 4], [2, 3] and [1, 2, 3, 4]"
     _judge_swap(nb01, torch.arange(24, device=device).reshape(2, 3, 4), device)
+    _judge_swap(nb01, torch.arange(6, device=device).reshape(2, 3), device)
+    _judge_swap(nb01, torch.zeros(1, 2, 3, 4, device=device), device)
 
 
 @check("check_swap_last_two", points=1)
 def test_swap_last_two_dims(nb01, device, gen):
-    "swap_last_two: tensors of 2, 3 and 5 dimensions"
+    "swap_last_two: tensors of 2, 3 and 5 dimensions of other shapes and values"
     for shape in ((3, 5), (4, 2, 6), (2, 1, 3, 2, 4)):
         _judge_swap(nb01, torch.randn(*shape, generator=gen).to(device), device)
 
@@ -281,20 +284,29 @@ def test_concat_other(nb01, device, gen):
 # ------------------------------------------------------------------------------------------------
 
 
-@check("check_literal_dtypes", points=1, public=True)
-def test_literal_dtypes_types(nb01):
-    "literal_dtypes: two torch.dtype values"
-    a, b = expect_tuple(nb01.call("literal_dtypes"), "literal_dtypes()", 2)
-    for i, d in enumerate((a, b), 1):
+def _literal(nb01) -> tuple:
+    out = expect_tuple(nb01.call("literal_dtypes"), "literal_dtypes()", 2)
+    for i, d in enumerate(out, 1):
         assert isinstance(d, torch.dtype), f"literal_dtypes(): value {i} is a {type_name(d)}, expected a torch.dtype"
+    return out
+
+
+@check("check_literal_dtypes", points=1, public=True)
+def test_literal_dtypes_public(nb01):
+    "literal_dtypes: two torch.dtype, those of torch.tensor(1) and torch.tensor(1.0)"
+    a, b = _literal(nb01)
+    assert a == torch.tensor(1).dtype, "literal_dtypes(): the first value is not the dtype of torch.tensor(1)"
+    assert b == torch.tensor(1.0).dtype, "literal_dtypes(): the second value is not the dtype of torch.tensor(1.0)"
 
 
 @check("check_literal_dtypes", points=1)
-def test_literal_dtypes_values(nb01):
-    "literal_dtypes: the dtypes of torch.tensor(1) and torch.tensor(1.0)"
-    a, b = expect_tuple(nb01.call("literal_dtypes"), "literal_dtypes()", 2)
-    assert a == torch.tensor(1).dtype, "literal_dtypes(): the first value is not the dtype of torch.tensor(1)"
-    assert b == torch.tensor(1.0).dtype, "literal_dtypes(): the second value is not the dtype of torch.tensor(1.0)"
+def test_literal_dtypes_kinds(nb01):
+    "literal_dtypes: a Python int literal gives an integer dtype, a float literal the default floating dtype"
+    a, b = _literal(nb01)
+    assert not a.is_floating_point and a == torch.int64, (
+        "literal_dtypes(): a Python int becomes a 64-bit integer tensor; the first value should be that dtype")
+    assert b.is_floating_point and b == torch.get_default_dtype(), (
+        "literal_dtypes(): a Python float gets the default floating dtype; the second value should be that dtype")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -303,8 +315,7 @@ def test_literal_dtypes_values(nb01):
 
 
 def _reference_counts(n: int, bins: int, seed: int) -> torch.Tensor:
-    torch.manual_seed(seed)
-    x = torch.randn(n)
+    x = torch.randn(n, generator=torch.Generator().manual_seed(seed))  # = torch.manual_seed(seed); torch.randn(n)
     return torch.histc(x, bins=bins, min=x.min().item(), max=x.max().item())
 
 
@@ -318,51 +329,70 @@ def _histogram(nb01, n: int, bins: int, seed: int):
     return what, c, fig
 
 
+def _judge_figure(what: str, fig, c: torch.Tensor, bins: int) -> None:
+    fig = expect_handle(fig, f"{what}, second value", "figure")
+    axes = figure_axes(fig)
+    assert len(axes) == 1, f"{what}: expected a Figure with a single Axes, got {len(axes)}"
+    heights = axes_bars(axes[0])
+    assert len(heights) == bins, f"{what}: expected {bins} bars in the Axes, got {len(heights)}"
+    assert close(torch.tensor(heights, dtype=torch.float64), c, atol=1e-6), (
+        f"{what}: the bar heights, left to right, are not the returned counts")
+
+
+def _judge_shape_of_histogram(what: str, c: torch.Tensor) -> None:
+    bins = c.numel()
+    assert c[0] >= 1 and c[-1] >= 1, (
+        f"{what}: the bins should go from the samples' minimum to their maximum, so the first and last are not empty")
+    mid = slice(bins * 7 // 20, bins * 13 // 20)
+    tails = c[: bins // 5].sum() + c[bins - bins // 5:].sum()
+    assert c[mid].sum() > tails, f"{what}: a histogram of normal samples should be highest in the middle"
+
+
 @check("check_randn_histogram", points=1, public=True)
 def test_randn_histogram_public(nb01):
-    "randn_histogram: the notebook's example (1000 samples, 10 bins, seed 0): counts and a Figure"
-    what, c, fig = _histogram(nb01, 1000, 10, 0)
-    expect_handle(fig, f"{what}, second value", "figure")
+    "randn_histogram: the notebook's example (1000 samples, 20 bins, seed 0): counts, seeds and bars"
+    what, c, fig = _histogram(nb01, 1000, 20, 0)
+    _judge_shape_of_histogram(what, c)
+    _, again, _ = _histogram(nb01, 1000, 20, 0)
+    _, other, _ = _histogram(nb01, 1000, 20, 1)
+    assert torch.equal(c, again), f"{what}: two calls with the same seed gave different counts"
+    assert not torch.equal(c, other), "randn_histogram: seeds 0 and 1 gave the same counts"
+    _judge_figure(what, fig, c, 20)
 
 
 @check("check_randn_histogram", points=1)
 def test_randn_histogram_counts(nb01):
-    "randn_histogram: counts of length bins that add up to n, for other n and bins"
-    for n, bins in ((5000, 7), (123, 25)):
-        _histogram(nb01, n, bins, 3)
+    "randn_histogram: counts of length bins that add up to n, highest in the middle, for other n and bins"
+    for n, bins in ((5000, 7), (20000, 40)):
+        what, c, _ = _histogram(nb01, n, bins, 3)
+        _judge_shape_of_histogram(what, c)
 
 
 @check("check_randn_histogram", points=1)
 def test_randn_histogram_values(nb01):
-    "randn_histogram: equal-width bins from min to max of torch.randn(n) drawn after torch.manual_seed(seed)"
+    "randn_histogram: equal-width bins from min to max of n torch.randn samples drawn after seeding with seed"
     for n, bins, seed in ((5000, 7, 11), (800, 16, 2024)):
         what, c, _ = _histogram(nb01, n, bins, seed)
         ref = _reference_counts(n, bins, seed)
         # a sample on a bin edge may fall either side depending on how the edges are computed
         assert (c - ref).abs().sum().item() <= 2, (
             f"{what}: the counts do not match {bins} equal-width bins from the minimum to the maximum of "
-            f"{n} samples of torch.randn drawn after torch.manual_seed({seed})")
+            f"{n} samples of torch.randn drawn after seeding torch with {seed}")
 
 
 @check("check_randn_histogram", points=1)
 def test_randn_histogram_seed(nb01):
-    "randn_histogram: the same seed gives the same counts, another seed other counts"
+    "randn_histogram: the same seed gives the same counts, another seed other counts (other n and bins)"
     _, c1, _ = _histogram(nb01, 2000, 12, 5)
     _, c2, _ = _histogram(nb01, 2000, 12, 5)
     _, c3, _ = _histogram(nb01, 2000, 12, 6)
-    assert torch.equal(c1, c2), "randn_histogram: two calls with the same seed gave different counts"
-    assert not torch.equal(c1, c3), "randn_histogram: two different seeds gave the same counts"
+    assert torch.equal(c1, c2), "randn_histogram(2000, 12, 5): two calls with the same seed gave different counts"
+    assert not torch.equal(c1, c3), "randn_histogram: seeds 5 and 6 gave the same counts"
 
 
 @check("check_randn_histogram", points=1)
 def test_randn_histogram_figure(nb01):
-    "randn_histogram: the Figure has one Axes with `bins` bars whose heights are the counts"
-    for n, bins, seed in ((3000, 9, 1),):
+    "randn_histogram: the Figure has one Axes with `bins` bars whose heights are the counts (other bins)"
+    for n, bins, seed in ((3000, 9, 1), (500, 33, 8)):
         what, c, fig = _histogram(nb01, n, bins, seed)
-        fig = expect_handle(fig, f"{what}, second value", "figure")
-        axes = figure_axes(fig)
-        assert len(axes) == 1, f"{what}: expected a Figure with a single Axes, got {len(axes)}"
-        heights = axes_bars(axes[0])
-        assert len(heights) == bins, f"{what}: expected {bins} bars in the Axes, got {len(heights)}"
-        assert close(torch.tensor(heights, dtype=torch.float64), c, atol=1e-6), (
-            f"{what}: the bar heights, left to right, are not the returned counts")
+        _judge_figure(what, fig, c, bins)

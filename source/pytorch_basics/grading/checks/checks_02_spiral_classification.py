@@ -33,20 +33,40 @@ def _spiral(nb02, what: str, n: int, c: int, device: str, **kw):
     return X.detach().cpu().double(), Y.cpu()
 
 
+def _radius_ok(X: torch.Tensor, n: int, c: int) -> bool:
+    radius = X.norm(dim=1).reshape(c, n)
+    return close(radius, torch.linspace(0, 1, n, dtype=torch.float64).expand(c, n), rtol=0, atol=1e-5)
+
+
+def _angle_residual(X: torch.Tensor, n: int, c: int) -> torch.Tensor:
+    keep = X.norm(dim=1) > 0.05  # the angle of a point at the origin is undefined
+    return R.wrap_angle(torch.atan2(X[:, 0], X[:, 1]) - R.spiral_angle_law(n, c))[keep]
+
+
+RADIUS_MSG = ("make_spiral: the distance of each class's points from the origin must be t = linspace(0, 1, N) "
+              "(the noise only changes the angle)")
+ANGLE_MSG = ("make_spiral: with noise=0 the points do not follow the law: class c's angle must run "
+             "linspace(2πc/C, 2π(c+2)/C, N) and each point be t·(sin(angle), cos(angle))")
+
+
 @check("check_make_spiral", points=1, public=True)
-def test_make_spiral_public(nb02):
-    "make_spiral: default arguments give X [3000, 2] float32 and Y [3000] int64, class by class"
-    out = expect_tuple(nb02.call("make_spiral"), "make_spiral()", 2)
-    expect_tensor(out[0], "make_spiral(), X", shape=(3000, 2), dtype=torch.float32, device="cpu")
-    Y = expect_tensor(out[1], "make_spiral(), Y", shape=(3000,), dtype=torch.int64, device="cpu")
-    assert torch.equal(Y.cpu(), torch.arange(3).repeat_interleave(1000)), (
-        "make_spiral(): Y must hold label c in rows c*1000 to (c+1)*1000")
+def test_make_spiral_public(nb02, device):
+    "make_spiral: the notebook's example (50 per class, 4 classes): shapes, labels, radius, angle, seeds, device"
+    X, _ = _spiral(nb02, "make_spiral(n_per_class=50, n_classes=4, seed=1)", 50, 4, "cpu", noise=0.2, seed=1)
+    assert _radius_ok(X, 50, 4), RADIUS_MSG
+    X0, _ = _spiral(nb02, "make_spiral(n_per_class=50, n_classes=4, noise=0.0, seed=1)", 50, 4, "cpu", noise=0.0, seed=1)
+    assert _angle_residual(X0, 50, 4).abs().max().item() < 1e-3, ANGLE_MSG
+    again, _ = _spiral(nb02, "make_spiral(n_per_class=50, n_classes=4, seed=1)", 50, 4, "cpu", noise=0.2, seed=1)
+    other, _ = _spiral(nb02, "make_spiral(n_per_class=50, n_classes=4, seed=2)", 50, 4, "cpu", noise=0.2, seed=2)
+    assert torch.equal(X, again), "make_spiral: two calls with the same seed gave different data"
+    assert not torch.equal(X, other), "make_spiral: seeds 1 and 2 gave the same data"
+    _spiral(nb02, f"make_spiral(n_per_class=10, device={device!r})", 10, 3, device)
 
 
 @check("check_make_spiral", points=1)
 def test_make_spiral_layout(nb02, device):
-    "make_spiral: other sizes and class counts, on the requested device; same seed same data, other seed other data"
-    for n, c in ((50, 4), (7, 2)):
+    "make_spiral: other sizes and class counts, on the grading device; same seed same data, other seed other data"
+    for n, c in ((7, 2), (33, 5)):
         _spiral(nb02, f"make_spiral(n_per_class={n}, n_classes={c})", n, c, device, noise=0.1, seed=7)
     a, _ = _spiral(nb02, "make_spiral(n_per_class=100, seed=21)", 100, 3, device, noise=0.2, seed=21)
     b, _ = _spiral(nb02, "make_spiral(n_per_class=100, seed=21)", 100, 3, device, noise=0.2, seed=21)
@@ -58,13 +78,10 @@ def test_make_spiral_layout(nb02, device):
 @check("check_make_spiral", points=1)
 def test_make_spiral_radius(nb02, device):
     "make_spiral: the radius of class c's points is t = linspace(0, 1, N)"
-    n, c = 200, 5
-    X, _ = _spiral(nb02, f"make_spiral(n_per_class={n}, n_classes={c}, noise=0.3)", n, c, device, noise=0.3, seed=3)
-    radius = X.norm(dim=1).reshape(c, n)
-    t = torch.linspace(0, 1, n, dtype=torch.float64).expand(c, n)
-    assert close(radius, t, rtol=0, atol=1e-5), (
-        "make_spiral: the distance of each class's points from the origin must be t = linspace(0, 1, N) "
-        "(the noise only changes the angle)")
+    for n, c, noise in ((200, 5, 0.3), (64, 2, 1.0)):
+        X, _ = _spiral(nb02, f"make_spiral(n_per_class={n}, n_classes={c}, noise={noise})", n, c, device,
+                       noise=noise, seed=3)
+        assert _radius_ok(X, n, c), RADIUS_MSG
 
 
 @check("check_make_spiral", points=1)
@@ -73,16 +90,11 @@ def test_make_spiral_angle(nb02, device, assignment):
     cfg = assignment["make_spiral"]
     n, c = 300, 3
     X, _ = _spiral(nb02, f"make_spiral(n_per_class={n}, noise=0)", n, c, device, noise=0.0, seed=5)
-    keep = X.norm(dim=1) > 0.05  # the angle of a point at the origin is undefined
-    resid = R.wrap_angle(torch.atan2(X[:, 0], X[:, 1]) - R.spiral_angle_law(n, c))[keep]
-    assert resid.abs().max().item() < cfg["angle_tol_noise_free"], (
-        "make_spiral: with noise=0 the points do not follow the law: class c's angle must be "
-        "linspace(2πc/C, 2π(c+2)/C, N) and each point t·(sin(angle), cos(angle))")
+    assert _angle_residual(X, n, c).abs().max().item() < cfg["angle_tol_noise_free"], ANGLE_MSG
     n = 2000
     for noise in cfg["noise_levels"]:
         X, _ = _spiral(nb02, f"make_spiral(n_per_class={n}, noise={noise})", n, c, device, noise=noise, seed=8)
-        keep = X.norm(dim=1) > 0.05
-        resid = R.wrap_angle(torch.atan2(X[:, 0], X[:, 1]) - R.spiral_angle_law(n, c))[keep]
+        resid = _angle_residual(X, n, c)
         mean, std = resid.mean().item(), resid.std().item()
         rel = cfg["noise_std_rel_tol"]
         assert abs(mean) < cfg["noise_mean_tol_rel"] * noise and abs(std / noise - 1) < rel, (
@@ -172,28 +184,42 @@ def _judge_two_layer(nb02, fn: str, D: int, H: int, C: int, relu: bool, gen) -> 
         "computed with the model's own weights")
 
 
+def _judge_structure(nb02, fn: str, kinds: list[str]) -> None:
+    what = f"{fn}(2, 100, 3)"
+    m = expect_handle(nb02.call(fn, 2, 100, 3), what, "module")
+    leaves = [e for e in m.summary.get("modules", []) if isinstance(e, dict)]
+    got = [R._short_type(e.get("type")) for e in leaves]
+    assert got == kinds, f"{what}: expected the layers {', '.join(kinds)}, got {', '.join(got) or 'none'}"
+    linears = [e for e in leaves if R._short_type(e.get("type")) == "Linear"]
+    assert (linears[0].get("in_features"), linears[0].get("out_features")) == (2, 100), (
+        f"{what}: the first layer should be Linear(D=2, H=100)")
+    assert (linears[-1].get("in_features"), linears[-1].get("out_features")) == (100, 3), (
+        f"{what}: the last layer should be Linear(H=100, C=3)")
+    expect_tensor(nb02.forward(m, torch.zeros(5, 2)), f"{what}: the output for a [5, 2] input", shape=(5, 3))
+
+
 @check("check_build_linear_model", points=1, public=True)
-def test_build_linear_model_public(nb02, gen):
-    "build_linear_model: the notebook's sizes D=2, H=100, C=3"
-    _judge_two_layer(nb02, "build_linear_model", 2, 100, 3, relu=False, gen=gen)
+def test_build_linear_model_public(nb02):
+    "build_linear_model: the notebook's sizes D=2, H=100, C=3 give Linear(2, 100), Linear(100, 3)"
+    _judge_structure(nb02, "build_linear_model", ["Linear", "Linear"])
 
 
 @check("check_build_linear_model", points=2)
 def test_build_linear_model_other(nb02, gen):
-    "build_linear_model: other sizes; Linear then Linear, nothing between"
+    "build_linear_model: other sizes; computes Linear2(Linear1(x)), an affine function"
     _judge_two_layer(nb02, "build_linear_model", 5, 7, 4, relu=False, gen=gen)
     _judge_two_layer(nb02, "build_linear_model", 3, 1, 6, relu=False, gen=gen)
 
 
 @check("check_build_relu_model", points=1, public=True)
-def test_build_relu_model_public(nb02, gen):
-    "build_relu_model: the notebook's sizes D=2, H=100, C=3"
-    _judge_two_layer(nb02, "build_relu_model", 2, 100, 3, relu=True, gen=gen)
+def test_build_relu_model_public(nb02):
+    "build_relu_model: the notebook's sizes D=2, H=100, C=3 give Linear(2, 100), ReLU, Linear(100, 3)"
+    _judge_structure(nb02, "build_relu_model", ["Linear", "ReLU", "Linear"])
 
 
 @check("check_build_relu_model", points=2)
 def test_build_relu_model_other(nb02, gen):
-    "build_relu_model: other sizes; Linear, ReLU, Linear"
+    "build_relu_model: other sizes; computes Linear2(ReLU(Linear1(x))), not an affine function"
     _judge_two_layer(nb02, "build_relu_model", 6, 9, 5, relu=True, gen=gen)
     _judge_two_layer(nb02, "build_relu_model", 4, 12, 2, relu=True, gen=gen)
 
@@ -204,14 +230,16 @@ def test_build_relu_model_other(nb02, gen):
 
 
 def _grader_model(nb02, sizes, relu: bool, seed: int, device: str):
+    """The grader's own model (Linear[-ReLU]-Linear...), built from torch.manual_seed(seed) here and
+    sent to the worker with its weights: a handle there, an identical copy here."""
     torch.manual_seed(seed)
     model = R.mlp(sizes, relu=relu)
     handle = nb02.build_module(R.layer_spec(model), state_dict=model.state_dict(), device=device)
     return model.to(device), handle
 
 
-def _judge_optimizer(nb02, device: str, name: str, **hyper) -> None:
-    _, model = _grader_model(nb02, [3, 5, 2], relu=True, seed=1, device=device)  # model: the handle
+def _judge_optimizer(nb02, device: str, name: str, sizes=(3, 5, 2), **hyper) -> None:
+    _, model = _grader_model(nb02, list(sizes), relu=True, seed=1, device=device)  # model: the handle
     args = ", ".join([repr(name)] + [f"{k}={v}" for k, v in hyper.items()])
     what = f"make_optimizer(model, {args})"
     opt = expect_handle(nb02.call("make_optimizer", model, name, **hyper), what, "optimizer")
@@ -233,32 +261,39 @@ def _judge_optimizer(nb02, device: str, name: str, **hyper) -> None:
         f"{what}: the optimizer does not update all of the model's parameters (pass model.parameters())")
 
 
+def _judge_unknown(nb02, model, bad: str) -> None:
+    try:
+        out = nb02.call("make_optimizer", model, bad)
+    except StudentError as e:
+        assert e.exc_type == "ValueError", f"make_optimizer(model, {bad!r}): raised {e.exc_type}, expected ValueError"
+        return
+    raise AssertionError(f"make_optimizer(model, {bad!r}): returned a {type_name(out)}, expected it to raise ValueError")
+
+
 @check("check_make_optimizer", points=1, public=True)
 def test_make_optimizer_public(nb02, device):
-    "make_optimizer: 'sgd' with the default lr and weight_decay gives torch.optim.SGD"
-    _judge_optimizer(nb02, device, "sgd")
+    "make_optimizer: the notebook's 'sgd' and 'adam' with lr=0.05, weight_decay=1e-4, the defaults, and 'rmsprop'"
+    for name in ("sgd", "adam"):
+        _judge_optimizer(nb02, device, name, sizes=(2, 10, 3), lr=0.05, weight_decay=1e-4)
+    _judge_optimizer(nb02, device, "adam", sizes=(2, 10, 3))
+    _, model = _grader_model(nb02, [2, 10, 3], relu=True, seed=1, device=device)
+    _judge_unknown(nb02, model, "rmsprop")
 
 
 @check("check_make_optimizer", points=1)
 def test_make_optimizer_hyper(nb02, device):
-    "make_optimizer: 'adam' and 'sgd' with other lr and weight_decay, covering all the model's parameters"
-    _judge_optimizer(nb02, device, "adam")
-    _judge_optimizer(nb02, device, "adam", lr=0.02, weight_decay=0.003)
-    _judge_optimizer(nb02, device, "sgd", lr=0.5, weight_decay=0.0)
+    "make_optimizer: other lr and weight_decay, the SGD defaults, covering all the model's parameters"
+    _judge_optimizer(nb02, device, "sgd")
+    _judge_optimizer(nb02, device, "adam", sizes=(5, 3, 4, 2), lr=0.02, weight_decay=0.003)
+    _judge_optimizer(nb02, device, "sgd", sizes=(4, 6, 3), lr=0.5, weight_decay=0.0)
 
 
 @check("check_make_optimizer", points=1)
 def test_make_optimizer_unknown(nb02, device):
-    "make_optimizer: ValueError for a name other than 'sgd' or 'adam'"
+    "make_optimizer: ValueError for other names ('adamw', 'momentum')"
     _, model = _grader_model(nb02, [3, 5, 2], relu=True, seed=1, device=device)
-    for bad in ("rmsprop", "adamw"):
-        try:
-            out = nb02.call("make_optimizer", model, bad)
-        except StudentError as e:
-            assert e.exc_type == "ValueError", (
-                f"make_optimizer(model, {bad!r}): raised {e.exc_type}, expected ValueError")
-            continue
-        raise AssertionError(f"make_optimizer(model, {bad!r}): returned a {type_name(out)}, expected it to raise ValueError")
+    for bad in ("adamw", "momentum"):
+        _judge_unknown(nb02, model, bad)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -275,10 +310,11 @@ def _judge_accuracy(nb02, logits: torch.Tensor, Y: torch.Tensor, what: str) -> N
 
 @check("check_accuracy", points=1, public=True)
 def test_accuracy_public(nb02, device):
-    "accuracy: the notebook's 4-row example"
-    logits = torch.tensor([[2.0, 1.0, 0.1], [0.2, 3.0, 0.5], [0.1, 0.2, 4.0], [1.0, 0.3, 0.2]], device=device)
-    Y = torch.tensor([0, 1, 0, 1], device=device)
-    _judge_accuracy(nb02, logits, Y, "accuracy(the notebook's logits, labels)")
+    "accuracy: the notebook's 4-row example (0.75, and 1.0 when every row is right)"
+    logits = torch.tensor([[2.0, 1.0, 0.0], [0.0, 3.0, 1.0], [1.0, 0.0, 5.0], [0.0, 0.0, 1.0]], device=device)
+    _judge_accuracy(nb02, logits, torch.tensor([0, 1, 1, 2], device=device), "accuracy(the notebook's logits, labels)")
+    _judge_accuracy(nb02, logits, torch.tensor([0, 1, 2, 2], device=device),
+                    "accuracy(the notebook's logits, labels that are all right)")
 
 
 @check("check_accuracy", points=2)
@@ -308,10 +344,8 @@ def _judge_train(nb02, device: str, kind: str, hyper: dict, epochs: int, seed: i
     assert len(losses) == epochs, f"{what}: expected {epochs} losses (one per epoch), got {len(losses)}"
     got = [expect_number(v, f"{what}, loss of epoch {i + 1}") for i, v in enumerate(losses)]
     want = R.train_reference(model, X, Y, R.make_torch_optimizer(model, kind, **hyper), epochs)
-    if part in ("first", "losses", "all"):
+    if part in ("losses", "all"):
         for i, (g, w) in enumerate(zip(got, want)):
-            if part == "first" and i:
-                break
             assert math.isclose(g, w, rel_tol=tol, abs_tol=tol), (
                 f"{what}: the loss of epoch {i + 1} is {g:.5f}, expected {w:.5f} (the cross-entropy of the full "
                 "batch before that epoch's step; each epoch: zero the gradients, forward, backward, step)")
@@ -326,8 +360,25 @@ def _judge_train(nb02, device: str, kind: str, hyper: dict, epochs: int, seed: i
 
 @check("check_train", points=1, public=True)
 def test_train_public(nb02, device):
-    "train: returns one float loss per epoch, the first being the loss of the initial weights"
-    _judge_train(nb02, device, "sgd", {"lr": 0.1}, epochs=3, seed=4, part="first")
+    "train: the notebook's example (SGD lr 0.5, 30 epochs): 30 float losses, the first before any step, going down"
+    X, Y = R.make_spiral(20, 3, 0.2, seed=3, device=device)
+    model, handle = _grader_model(nb02, [2, 16, 3], relu=True, seed=0, device=device)
+    opt = nb02.build_optimizer(handle, "SGD", lr=0.5)
+    what = "train(model, X, Y, torch.optim.SGD(lr=0.5), epochs=30)"
+    losses = nb02.call("train", handle, X, Y, opt, 30)
+    assert isinstance(losses, list), f"{what}: returned a {type_name(losses)}, expected a list of floats"
+    assert len(losses) == 30, f"{what}: expected 30 losses (one per epoch), got {len(losses)}"
+    got = [expect_number(v, f"{what}, loss of epoch {i + 1}") for i, v in enumerate(losses)]
+    with torch.no_grad():
+        initial = torch.nn.functional.cross_entropy(model(X), Y).item()
+    assert abs(got[0] - initial) < 1e-5, (
+        f"{what}: the first loss should be the loss of the untrained model ({initial:.4f}), got {got[0]:.4f}: "
+        "record each epoch's loss before its step")
+    assert got[-1] < got[0], f"{what}: the loss should go down during training"
+    sd = nb02.state_dict(handle)
+    changed = any(not close(expect_tensor(sd.get(k), f"{what}: the model's {k}", shape=v.shape), v, rtol=0, atol=0)
+                  for k, v in model.state_dict().items())
+    assert changed, f"{what}: the model's parameters did not change; train should update them"
 
 
 @check("check_train", points=2)
@@ -369,46 +420,54 @@ def _fit(nb02, X: torch.Tensor, Y: torch.Tensor, device: str, budget: float, wha
             "train for fewer epochs or use a smaller model") from None
     elapsed = time.perf_counter() - t0
     expect_handle(model, what, "module")
+    devices = {str(d).split(":")[0] for d in model.summary.get("param_devices", [])}
+    assert devices <= {device}, (
+        f"{what}: the model's parameters are on {', '.join(sorted(devices))}; build it on the given device ({device})")
     return model, elapsed
 
 
-def _predict(nb02, model, X: torch.Tensor, n_classes: int, device: str, what: str) -> torch.Tensor:
-    logits = expect_tensor(nb02.forward(model, X), f"{what}: the model's output", shape=(X.shape[0], n_classes),
-                           device=device)
+def _heldout_accuracy(nb02, model, seed: int, cfg: dict, device: str, what: str) -> float:
+    Xh, Yh = R.make_spiral(cfg["n_heldout_per_class"], 3, cfg["noise"], seed=seed, device=device)
+    logits = expect_tensor(nb02.forward(model, Xh), f"{what}: the model's output for [n, 2] inputs",
+                           shape=(Xh.shape[0], 3), device=device)
     assert logits.is_floating_point(), f"{what}: the model's output has dtype {logits.dtype}, expected float logits"
-    return logits.detach().cpu()
+    return R.accuracy(logits.detach().cpu(), Yh.cpu())
+
+
+def _credit(credit, accs: list[float], times: list[float], cfg: dict, where: str) -> None:
+    med = statistics.median(accs)
+    low, high = cfg["low_bar"], cfg["high_bar"]
+    frac = R.linear_partial_credit(med, low, high)
+    each = f" (each {', '.join(f'{a:.3f}' for a in accs)})" if len(accs) > 1 else ""
+    if frac < 1.0:
+        credit.set(frac, f"fit_spiral: {'median ' if len(accs) > 1 else ''}held-out accuracy {med:.3f} {where}{each}, "
+                         f"training took at most {max(times):.1f} s; full points from {high:.2f}, "
+                         f"partial credit above {low:.2f}")
 
 
 @check("check_fit_spiral", points=2, public=True)
-def test_fit_spiral_public(nb02, device, assignment):
-    "fit_spiral: trained on the notebook's spiral (seed 12345), returns a model giving [N, 3] logits on the device"
+def test_fit_spiral_public(nb02, device, assignment, credit):
+    "fit_spiral: the notebook's example: trained on spiral seed 7, accuracy on held-out spiral seed 8"
     cfg = assignment["fit_spiral"]
-    X, Y = R.make_spiral(1000, 3, 0.2, seed=12345, device=device)
-    what = "fit_spiral(the notebook's spiral)"
-    model, _ = _fit(nb02, X, Y, device, cfg["time_budget_s"], what)
-    _predict(nb02, model, X, 3, device, what)
+    X, Y = R.make_spiral(cfg["n_per_class"], 3, cfg["noise"], seed=7, device=device)
+    what = "fit_spiral(the spiral of seed 7)"
+    model, elapsed = _fit(nb02, X, Y, device, cfg["time_budget_s"], what)
+    acc = _heldout_accuracy(nb02, model, 8, cfg, device, what)
+    _credit(credit, [acc], [elapsed], cfg, "on the spiral of seed 8")
 
 
 @check("check_fit_spiral", points=8)
 def test_fit_spiral_heldout(nb02, device, assignment, credit):
-    "fit_spiral: median accuracy on held-out spirals, trained on spirals drawn by the grader"
+    "fit_spiral: median accuracy on held-out spirals, trained on spirals the grader draws with hidden seeds"
     cfg = assignment["fit_spiral"]
-    n, noise = cfg["n_per_class"], cfg["noise"]
     accs, times = [], []
     for seed, held_seed in zip(cfg["seeds"], cfg["heldout_seeds"]):
-        X, Y = R.make_spiral(n, 3, noise, seed=seed, device=device)
+        X, Y = R.make_spiral(cfg["n_per_class"], 3, cfg["noise"], seed=seed, device=device)
         what = "fit_spiral(a spiral drawn by the grader)"
         model, elapsed = _fit(nb02, X, Y, device, cfg["time_budget_s"], what)
         times.append(elapsed)
-        Xh, Yh = R.make_spiral(cfg["n_heldout_per_class"], 3, noise, seed=held_seed, device=device)
-        accs.append(R.accuracy(_predict(nb02, model, Xh, 3, device, what), Yh.cpu()))
-    med = statistics.median(accs)
-    low, high = cfg["low_bar"], cfg["high_bar"]
-    frac = R.linear_partial_credit(med, low, high)
-    detail = (f"median held-out accuracy {med:.3f} over {len(accs)} spirals "
-              f"(each {', '.join(f'{a:.3f}' for a in accs)}; training took at most {max(times):.1f} s)")
-    if frac < 1.0:
-        credit.set(frac, f"fit_spiral: {detail}; full points from {high:.2f}, none at or below {low:.2f}")
+        accs.append(_heldout_accuracy(nb02, model, held_seed, cfg, device, what))
+    _credit(credit, accs, times, cfg, f"over {len(accs)} hidden spirals")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -416,47 +475,55 @@ def test_fit_spiral_heldout(nb02, device, assignment, credit):
 # ------------------------------------------------------------------------------------------------
 
 
-def _plot(nb02, device: str, n: int = 80, seed: int = 9):
-    X, Y = R.make_spiral(n, 3, 0.2, seed=seed, device=device)
-    model, handle = _grader_model(nb02, [2, 24, 3], relu=True, seed=seed, device=device)
-    fig = nb02.call("plot_decision_boundary", handle, X, Y)
-    fig = expect_handle(fig, "plot_decision_boundary(model, X, Y)", "figure")
-    return X.cpu(), Y.cpu(), model, handle, fig
+def _plot(nb02, device: str, n: int, classes: int, hidden: int, seed: int, model_seed: int):
+    X, Y = R.make_spiral(n, classes, 0.2, seed=seed, device=device)
+    model, handle = _grader_model(nb02, [2, hidden, classes], relu=True, seed=model_seed, device=device)
+    what = f"plot_decision_boundary(model, X, Y) with {n * classes} points of {classes} classes"
+    fig = expect_handle(nb02.call("plot_decision_boundary", handle, X, Y), what, "figure")
+    return what, X.cpu(), model, handle, fig
+
+
+def _judge_untouched(nb02, what: str, model, handle, device: str) -> None:
+    sd = nb02.state_dict(handle)
+    for k, v in model.state_dict().items():
+        got = expect_tensor(sd.get(k), f"{what}: the model's {k} afterwards", shape=v.shape)
+        assert R.device_matches(got, device), (
+            f"{what}: the model was moved to {got.device.type}; it must stay on {device} "
+            "(move the grid of points to the model's device instead)")
+        assert close(got, v, rtol=0, atol=0), f"{what}: the model's weights changed; plotting must not train or modify it"
 
 
 @check("check_plot_decision_boundary", points=1, public=True)
 def test_plot_decision_boundary_public(nb02, device):
-    "plot_decision_boundary: returns a matplotlib Figure with at least one Axes"
-    *_, fig = _plot(nb02, device)
-    assert len(R.figure_axes(fig)) >= 1, "plot_decision_boundary(model, X, Y): the Figure has no Axes"
+    "plot_decision_boundary: the notebook's example: a Figure with filled regions, all points, the model untouched"
+    what, X, model, handle, fig = _plot(nb02, device, 30, 3, 8, seed=4, model_seed=0)
+    n = R.scatter_points(fig)
+    assert n == X.shape[0], f"{what}: expected a scatter of all {X.shape[0]} points, found {n}"
+    ok, why = R.has_filled_regions(fig, X)
+    assert ok, f"{what}: {why}"
+    _judge_untouched(nb02, what, model, handle, device)
 
 
 @check("check_plot_decision_boundary", points=2)
 def test_plot_decision_boundary_regions(nb02, device):
     "plot_decision_boundary: filled decision regions (contourf, pcolormesh or imshow) over the data's bounding box"
-    X, *_, fig = _plot(nb02, device)
-    ok, why = R.has_filled_regions(fig, X)
-    assert ok, f"plot_decision_boundary(model, X, Y): {why}"
+    for n, classes, seed in ((40, 4, 9), (25, 2, 10)):
+        what, X, *_, fig = _plot(nb02, device, n, classes, 24, seed=seed, model_seed=seed)
+        ok, why = R.has_filled_regions(fig, X)
+        assert ok, f"{what}: {why}"
 
 
 @check("check_plot_decision_boundary", points=2)
 def test_plot_decision_boundary_points(nb02, device):
     "plot_decision_boundary: every data point drawn on top (a scatter of all N points)"
-    X, *_, fig = _plot(nb02, device, n=70)
-    n = R.scatter_points(fig)
-    assert n == X.shape[0], (
-        f"plot_decision_boundary(model, X, Y): expected a scatter of all {X.shape[0]} points, found {n}")
+    for n, classes, seed in ((70, 3, 11), (40, 4, 9)):
+        what, X, *_, fig = _plot(nb02, device, n, classes, 24, seed=seed, model_seed=seed)
+        got = R.scatter_points(fig)
+        assert got == X.shape[0], f"{what}: expected a scatter of all {X.shape[0]} points, found {got}"
 
 
 @check("check_plot_decision_boundary", points=1)
 def test_plot_decision_boundary_model_untouched(nb02, device):
-    "plot_decision_boundary: leaves the model as it was, on its device"
-    _, _, model, handle, _ = _plot(nb02, device)
-    sd = nb02.state_dict(handle)
-    for k, v in model.state_dict().items():
-        got = expect_tensor(sd.get(k), f"plot_decision_boundary(model, X, Y): the model's {k} afterwards",
-                            shape=v.shape)
-        assert R.device_matches(got, device), (
-            f"plot_decision_boundary(model, X, Y): the model was moved to {got.device.type}; "
-            f"it must stay on {device} (move the grid of points to the model's device instead)")
-        assert close(got, v, rtol=0, atol=0), "plot_decision_boundary(model, X, Y): the model's weights changed"
+    "plot_decision_boundary: leaves another model as it was, on its device"
+    what, _, model, handle, _ = _plot(nb02, device, 50, 3, 32, seed=12, model_seed=12)
+    _judge_untouched(nb02, what, model, handle, device)

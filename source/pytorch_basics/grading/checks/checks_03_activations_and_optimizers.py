@@ -57,10 +57,20 @@ ORACLES = {
 
 @check("check_activations", points=1, public=True)
 def test_activations_public(nb03, device):
-    "sigmoid, tanh_via_sigmoid, relu, leaky_relu, sigmoid_grad: the notebook's example tensor"
-    x = torch.tensor([-2.0, -0.5, 0.0, 0.5, 2.0], device=device)
+    "sigmoid, tanh_via_sigmoid, relu, leaky_relu, sigmoid_grad: the notebook's examples, and ±1000"
+    x32 = torch.linspace(-10, 10, 101, device=device)
+    for x, what in ((x32, "linspace(-10, 10, 101)"), (x32.double(), "linspace(-10, 10, 101) in float64"),
+                    (x32.reshape(1, 101), "linspace(-10, 10, 101) of shape [1, 101]")):
+        atol = 1e-6 if x.dtype == torch.float32 else 1e-12
+        for fn in ("sigmoid", "tanh_via_sigmoid", "relu"):
+            _judge_elementwise(nb03, fn, ORACLES[fn], x, what, device, rtol=0, atol=atol)
+    small = torch.tensor([-2.0, 0.0, 3.0], device=device)
+    _judge_elementwise(nb03, "leaky_relu", ORACLES["leaky_relu"], small, "[-2, 0, 3]", device)
+    _judge_elementwise(nb03, "leaky_relu", lambda t: ORACLES["leaky_relu"](t, 0.2), small, "[-2, 0, 3]", device, 0.2)
+    _judge_elementwise(nb03, "sigmoid_grad", _sigmoid_grad, x32, "linspace(-10, 10, 101)", device)
+    big = torch.tensor([-1000.0, -100.0, 0.0, 100.0, 1000.0], device=device)
     for fn, oracle in ORACLES.items():
-        _judge_elementwise(nb03, fn, oracle, x, "the notebook's tensor [-2, -0.5, 0, 0.5, 2]", device)
+        _judge_elementwise(nb03, fn, oracle, big, "[-1000, -100, 0, 100, 1000]", device)
 
 
 @check("check_activations", points=1)
@@ -98,12 +108,14 @@ def test_sigmoid_grad(nb03, device, gen):
 # ------------------------------------------------------------------------------------------------
 
 
-def _judge_collapse(nb03, sizes: list[int], seed: int, device: str) -> None:
+def _judge_collapse(nb03, sizes: list[int], seed: int, device: str, default_init: bool = False) -> None:
     gen = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
     model = R.mlp(sizes, relu=False)
-    with torch.no_grad():  # weights of a moderate scale, so products of 5 matrices stay O(1)
-        for p in model.parameters():
-            p.copy_(torch.randn(p.shape, generator=gen) / math.sqrt(p.shape[-1]))
+    if not default_init:
+        with torch.no_grad():  # weights of a moderate scale, so products of 5 matrices stay O(1)
+            for p in model.parameters():
+                p.copy_(torch.randn(p.shape, generator=gen) / math.sqrt(p.shape[-1]))
     handle = nb03.build_module(R.layer_spec(model), state_dict=model.state_dict(), device=device)
     arch = " -> ".join(f"Linear({a}, {b})" for a, b in zip(sizes[:-1], sizes[1:]))
     what = f"collapse_linear(a Sequential of {len(sizes) - 1} Linear layers)"
@@ -111,6 +123,10 @@ def _judge_collapse(nb03, sizes: list[int], seed: int, device: str) -> None:
     layers = R.module_leaf_types(out)
     assert layers == ["Linear"], (
         f"{what}: expected a single nn.Linear({sizes[0]}, {sizes[-1]}), got {' -> '.join(layers) or 'no layer'}")
+    leaf = out.summary["modules"][0]
+    assert (leaf.get("in_features"), leaf.get("out_features")) == (sizes[0], sizes[-1]), (
+        f"{what}: expected nn.Linear({sizes[0]}, {sizes[-1]}), got nn.Linear({leaf.get('in_features')}, "
+        f"{leaf.get('out_features')})")
     x = torch.randn(17, sizes[0], generator=gen)
     with torch.no_grad():
         want = model.double()(x.double())
@@ -123,8 +139,9 @@ def _judge_collapse(nb03, sizes: list[int], seed: int, device: str) -> None:
 
 @check("check_collapse_linear", points=1, public=True)
 def test_collapse_linear_public(nb03, device):
-    "collapse_linear: two Linear layers, as in the notebook"
-    _judge_collapse(nb03, [3, 4, 2], seed=0, device=device)
+    "collapse_linear: the notebook's 4 -> 8 -> 16 -> 3 stack and a stack of one Linear(5, 2)"
+    _judge_collapse(nb03, [4, 8, 16, 3], seed=0, device=device, default_init=True)
+    _judge_collapse(nb03, [5, 2], seed=0, device=device, default_init=True)
 
 
 @check("check_collapse_linear", points=2)
@@ -151,11 +168,24 @@ def _norms(nb03, depth: int, activation: str, seed: int) -> list[float]:
     return vals
 
 
+def _judge_pattern(nb03, d: int, seed: int, sigmoid_max: float, relu_min: float) -> None:
+    s = _norms(nb03, d, "sigmoid", seed)
+    r = _norms(nb03, d, "relu", seed)
+    rs, rr = s[0] / s[-1], r[0] / r[-1]
+    assert rs < sigmoid_max, (
+        f"gradient_norms({d}, 'sigmoid', {seed}): the first layer's norm is {rs:.1e} times the last's; with "
+        f"sigmoid it should vanish (well below {sigmoid_max:.0e}). Are the norms first layer first?")
+    assert relu_min < rr < 1, (
+        f"gradient_norms({d}, 'relu', {seed}): the first layer's norm is {rr:.1e} times the last's; with "
+        f"relu it should stay between {relu_min:.0e} and 1")
+
+
 @check("check_gradient_norms", points=1, public=True)
 def test_gradient_norms_public(nb03):
-    "gradient_norms: the notebook's depth 5 with both activations gives 5 positive floats"
-    for act in ("sigmoid", "relu"):
-        _norms(nb03, 5, act, 0)
+    "gradient_norms: the notebook's example: 4 positive floats, the same for the same seed; depth 10 pattern for seed 0"
+    a = _norms(nb03, 4, "relu", 0)
+    assert a == _norms(nb03, 4, "relu", 0), "gradient_norms(4, 'relu', 0): two calls with the same seed gave different norms"
+    _judge_pattern(nb03, 10, 0, 1e-5, 1e-5)
 
 
 @check("check_gradient_norms", points=1)
@@ -170,19 +200,10 @@ def test_gradient_norms_shape(nb03):
 
 @check("check_gradient_norms", points=1)
 def test_gradient_norms_pattern(nb03, assignment):
-    "gradient_norms: at depth 10 the first layer's gradient vanishes with sigmoid, not with relu"
+    "gradient_norms: at depth 10 the first layer's gradient vanishes with sigmoid, not with relu (other seeds)"
     cfg = assignment["gradient_norms"]
-    d = cfg["depth"]
     for seed in cfg["seeds"]:
-        s = _norms(nb03, d, "sigmoid", seed)
-        r = _norms(nb03, d, "relu", seed)
-        rs, rr = s[0] / s[-1], r[0] / r[-1]
-        assert rs < cfg["sigmoid_ratio_max"], (
-            f"gradient_norms({d}, 'sigmoid', {seed}): the first layer's norm is {rs:.1e} times the last's; with "
-            f"sigmoid it should vanish (well below {cfg['sigmoid_ratio_max']:.0e}). Are the norms first layer first?")
-        assert rr > cfg["relu_ratio_min"], (
-            f"gradient_norms({d}, 'relu', {seed}): the first layer's norm is {rr:.1e} times the last's; with "
-            f"relu it should stay well above {cfg['relu_ratio_min']:.0e}")
+        _judge_pattern(nb03, cfg["depth"], seed, cfg["sigmoid_ratio_max"], cfg["relu_ratio_min"])
 
 
 # ------------------------------------------------------------------------------------------------
@@ -205,9 +226,15 @@ def _judge_sgd(nb03, param: torch.Tensor, grads: list[torch.Tensor], lr: float, 
 
 @check("check_sgd_step", points=1, public=True)
 def test_sgd_step_public(nb03, device):
-    "sgd_step: the notebook's example, one step without weight decay"
-    _judge_sgd(nb03, torch.tensor([1.0, -2.0, 3.0]), [torch.tensor([0.5, 0.5, -1.0])], 0.1, 0.0, device,
-               "the notebook's param, grad")
+    "sgd_step: the notebook's example: a new tensor, as torch.optim.SGD, with and without weight decay"
+    torch.manual_seed(0)
+    param, grad = torch.randn(3, 4), torch.randn(3, 4)
+    what = "sgd_step(the notebook's param, grad, lr=0.1, weight_decay=0.01)"
+    new, kept = R.call_keeping_inputs(nb03, "sgd_step", param.to(device), grad.to(device), lr=0.1, weight_decay=0.01)
+    expect_tensor(new, what, shape=param.shape, dtype=param.dtype, device=device)
+    assert kept, f"{what}: param or grad was modified in place; return a new tensor and leave the inputs as they were"
+    _judge_sgd(nb03, param, [grad], 0.1, 0.01, device, "the notebook's param, grad")
+    _judge_sgd(nb03, param, [grad], 0.5, 0.0, device, "the notebook's param, grad")
 
 
 @check("check_sgd_step", points=1)
@@ -227,43 +254,56 @@ def test_sgd_step_weight_decay(nb03, device, gen):
 
 
 def _judge_adam(nb03, param: torch.Tensor, grads: list[torch.Tensor], device: str, what: str,
-                keys: bool = False, **hyper) -> None:
-    want = R.torch_optimizer_steps("adam", param, grads, **hyper)
-    got, state = R.adam_sequence(nb03, param.to(device), [g.to(device) for g in grads], **hyper)
+                public: bool = False, **hyper) -> None:
+    p = torch.nn.Parameter(param.clone())
+    opt = torch.optim.Adam([p], **hyper)
+    steps = R.adam_sequence(nb03, param.to(device), [g.to(device) for g in grads], **hyper)
     shown = ", ".join(f"{k}={v}" for k, v in hyper.items())
-    for i, (g, w) in enumerate(zip(got, want), 1):
-        call = f"adam_step({what}, state, {shown}), step {i}"
-        g = expect_tensor(g, call, shape=param.shape, dtype=param.dtype, device=device)
-        assert close(g, w, rtol=1e-5, atol=1e-7), (
-            f"{call}: the new parameter differs from torch.optim.Adam's step (keep step, exp_avg and exp_avg_sq "
-            "in state from one call to the next, and correct both moments' bias)")
-    if keys:
-        assert isinstance(state, dict), "adam_step: the state dict the grader passed in could not be read back"
+    for i, (step, g) in enumerate(zip(steps, grads), 1):
+        call = f"adam_step({what}, state, {shown}), call {i}"
+        p.grad = g.clone()
+        opt.step()
+        new = expect_tensor(step["param"], call, shape=param.shape, dtype=param.dtype, device=device)
+        if public:
+            assert step["inputs_kept"], (
+                f"{call}: param or grad was modified in place; return a new tensor and leave the inputs as they were")
+        assert close(new, p.detach(), rtol=1e-5, atol=1e-7), (
+            f"{call}: the new parameter differs from torch.optim.Adam's step (weight decay added to the gradient, "
+            "both moments kept in state from one call to the next, bias correction, eps outside the square root)")
+        state = step["state"]
+        assert isinstance(state, dict), f"{call}: the state dict could not be read back"
         missing = [k for k in ("step", "exp_avg", "exp_avg_sq") if k not in state]
-        assert not missing, (
-            f"adam_step: after {len(grads)} steps the state dict has no {', '.join(repr(k) for k in missing)}; "
-            "keep step, exp_avg and exp_avg_sq in it")
+        assert not missing, f"{call}: state has no {', '.join(repr(k) for k in missing)}; keep step, exp_avg and exp_avg_sq in it"
+        st = state["step"]
+        st = st.item() if isinstance(st, torch.Tensor) and st.numel() == 1 else st
+        assert isinstance(st, (int, float)) and int(st) == i, f"{call}: state['step'] should be {i}, got {st!r}"
+        for key, atol in (("exp_avg", 1e-7), ("exp_avg_sq", 1e-9)):
+            v = expect_tensor(state[key], f"{call}: state[{key!r}]", shape=param.shape)
+            assert close(v, opt.state[p][key], rtol=1e-5, atol=atol), (
+                f"{call}: state[{key!r}] differs from torch.optim.Adam's {'first' if key == 'exp_avg' else 'second'} moment")
 
 
 @check("check_adam_step", points=1, public=True)
 def test_adam_step_public(nb03, device):
-    "adam_step: the notebook's example, two steps from an empty state"
-    param = torch.tensor([1.0, -2.0, 3.0])
-    grads = [torch.tensor([0.5, 0.5, -1.0]), torch.tensor([0.1, -0.3, 0.2])]
-    _judge_adam(nb03, param, grads, device, "the notebook's param, grad", lr=0.1)
+    "adam_step: the notebook's example: three calls with weight decay, as torch.optim.Adam, state and inputs checked"
+    torch.manual_seed(0)
+    param = torch.randn(3, 4)
+    grads = [torch.randn(3, 4) for _ in range(3)]
+    _judge_adam(nb03, param, grads, device, "the notebook's param, grad", public=True,
+                lr=0.01, betas=(0.8, 0.99), eps=1e-8, weight_decay=0.1)
 
 
 @check("check_adam_step", points=1)
 def test_adam_step_plain(nb03, device, gen):
-    "adam_step: six steps on a [3, 5] parameter with other lr and betas, as torch.optim.Adam"
+    "adam_step: six calls on a [3, 5] parameter with other lr, betas and eps, no weight decay, as torch.optim.Adam"
     param = torch.randn(3, 5, generator=gen)
     grads = [torch.randn(3, 5, generator=gen) * 0.1 for _ in range(6)]
-    _judge_adam(nb03, param, grads, device, "a [3, 5] float32 parameter", keys=True, lr=0.01, betas=(0.8, 0.95), eps=1e-6)
+    _judge_adam(nb03, param, grads, device, "a [3, 5] float32 parameter", lr=0.01, betas=(0.8, 0.95), eps=1e-6)
 
 
 @check("check_adam_step", points=1)
 def test_adam_step_weight_decay(nb03, device, gen):
-    "adam_step: six steps with weight decay (float64), as torch.optim.Adam"
+    "adam_step: six calls with weight decay on a float64 parameter, default betas, as torch.optim.Adam"
     param = torch.randn(7, generator=gen, dtype=torch.float64)
     grads = [torch.randn(7, generator=gen, dtype=torch.float64) for _ in range(6)]
     _judge_adam(nb03, param, grads, device, "a [7] float64 parameter", lr=0.05, weight_decay=0.1)

@@ -22,17 +22,19 @@ import reference as R  # noqa: E402
 
 
 def fit(seeds=range(5)) -> None:
-    accs, times = [], []
-    for s in seeds:
-        X, Y = R.make_spiral(1000, 3, 0.2, seed=1000 + s)
-        Xh, Yh = R.make_spiral(1000, 3, 0.2, seed=2000 + s)
-        t = time.perf_counter()
-        m = R.fit_reference(X, Y, seed=s)
-        times.append(time.perf_counter() - t)
-        with torch.no_grad():
-            accs.append(R.accuracy(m(Xh), Yh))
-    print(f"fit: ReLU H=100 + Adam 1000 epochs, held-out accuracy {[round(a, 3) for a in accs]} "
-          f"median {statistics.median(accs):.3f}; seconds per fit {[round(t, 2) for t in times]}")
+    for name, fn in (("classic ReLU H=100 + Adam lr 1e-3, 1000 epochs", lambda X, Y, s: R.fit_reference(X, Y, seed=s)),
+                     ("answer key 2x64 ReLU + Adam lr 1e-2 cosine, 1000 epochs", lambda X, Y, s: R.fit_key(X, Y))):
+        accs, times = [], []
+        for s in seeds:
+            X, Y = R.make_spiral(1000, 3, 0.2, seed=1000 + s)
+            Xh, Yh = R.make_spiral(1000, 3, 0.2, seed=2000 + s)
+            t = time.perf_counter()
+            m = fn(X, Y, s)
+            times.append(time.perf_counter() - t)
+            with torch.no_grad():
+                accs.append(R.accuracy(m(Xh), Yh))
+        print(f"fit: {name}: held-out accuracy {[round(a, 3) for a in accs]} "
+              f"median {statistics.median(accs):.3f}; seconds per fit {[round(t, 2) for t in times]}")
     memo = [1 / 3]  # a model that only knows the training points predicts one class elsewhere
     print(f"fit: a memoriser (one class for unseen points) scores {memo[0]:.3f}")
 

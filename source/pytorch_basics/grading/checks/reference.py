@@ -114,18 +114,19 @@ def close(a: torch.Tensor, b: torch.Tensor, *, rtol: float = 1e-5, atol: float =
 
 def make_spiral(n_per_class: int = 1000, n_classes: int = 3, noise: float = 0.2, seed: int = 0,
                 device: str | torch.device = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
-    """The grader's spiral: the contract's formula, drawn from a private CPU generator so that the
-    same seed gives the same data on every device."""
+    """The grader's spiral: the contract's formula, in float32, with the noise drawn class by class
+    from a private CPU generator, so the same seed gives the same data on every device (and the
+    same data as the answer key's make_spiral)."""
     g = torch.Generator().manual_seed(int(seed))
     n, c = n_per_class, n_classes
-    t = torch.linspace(0, 1, n, dtype=torch.float64)
-    k = torch.arange(c, dtype=torch.float64)[:, None]
-    frac = torch.linspace(0, 1, n, dtype=torch.float64)[None, :]
-    # linspace(2πk/C, 2π(k+2)/C, N) for every class at once
-    angle = 2 * math.pi * (k + 2 * frac) / c + noise * torch.randn(c, n, generator=g, dtype=torch.float64)
+    t = torch.linspace(0, 1, n)
+    angle = torch.stack([
+        torch.linspace(2 * math.pi * k / c, 2 * math.pi * (k + 2) / c, n) + noise * torch.randn(n, generator=g)
+        for k in range(c)
+    ])
     x = torch.stack((t * torch.sin(angle), t * torch.cos(angle)), dim=-1).reshape(c * n, 2)
     y = torch.arange(c).repeat_interleave(n)
-    return x.float().to(device), y.to(device)
+    return x.to(device), y.to(device)
 
 
 def spiral_angle_law(n_per_class: int, n_classes: int) -> torch.Tensor:
@@ -193,6 +194,21 @@ def fit_reference(X: torch.Tensor, Y: torch.Tensor, epochs: int = 1000, hidden: 
     model = mlp([X.shape[1], hidden, int(Y.max()) + 1], relu=True).to(X.device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-5)
     train_reference(model, X, Y, opt, epochs)
+    return model
+
+
+def fit_key(X: torch.Tensor, Y: torch.Tensor, epochs: int = 1000, hidden: int = 64) -> nn.Module:
+    """The answer key's fit_spiral (two hidden ReLU layers, Adam lr 1e-2, cosine schedule)."""
+    torch.manual_seed(0)
+    model = mlp([X.shape[1], hidden, hidden, int(Y.max()) + 1], relu=True).to(X.device)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs)
+    loss_fn = nn.CrossEntropyLoss()
+    for _ in range(epochs):
+        opt.zero_grad()
+        loss_fn(model(X), Y).backward()
+        opt.step()
+        sched.step()
     return model
 
 
@@ -344,16 +360,34 @@ def scatter_points(handle: Any) -> int:
     return best
 
 
-def adam_sequence(box: Any, param: torch.Tensor, grads: Sequence[torch.Tensor], **hyper: Any):
-    """Call the student's adam_step once per gradient, with ONE state dict that lives in the
-    worker (put there as a handle) so the student's own bookkeeping carries from call to call.
-    Returns the parameter after every step and the final state (plain data)."""
+def adam_sequence(box: Any, param: torch.Tensor, grads: Sequence[torch.Tensor], **hyper: Any) -> list[dict]:
+    """Call the student's adam_step once per gradient with ONE state dict that lives in the
+    worker (put there as a handle), so the student's own bookkeeping carries from call to call.
+
+    param and grad are put there too, so that an in-place change of them is visible. Per step:
+    {"param": what came back, "state": the state dict read back, "inputs_kept": bool}."""
     state = box.put({})
     p = param
     out = []
     for g in grads:
-        p = box.call("adam_step", p, g, state, **hyper)
-        out.append(p)
-        if not isinstance(p, torch.Tensor):
+        ph, gh = box.put(p), box.put(g)
+        new = box.call("adam_step", ph, gh, state, **hyper)
+        kept = _same(box.get(ph), p) and _same(box.get(gh), g)
+        out.append({"param": new, "state": box.get(state), "inputs_kept": kept})
+        if not isinstance(new, torch.Tensor):
             break
-    return out, box.get(state)
+        p = new
+    return out
+
+
+def call_keeping_inputs(box: Any, fn: str, *tensors: torch.Tensor, **kwargs: Any) -> tuple[Any, bool]:
+    """Call fn on tensors put in the worker; also say whether fn left them unchanged."""
+    handles = [box.put(t) for t in tensors]
+    out = box.call(fn, *handles, **kwargs)
+    kept = all(_same(box.get(h), t) for h, t in zip(handles, tensors))
+    return out, kept
+
+
+def _same(a: Any, b: torch.Tensor) -> bool:
+    return isinstance(a, torch.Tensor) and a.shape == b.shape and a.dtype == b.dtype and bool(
+        torch.equal(a.detach().cpu(), b.detach().cpu()))
