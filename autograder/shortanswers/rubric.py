@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 import sys
 from dataclasses import dataclass, field
@@ -139,221 +140,238 @@ _QUESTION_KEYS = {"title", "title_zh", "points", "core", "max_without_core", "to
 _CONCEPT_KEYS = {"id", "points", "en", "zh", "terms", "patterns"}
 _MISC_KEYS = {"id", "en", "zh", "patterns", "unless", "skip_if_negated", "penalty", "max_score", "voids"}
 
-
 class _Ctx:
+    """Error messages with the file, the line and the key."""
+
     def __init__(self, path: str, raw: str):
         self.path = path
         self.lines = raw.splitlines()
 
-    def line_of(self, *needles: str) -> int | None:
-        """First line holding the most specific needle found (1-based), else None."""
-        for needle in needles:
-            if not needle:
-                continue
-            for i, line in enumerate(self.lines, 1):
-                if needle in line:
-                    return i
+    def _find(self, pred, start: int = 1, stop=None) -> int | None:
+        for i in range(max(1, start), len(self.lines) + 1):
+            line = self.lines[i - 1]
+            if stop is not None and i > start and stop(line):
+                return None
+            if pred(line):
+                return i
         return None
 
-    def error(self, key: str, msg: str, *needles: str) -> RubricError:
-        line = self.line_of(*needles)
+    def anchor(self, qid: str | None = None, kind: str | None = None, index: int | None = None,
+               header: str | None = None) -> int | None:
+        """Line of [settings] / [questions.<qid>] / the index-th [[questions.<qid>.<kind>]]."""
+        if header:
+            return self._find(lambda l: l.strip() == header)
+        if qid is None:
+            return None
+        q_hdr = f"[questions.{qid}]"
+        q_line = self._find(lambda l: l.strip() == q_hdr)
+        if kind is None:
+            return q_line
+        item_hdr = f"[[questions.{qid}.{kind}]]"
+        seen = -1
+        for i, line in enumerate(self.lines, 1):
+            if line.strip() == item_hdr:
+                seen += 1
+                if seen == (index or 0):
+                    return i
+        return q_line
+
+    def line_of_key(self, key: str, anchor: int | None) -> int | None:
+        """The line of `leaf = ...` in the table starting at `anchor` (stops at the next [table])."""
+        leaf = re.sub(r"\[\d+\]$", "", key.rsplit(".", 1)[-1])
+        if anchor is None or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", leaf):
+            return anchor
+        pat = re.compile(rf"^\s*{re.escape(leaf)}\s*=")
+        found = self._find(pat.match, anchor + 1, stop=lambda l: l.lstrip().startswith("["))
+        return found or anchor
+
+    def error(self, key: str, msg: str, anchor: int | None) -> RubricError:
+        line = self.line_of_key(key, anchor)
         where = f"{self.path}" + (f", line {line}" if line else "")
         return RubricError(f"{where}: {key}: {msg}")
 
 
-def _section_needles(qid: str, kind: str | None = None, item_id: str | None = None) -> list[str]:
-    needles = []
-    if item_id:
-        needles += [f'id = "{item_id}"', f"id = '{item_id}'"]
-    if kind:
-        needles.append(f"[[questions.{qid}.{kind}]]")
-    needles.append(f"[questions.{qid}]")
-    return needles
-
-
-def _number(ctx: _Ctx, key: str, value: Any, needles: list[str], *, minimum: float = 0.0, allow_zero: bool = True) -> float:
+def _number(ctx: _Ctx, key: str, value: Any, at: int | None, *, minimum: float = 0.0, allow_zero: bool = True) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ctx.error(key, f"must be a number, got {value!r}", *needles)
+        raise ctx.error(key, f"must be a number, got {value!r}", at)
     v = float(value)
     if v < minimum or (not allow_zero and v == 0):
-        raise ctx.error(key, f"must be {'>' if not allow_zero else '>='} {minimum}, got {value!r}", *needles)
+        raise ctx.error(key, f"must be {'>' if not allow_zero else '>='} {minimum:g}, got {value!r}", at)
     if abs(v * 2 - round(v * 2)) > 1e-9:
-        raise ctx.error(key, f"must be a multiple of 0.5 (half points), got {value!r}", *needles)
+        raise ctx.error(key, f"must be a multiple of 0.5 (half points), got {value!r}", at)
     return v
 
 
-def _str(ctx: _Ctx, key: str, value: Any, needles: list[str]) -> str:
+def _str(ctx: _Ctx, key: str, value: Any, at: int | None) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ctx.error(key, f"must be a non-empty string, got {value!r}", *needles)
+        raise ctx.error(key, f"must be a non-empty string, got {value!r}", at)
     return value.strip()
 
 
-def _str_list(ctx: _Ctx, key: str, value: Any, needles: list[str]) -> list[str]:
+def _str_list(ctx: _Ctx, key: str, value: Any, at: int | None) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ctx.error(key, f"must be a list of strings, got {value!r}", *needles)
+        raise ctx.error(key, f"must be a list of strings, got {value!r}", at)
     return value
 
 
-def _regexes(ctx: _Ctx, key: str, value: Any, needles: list[str]) -> tuple[re.Pattern, ...]:
+def _regexes(ctx: _Ctx, key: str, value: Any, at: int | None) -> tuple[re.Pattern, ...]:
     out = []
-    for i, p in enumerate(_str_list(ctx, key, value, needles)):
+    for i, p in enumerate(_str_list(ctx, key, value, at)):
         try:
             out.append(re.compile(p))
         except re.error as e:
-            raise ctx.error(f"{key}[{i}]", f"invalid regular expression {p!r}: {e}", p, *needles) from None
+            raise ctx.error(f"{key}[{i}]", f"invalid regular expression {p!r}: {e}", at) from None
     return tuple(out)
 
 
-def _terms(ctx: _Ctx, key: str, value: Any, needles: list[str]) -> tuple[re.Pattern, ...]:
+def _terms(ctx: _Ctx, key: str, value: Any, at: int | None) -> tuple[re.Pattern, ...]:
     out = []
-    for i, t in enumerate(_str_list(ctx, key, value, needles)):
+    for i, t in enumerate(_str_list(ctx, key, value, at)):
         try:
             out.append(compile_term(t))
         except ValueError as e:
-            raise ctx.error(f"{key}[{i}]", f"invalid term {t!r}: {e}", *needles) from None
+            raise ctx.error(f"{key}[{i}]", f"invalid term {t!r}: {e}", at) from None
     return tuple(out)
 
 
-def _unknown(ctx: _Ctx, key: str, table: dict, allowed: set[str], needles: list[str]) -> None:
+def _unknown(ctx: _Ctx, key: str, table: dict, allowed: set[str], at: int | None) -> None:
     extra = sorted(set(table) - allowed)
     if extra:
-        raise ctx.error(
-            f"{key}.{extra[0]}",
-            f"unknown key (allowed: {', '.join(sorted(allowed))})",
-            f"{extra[0]} =", *needles,
-        )
+        raise ctx.error(f"{key}.{extra[0]}", f"unknown key (allowed: {', '.join(sorted(allowed))})", at)
 
 
-def _table_list(ctx: _Ctx, key: str, value: Any, needles: list[str]) -> list[dict]:
+def _table_list(ctx: _Ctx, key: str, value: Any, at: int | None) -> list[dict]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise ctx.error(key, "must be an array of tables ([[...]] sections)", *needles)
+        raise ctx.error(key, "must be an array of tables ([[...]] sections)", at)
     return value
 
 
 def _load_settings(ctx: _Ctx, d: Any) -> Settings:
-    needles = ["[settings]"]
+    at = ctx.anchor(header="[settings]")
     if not isinstance(d, dict):
-        raise ctx.error("settings", "must be a table", *needles)
-    _unknown(ctx, "settings", d, _SETTINGS_KEYS, needles)
-    s = Settings()
+        raise ctx.error("settings", "must be a table", at)
+    _unknown(ctx, "settings", d, _SETTINGS_KEYS, at)
     kw: dict[str, Any] = {}
     if "stub_texts" in d:
-        kw["stub_texts"] = tuple(_str_list(ctx, "settings.stub_texts", d["stub_texts"], ["stub_texts", *needles]))
+        kw["stub_texts"] = tuple(_str_list(ctx, "settings.stub_texts", d["stub_texts"], at))
     if "review_band" in d:
         band = d["review_band"]
-        n = ["review_band", *needles]
         if not isinstance(band, list) or len(band) != 2:
-            raise ctx.error("settings.review_band", f"must be [low, high], got {band!r}", *n)
-        lo = _number(ctx, "settings.review_band[0]", band[0], n)
-        hi = _number(ctx, "settings.review_band[1]", band[1], n)
+            raise ctx.error("settings.review_band", f"must be [low, high], got {band!r}", at)
+        lo = _number(ctx, "settings.review_band", band[0], at)
+        hi = _number(ctx, "settings.review_band", band[1], at)
         if lo > hi:
-            raise ctx.error("settings.review_band", f"low {lo} is above high {hi}", *n)
+            raise ctx.error("settings.review_band", f"low {lo:g} is above high {hi:g}", at)
         kw["review_band"] = (lo, hi)
     if "low_confidence" in d:
         v = d["low_confidence"]
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
-            raise ctx.error("settings.low_confidence", f"must be a number in [0, 1], got {v!r}", "low_confidence", *needles)
+            raise ctx.error("settings.low_confidence", f"must be a number in [0, 1], got {v!r}", at)
         kw["low_confidence"] = float(v)
     if "stuffing_cap" in d:
-        kw["stuffing_cap"] = _number(ctx, "settings.stuffing_cap", d["stuffing_cap"], ["stuffing_cap", *needles])
+        kw["stuffing_cap"] = _number(ctx, "settings.stuffing_cap", d["stuffing_cap"], at)
     if "negation" in d:
-        kw["negation"] = _regexes(ctx, "settings.negation", [d["negation"]] if isinstance(d["negation"], str) else d["negation"], ["negation", *needles])[0]
-    return Settings(**{**s.__dict__, **kw})
+        if not isinstance(d["negation"], str):
+            raise ctx.error("settings.negation", f"must be one regular expression (a string), got {d['negation']!r}", at)
+        kw["negation"] = _regexes(ctx, "settings.negation", [d["negation"]], at)[0]
+    return dataclasses.replace(Settings(), **kw)
 
 
 def _load_question(ctx: _Ctx, qid: str, d: Any) -> Question:
-    qn = _section_needles(qid)
+    at = ctx.anchor(qid)
     key = f"questions.{qid}"
     if not isinstance(d, dict):
-        raise ctx.error(key, "must be a table", *qn)
-    _unknown(ctx, key, d, _QUESTION_KEYS, qn)
+        raise ctx.error(key, "must be a table", at)
+    _unknown(ctx, key, d, _QUESTION_KEYS, at)
     for req in ("title", "title_zh", "points", "concepts"):
         if req not in d:
-            raise ctx.error(f"{key}.{req}", "missing", *qn)
-    title = _str(ctx, f"{key}.title", d["title"], qn)
-    title_zh = _str(ctx, f"{key}.title_zh", d["title_zh"], qn)
-    points = _number(ctx, f"{key}.points", d["points"], qn, allow_zero=False)
+            raise ctx.error(f"{key}.{req}", "missing", at)
+    title = _str(ctx, f"{key}.title", d["title"], at)
+    title_zh = _str(ctx, f"{key}.title_zh", d["title_zh"], at)
+    points = _number(ctx, f"{key}.points", d["points"], at, allow_zero=False)
 
     concepts: list[Concept] = []
     seen: set[str] = set()
-    for i, c in enumerate(_table_list(ctx, f"{key}.concepts", d["concepts"], qn)):
+    for i, c in enumerate(_table_list(ctx, f"{key}.concepts", d["concepts"], at)):
         ck = f"{key}.concepts[{i}]"
-        cid = c.get("id") if isinstance(c.get("id"), str) else None
-        cn = _section_needles(qid, "concepts", cid)
-        _unknown(ctx, ck, c, _CONCEPT_KEYS, cn)
+        cat = ctx.anchor(qid, "concepts", i)
+        _unknown(ctx, ck, c, _CONCEPT_KEYS, cat)
         for req in ("id", "points", "en", "zh"):
             if req not in c:
-                raise ctx.error(f"{ck}.{req}", "missing", *cn)
-        cid = _str(ctx, f"{ck}.id", c["id"], cn)
+                raise ctx.error(f"{ck}.{req}", "missing", cat)
+        cid = _str(ctx, f"{ck}.id", c["id"], cat)
         if cid in seen:
-            raise ctx.error(f"{ck}.id", f"duplicate concept id {cid!r}", *cn)
+            raise ctx.error(f"{ck}.id", f"duplicate concept id {cid!r}", cat)
         seen.add(cid)
-        terms = _terms(ctx, f"{ck}.terms", c.get("terms", []), cn)
-        patterns = _regexes(ctx, f"{ck}.patterns", c.get("patterns", []), cn)
+        terms = _terms(ctx, f"{ck}.terms", c.get("terms", []), cat)
+        patterns = _regexes(ctx, f"{ck}.patterns", c.get("patterns", []), cat)
         if not terms and not patterns:
-            raise ctx.error(ck, "needs at least one of terms or patterns", *cn)
+            raise ctx.error(ck, "needs at least one of terms or patterns", cat)
         concepts.append(Concept(
             id=cid,
-            points=_number(ctx, f"{ck}.points", c["points"], cn, allow_zero=False),
-            en=_str(ctx, f"{ck}.en", c["en"], cn),
-            zh=_str(ctx, f"{ck}.zh", c["zh"], cn),
+            points=_number(ctx, f"{ck}.points", c["points"], cat, allow_zero=False),
+            en=_str(ctx, f"{ck}.en", c["en"], cat),
+            zh=_str(ctx, f"{ck}.zh", c["zh"], cat),
             matcher=Matcher(terms, patterns),
         ))
     if not concepts:
-        raise ctx.error(f"{key}.concepts", "at least one concept is needed", *qn)
+        raise ctx.error(f"{key}.concepts", "at least one concept is needed", at)
     total = sum(c.points for c in concepts)
     if total < points:
-        raise ctx.error(f"{key}.concepts", f"concept points add up to {total:g}, less than the question's {points:g} points: a full answer could not get full marks", *qn)
+        raise ctx.error(
+            f"{key}.concepts",
+            f"concept points add up to {total:g}, less than the question's {points:g} points: "
+            "a full answer could not get full marks", at,
+        )
 
     miscs: list[Misconception] = []
     mseen: set[str] = set()
-    for i, m in enumerate(_table_list(ctx, f"{key}.misconceptions", d.get("misconceptions", []), qn)):
+    for i, m in enumerate(_table_list(ctx, f"{key}.misconceptions", d.get("misconceptions", []), at)):
         mk = f"{key}.misconceptions[{i}]"
-        mid = m.get("id") if isinstance(m.get("id"), str) else None
-        mn = _section_needles(qid, "misconceptions", mid)
-        _unknown(ctx, mk, m, _MISC_KEYS, mn)
+        mat = ctx.anchor(qid, "misconceptions", i)
+        _unknown(ctx, mk, m, _MISC_KEYS, mat)
         for req in ("id", "en", "zh", "patterns"):
             if req not in m:
-                raise ctx.error(f"{mk}.{req}", "missing", *mn)
-        mid = _str(ctx, f"{mk}.id", m["id"], mn)
+                raise ctx.error(f"{mk}.{req}", "missing", mat)
+        mid = _str(ctx, f"{mk}.id", m["id"], mat)
         if mid in mseen:
-            raise ctx.error(f"{mk}.id", f"duplicate misconception id {mid!r}", *mn)
+            raise ctx.error(f"{mk}.id", f"duplicate misconception id {mid!r}", mat)
         mseen.add(mid)
-        patterns = _regexes(ctx, f"{mk}.patterns", m["patterns"], mn)
+        patterns = _regexes(ctx, f"{mk}.patterns", m["patterns"], mat)
         if not patterns:
-            raise ctx.error(f"{mk}.patterns", "at least one pattern is needed", *mn)
-        voids = tuple(_str_list(ctx, f"{mk}.voids", m.get("voids", []), mn))
+            raise ctx.error(f"{mk}.patterns", "at least one pattern is needed", mat)
+        voids = tuple(_str_list(ctx, f"{mk}.voids", m.get("voids", []), mat))
         for v in voids:
             if v not in seen:
-                raise ctx.error(f"{mk}.voids", f"no concept {v!r} in this question (known: {', '.join(sorted(seen))})", *mn)
+                raise ctx.error(f"{mk}.voids", f"no concept {v!r} in this question (known: {', '.join(sorted(seen))})", mat)
         skip = m.get("skip_if_negated", True)
         if not isinstance(skip, bool):
-            raise ctx.error(f"{mk}.skip_if_negated", f"must be true or false, got {skip!r}", *mn)
+            raise ctx.error(f"{mk}.skip_if_negated", f"must be true or false, got {skip!r}", mat)
         max_score = None
         if "max_score" in m:
-            max_score = _number(ctx, f"{mk}.max_score", m["max_score"], mn)
+            max_score = _number(ctx, f"{mk}.max_score", m["max_score"], mat)
         miscs.append(Misconception(
             id=mid,
-            en=_str(ctx, f"{mk}.en", m["en"], mn),
-            zh=_str(ctx, f"{mk}.zh", m["zh"], mn),
+            en=_str(ctx, f"{mk}.en", m["en"], mat),
+            zh=_str(ctx, f"{mk}.zh", m["zh"], mat),
             patterns=patterns,
-            unless=_regexes(ctx, f"{mk}.unless", m.get("unless", []), mn),
+            unless=_regexes(ctx, f"{mk}.unless", m.get("unless", []), mat),
             skip_if_negated=skip,
-            penalty=_number(ctx, f"{mk}.penalty", m.get("penalty", 1.0), mn),
+            penalty=_number(ctx, f"{mk}.penalty", m.get("penalty", 1.0), mat),
             max_score=max_score,
             voids=voids,
         ))
 
-    core = tuple(_str_list(ctx, f"{key}.core", d.get("core", []), ["core =", *qn]))
+    core = tuple(_str_list(ctx, f"{key}.core", d.get("core", []), at))
     for cid in core:
         if cid not in seen:
-            raise ctx.error(f"{key}.core", f"no concept {cid!r} in this question (known: {', '.join(sorted(seen))})", "core =", *qn)
+            raise ctx.error(f"{key}.core", f"no concept {cid!r} in this question (known: {', '.join(sorted(seen))})", at)
     mwc = None
     if "max_without_core" in d:
-        mwc = _number(ctx, f"{key}.max_without_core", d["max_without_core"], ["max_without_core", *qn])
+        mwc = _number(ctx, f"{key}.max_without_core", d["max_without_core"], at)
         if mwc > points:
-            raise ctx.error(f"{key}.max_without_core", f"{mwc:g} is above the question's {points:g} points", "max_without_core", *qn)
-    topic = _terms(ctx, f"{key}.topic", d.get("topic", []), ["topic =", *qn])
+            raise ctx.error(f"{key}.max_without_core", f"{mwc:g} is above the question's {points:g} points", at)
+    topic = _terms(ctx, f"{key}.topic", d.get("topic", []), at)
     return Question(
         grade_id=qid, title=title, title_zh=title_zh, points=points, concepts=tuple(concepts),
         misconceptions=tuple(miscs), core=core, max_without_core=mwc, topic=topic,
@@ -361,16 +379,19 @@ def _load_question(ctx: _Ctx, qid: str, d: Any) -> Question:
 
 
 def parse_rubric(raw: str, source: str = "<rubric>") -> Rubric:
+    """Validate and compile rubric text; raises RubricError (file, line, key) when it is wrong."""
     ctx = _Ctx(source, raw)
     try:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as e:
-        raise RubricError(f"{source}: not valid TOML: {e}") from None
-    _unknown(ctx, "(top level)", data, _TOP_KEYS, [])
+        m = re.search(r"at line (\d+)", str(e))
+        where = f"{source}, line {m.group(1)}" if m else source
+        raise RubricError(f"{where}: not valid TOML: {e}") from None
+    _unknown(ctx, "(top level)", data, _TOP_KEYS, None)
     settings = _load_settings(ctx, data["settings"]) if "settings" in data else Settings()
     qs = data.get("questions")
     if not isinstance(qs, dict) or not qs:
-        raise ctx.error("questions", "no [questions.<grade_id>] sections found", "[questions")
+        raise ctx.error("questions", "no [questions.<grade_id>] sections found", None)
     questions = {qid: _load_question(ctx, qid, q) for qid, q in qs.items()}
     return Rubric(questions=questions, settings=settings, source=source)
 

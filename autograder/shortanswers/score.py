@@ -133,7 +133,8 @@ def judge_stuffing(f: dict[str, float], n_concepts: int) -> tuple[bool, float]:
         suspicion = max(suspicion, min(1.0, max(0.0, f["bare_fraction"] - 0.4) / 0.3))
     if f["tokens"] >= 8:
         suspicion = max(suspicion, min(1.0, max(0.0, 0.25 - f["function_ratio"]) / 0.13))
-        suspicion = max(suspicion, min(1.0, max(0.0, f["term_density"] - 0.4) / 0.2))
+        if f["function_ratio"] < 0.3:  # dense in terms AND short of connecting words
+            suspicion = max(suspicion, min(1.0, max(0.0, f["term_density"] - 0.4) / 0.2))
     return stuffed, (1.0 if stuffed else suspicion)
 
 
