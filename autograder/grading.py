@@ -41,7 +41,7 @@ def grade_submission(request: GradeRequest, paths: AssignmentPaths,
         result.checks, result.grader_errors, notes = _run_code_checks(request, paths, config, rec, extra_hidden)
         result.notes += notes
         if not request.public_only:
-            result.checks += _short_answers(config, rec)
+            result.checks += _short_answers(config, rec, paths)
     result.execution_time_s = round(time.perf_counter() - started, 2)
     return result
 
@@ -65,11 +65,23 @@ def _run_code_checks(request: GradeRequest, paths: AssignmentPaths, config: Assi
     return checks, plugin.grader_errors, session.notes
 
 
-def _short_answers(config: AssignmentConfig, rec: Recognition) -> list[CheckResult]:
-    out = []
+def _short_answers(config: AssignmentConfig, rec: Recognition, paths: AssignmentPaths) -> list[CheckResult]:
+    """Rubric scores of the markdown answer cells. Only the notebook's text is read: no
+    submission code runs for this, so it needs no sandbox."""
+    from autograder.shortanswers import grade_short_answers
+
+    out: list[CheckResult] = []
     for nb in config.notebooks:
-        for gid in nb.answer_cells:
-            out.append(_record(nb, gid, 0.0, "not graded yet: short answers are scored in a later step"))
+        if not nb.answer_cells:
+            continue
+        sub = rec.found.get(nb.stem)
+        if sub is None:
+            out += [_record(nb, gid, 0.0, f"not graded: notebook {nb.stem} was not found in your submission")
+                    for gid in nb.answer_cells]
+            continue
+        release = paths.release / f"{nb.stem}.ipynb"
+        graded = grade_short_answers(sub.nb, paths.rubrics_file, release if release.exists() else None, notebook=nb.stem)
+        out += [c for c in graded if c.grade_id in nb.answer_cells]
     return out
 
 

@@ -29,14 +29,15 @@ class SubmittedNotebook:
         return self.spec.stem
 
     def code_cells(self) -> list[tuple[int, str]]:
-        """(cell index, source) of every code cell the worker runs: all but the public check
-        cells, which the grader's own checks replace."""
+        """(cell number, source) of every code cell the worker runs: all but the public check
+        cells, which the grader's own checks replace. Cells are numbered from 1, markdown
+        cells included, so that "cell 7" is the seventh cell a student sees."""
         skip = set(self.spec.grade_cells)
         out = []
         for i, cell in enumerate(self.nb.get("cells", [])):
             if cell.get("cell_type") != "code" or grade_id(cell) in skip:
                 continue
-            out.append((i, cell_source(cell)))
+            out.append((i + 1, cell_source(cell)))
         return out
 
 

@@ -39,7 +39,9 @@ class SubmissionSession:
         box = Sandbox(self.limits, device=self.device, hide=self.hide)
         self._sandboxes[stem] = box
         report = box.run_cells(sub.code_cells())
-        self.notes.extend(f"{sub.path.name}: {line}" for line in report.describe())
+        # Cells are numbered from 1, markdown cells included, as a student counts them.
+        lines = [f"{e} (this error happened while running your notebook)" for e in report.errors] + report.notes
+        self.notes.extend(f"{sub.path.name}, {line}" for line in lines)
         return box
 
     def close(self) -> None:
