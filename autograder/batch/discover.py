@@ -1,0 +1,282 @@
+"""Finding the submissions of a class: which student handed in which notebooks.
+
+Accepted layouts of SUBMISSIONS:
+
+- an nbgrader course's `submitted/<student>/<assignment>/` tree (SUBMISSIONS is `submitted/` or
+  the course folder holding it);
+- a flat folder of `<student>.ipynb` files, or of `<student>/` folders of notebooks;
+- a zip file exported from an LMS, extracted safely (no absolute paths, no `..`, no links, caps
+  on sizes and entry counts) and then read as a folder. Canvas's flat
+  `<name>_<userid>_<submissionid>_<file>.ipynb` and Moodle's
+  `<Full Name>_<id>_assignsubmission_file_/` folders are recognised; a single wrapping folder
+  is descended into; a student folder holding only a zip of their own is extracted too.
+
+Only file names and sizes are read here; no notebook is parsed or run.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import stat
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+# Caps for an LMS export: a class's notebooks are a few MB each; a zip bomb is not homework.
+MAX_ZIP_TOTAL_BYTES = 2 * 1024**3
+MAX_ZIP_MEMBER_BYTES = 200 * 1024**2
+MAX_ZIP_ENTRIES = 20_000
+IGNORED_NAMES = {"__MACOSX", ".ipynb_checkpoints", ".DS_Store", "Thumbs.db"}
+
+_CANVAS = re.compile(r"^(?P<name>[^_]+)_(?:late_)?(?P<uid>\d+)_(?P<sid>\d+)_(?P<file>.+)$", re.IGNORECASE)
+_MOODLE = re.compile(r"^(?P<name>.+?)_(?P<uid>\d+)_assignsubmission_(?:file|onlinetext)_?$")
+
+
+class SubmissionsError(Exception):
+    """SUBMISSIONS cannot be read at all (missing, unsafe zip, no submissions): a usage error."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    student: str  # safe as a folder name and gradebook id
+    path: Path  # a folder of notebooks or one .ipynb (what grade_submission takes)
+    source: str  # where it came from, for the TA (relative to SUBMISSIONS)
+
+
+@dataclass
+class Discovery:
+    submissions: list[Submission]
+    layout: str  # "nbgrader", "folders", "files", "canvas", "moodle", "empty"
+    root: Path  # the folder the submissions were found in (the extraction folder for a zip)
+    course_root: Path | None = None  # the nbgrader course folder when the layout is nbgrader
+    notes: list[str] | None = None  # said to the TA (renamed ids, ignored files)
+
+
+def safe_student_id(name: str) -> str:
+    """A student id usable as a folder name on any system and as a gradebook key."""
+    name = unicodedata.normalize("NFC", name).strip()
+    name = re.sub(r"[^\w.@+-]+", "_", name, flags=re.UNICODE).strip("._").lstrip("+-@=")
+    return name[:100] or "student"
+
+
+def _ignored(p: Path) -> bool:
+    return p.name in IGNORED_NAMES or p.name.startswith(".")
+
+
+def _children(folder: Path) -> list[Path]:
+    return sorted((p for p in folder.iterdir() if not _ignored(p)), key=lambda p: p.name)
+
+
+def _has_notebooks(folder: Path) -> bool:
+    return any(".ipynb_checkpoints" not in p.parts for p in folder.rglob("*.ipynb"))
+
+
+def discover(path: Path, assignment: str, staging: Path) -> Discovery:
+    """The submissions under `path` (a folder or a zip). `staging` is a private folder (under
+    the results folder) where zips are extracted."""
+    path = path.resolve()
+    if not path.exists():
+        raise SubmissionsError(f"{path} does not exist")
+    notes: list[str] = []
+    if path.is_file():
+        if not zipfile.is_zipfile(path):
+            raise SubmissionsError(f"{path.name} is neither a folder nor a zip file of submissions")
+        digest = _file_digest(path)[:12]
+        target = staging / f"{_slug(path.stem)}-{digest}"
+        if not (target / ".complete").exists():
+            shutil.rmtree(target, ignore_errors=True)
+            try:
+                safe_extract(path, target)
+            except SubmissionsError:
+                shutil.rmtree(target, ignore_errors=True)
+                raise
+            (target / ".complete").write_text("extracted\n")
+        path = _descend_wrapper(target)
+        notes.append(f"extracted {path.name if path != target else target.name} from the zip into {target}")
+    if not path.is_dir():
+        raise SubmissionsError(f"{path} is not a folder")
+
+    # An nbgrader course folder, or its submitted/ folder.
+    course_root = None
+    if (path / "submitted").is_dir():
+        course_root, path = path, path / "submitted"
+    nbg = _nbgrader_layout(path, assignment)
+    if nbg is not None:
+        subs, n_notes = nbg
+        course_root = course_root or (path.parent if path.name == "submitted" else None)
+        return _finish(subs, "nbgrader", path, course_root, notes + n_notes)
+
+    children = _children(path)
+    files = [p for p in children if p.is_file() and p.suffix == ".ipynb"]
+    folders = [p for p in children if p.is_dir()]
+    zips = [p for p in children if p.is_file() and p.suffix.lower() == ".zip"]
+    subs: list[tuple[str, Path, str]] = []
+    layout = "empty"
+
+    canvas = [(_CANVAS.match(p.name), p) for p in files]
+    if files and all(m for m, _ in canvas):
+        layout = "canvas"
+        groups: dict[str, list[Path]] = {}
+        for m, p in canvas:
+            groups.setdefault(f"{m['name']}_{m['uid']}", []).append(p)
+        for sid, group in sorted(groups.items()):
+            folder = staging / "canvas" / safe_student_id(sid)
+            _link_copy(group, folder, lambda p: _CANVAS.match(p.name)["file"])
+            subs.append((sid, folder, ", ".join(p.name for p in group)))
+        files = []
+    elif files:
+        layout = "files"
+        subs += [(p.stem, p, p.name) for p in files]
+
+    for folder in folders:
+        m = _MOODLE.match(folder.name)
+        sid = m["name"] if m else folder.name
+        if m:
+            layout = "moodle"
+        inner = _children(folder)
+        inner_zips = [p for p in inner if p.is_file() and p.suffix.lower() == ".zip"]
+        if not _has_notebooks(folder) and len(inner_zips) == 1:
+            target = staging / "student-zips" / safe_student_id(sid)
+            try:
+                if not (target / ".complete").exists():
+                    shutil.rmtree(target, ignore_errors=True)
+                    safe_extract(inner_zips[0], target)
+                    (target / ".complete").write_text("extracted\n")
+                subs.append((sid, target, f"{folder.name}/{inner_zips[0].name}"))
+            except SubmissionsError as e:
+                # The student's zip is unsafe: that student gets an ungradable record; the
+                # class goes on (the empty folder below says why).
+                target.mkdir(parents=True, exist_ok=True)
+                (target / ".complete").unlink(missing_ok=True)
+                notes.append(f"{folder.name}/{inner_zips[0].name}: {e}")
+                subs.append((sid, folder, f"{folder.name}/ (unsafe zip: {e})"))
+            continue
+        layout = layout if layout in ("moodle", "canvas") else ("folders" if layout == "empty" else layout)
+        subs.append((sid, folder, folder.name + "/"))
+    for z in zips:
+        notes.append(f"{z.name}: a zip beside the submissions was ignored (give the zip itself as SUBMISSIONS)")
+    return _finish([Submission(*s) for s in subs], layout, path, course_root, notes)
+
+
+def _nbgrader_layout(path: Path, assignment: str) -> tuple[list[Submission], list[str]] | None:
+    students = [p for p in _children(path) if p.is_dir()]
+    if not students or not any((s / assignment).is_dir() for s in students):
+        return None
+    subs, notes = [], []
+    for s in students:
+        if (s / assignment).is_dir():
+            subs.append(Submission(s.name, s / assignment, f"{s.name}/{assignment}/"))
+        else:
+            notes.append(f"{s.name}/ has no {assignment}/ folder; skipped")
+    return subs, notes
+
+
+def _finish(subs: list[Submission] | list[tuple], layout: str, root: Path, course_root: Path | None,
+            notes: list[str]) -> Discovery:
+    out: list[Submission] = []
+    seen: dict[str, str] = {}
+    for s in subs:
+        s = s if isinstance(s, Submission) else Submission(*s)
+        sid = safe_student_id(s.student)
+        base, n = sid, 2
+        while sid.lower() in seen:  # case-insensitive file systems
+            sid, n = f"{base}-{n}", n + 1
+        if sid != s.student:
+            notes.append(f"student {s.student!r} ({s.source}) is recorded as {sid!r}")
+        seen[sid.lower()] = s.source
+        out.append(Submission(sid, s.path, s.source))
+    out.sort(key=lambda s: s.student)
+    return Discovery(out, layout if out else "empty", root, course_root, notes)
+
+
+def _descend_wrapper(folder: Path) -> Path:
+    """LMS zips often wrap everything in one folder: go down while there is nothing else."""
+    while True:
+        kids = [p for p in _children(folder) if p.name != ".complete"]
+        if len(kids) == 1 and kids[0].is_dir() and not _looks_like_student(kids[0]):
+            folder = kids[0]
+        else:
+            return folder
+
+
+def _looks_like_student(folder: Path) -> bool:
+    # A single student folder holding notebooks directly is a class of one, not a wrapper.
+    return any(p.suffix == ".ipynb" for p in folder.iterdir() if p.is_file())
+
+
+def _link_copy(files: list[Path], folder: Path, name_of) -> None:
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    for p in files:
+        shutil.copyfile(p, folder / _slug(name_of(p)))
+
+
+def _slug(name: str) -> str:
+    s = re.sub(r"[^\w.+-]+", "_", name, flags=re.UNICODE).strip("._") or "file"
+    return s[:120]
+
+
+def _file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def safe_extract(archive: Path, target: Path, max_total: int = MAX_ZIP_TOTAL_BYTES,
+                 max_member: int = MAX_ZIP_MEMBER_BYTES, max_entries: int = MAX_ZIP_ENTRIES) -> list[Path]:
+    """Extract a zip into `target`, refusing anything that would escape it or exhaust the disk.
+
+    Sizes are counted on the bytes actually decompressed, not the headers' claims."""
+    target = target.resolve()
+    try:
+        zf = zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError) as e:
+        raise SubmissionsError(f"{archive.name} is not a readable zip file: {e}") from None
+    written: list[Path] = []
+    total = 0
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > max_entries:
+            raise SubmissionsError(f"{archive.name} has {len(infos)} entries (at most {max_entries})")
+        target.mkdir(parents=True, exist_ok=True)
+        for info in infos:
+            name = info.filename.replace("\\", "/")
+            parts = [p for p in name.split("/") if p not in ("", ".")]
+            if name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts:
+                raise SubmissionsError(f"{archive.name}: entry {info.filename!r} points outside the archive")
+            mode = info.external_attr >> 16
+            if stat.S_ISLNK(mode):
+                raise SubmissionsError(f"{archive.name}: entry {info.filename!r} is a symbolic link")
+            if not parts or any(p in IGNORED_NAMES for p in parts):
+                continue
+            dest = target.joinpath(*parts)
+            if not str(dest.resolve()).startswith(str(target) + os.sep):
+                raise SubmissionsError(f"{archive.name}: entry {info.filename!r} points outside the archive")
+            if info.is_dir():
+                dest.mkdir(parents=True, exist_ok=True)
+                continue
+            if info.file_size > max_member:
+                raise SubmissionsError(f"{archive.name}: {info.filename!r} is {info.file_size} bytes (at most {max_member})")
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            size = 0
+            try:
+                with zf.open(info) as src, dest.open("wb") as out:
+                    for block in iter(lambda: src.read(1 << 16), b""):
+                        size += len(block)
+                        total += len(block)
+                        if size > max_member or total > max_total:
+                            raise SubmissionsError(
+                                f"{archive.name}: decompresses to more than the limit "
+                                f"({max_member} bytes per file, {max_total} in all); refusing it")
+                        out.write(block)
+            except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, OSError) as e:
+                raise SubmissionsError(f"{archive.name}: cannot extract {info.filename!r}: {e}") from None
+            os.chmod(dest, 0o644)
+            written.append(dest)
+    return written

@@ -1,0 +1,128 @@
+"""The class outputs of a batch, rebuilt from the per-student records at the end of every run:
+the nbgrader gradebook, `grades.csv`, each student's `feedback.html`, and `summary.html`.
+
+Nothing here accumulates: the gradebook write is an idempotent upsert of every record, and the
+files are written whole (atomically), so a rerun after any interruption gives the same outputs.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from autograder.assignment import AssignmentConfig
+from autograder.batch.records import GRADED, StudentRecord, atomic_write
+from autograder.results import SubmissionResult
+
+CSV_NAME = "grades.csv"
+SUMMARY_NAME = "summary.html"
+FEEDBACK_NAME = "feedback.html"
+
+
+@dataclass
+class ClassOutputs:
+    csv: Path
+    summary: Path
+    feedback: dict[str, Path] = field(default_factory=dict)
+    db_url: str = ""
+    missing: list[str] = field(default_factory=list)
+    review: int = 0
+
+
+def read_roster(path: Path | None) -> list[str]:
+    """Student ids from a roster: a CSV with a column `id`, `student_id`, `student` or
+    `username` (nbgrader's and most LMS exports), or a plain list, one id a line."""
+    if path is None:
+        return []
+    from autograder.batch.discover import safe_student_id
+
+    text = path.read_text(encoding="utf-8-sig")
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        return []
+    head = [h.strip().lower() for h in next(csv.reader([lines[0]]))]
+    for key in ("id", "student_id", "student", "username", "login"):
+        if key in head:
+            col = head.index(key)
+            ids = [row[col].strip() for row in csv.reader(lines[1:]) if len(row) > col and row[col].strip()]
+            return sorted({safe_student_id(i) for i in ids})
+    return sorted({safe_student_id(ln.strip()) for ln in lines if not ln.lstrip().startswith("#")})
+
+
+def cells_of(config: AssignmentConfig):
+    from autograder.reporters.csv_export import Cell
+
+    return [Cell(nb.stem, gid, float(nb.cell_points.get(gid, 0.0)))
+            for nb in config.notebooks for gid in (*nb.grade_cells, *nb.answer_cells)]
+
+
+def _write_if_changed(path: Path, text: str) -> Path:
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return path
+    except OSError:
+        pass
+    return atomic_write(path, text)
+
+
+def build_class_outputs(out_dir: Path, config: AssignmentConfig, submitted: Iterable[str],
+                        records: dict[str, StudentRecord], db_url: str, roster: Iterable[str] = (),
+                        notes: Iterable[str] = ()) -> ClassOutputs:
+    """Gradebook, CSV, feedback pages and summary from the records of the `submitted` students."""
+    from autograder.gradebook import write_gradebook
+    from autograder.reporters import csv_export
+    from autograder.reporters.html import ClassSummary, StudentLine, render_feedback, render_summary
+    from autograder.reporters.html.summary import ReviewItem
+    from autograder.review import apply_overrides, review_queue
+
+    submitted = sorted(set(submitted))
+    roster = sorted(set(roster))
+    graded = {s: records[s] for s in submitted if s in records}
+    state = write_gradebook(db_url, config, [r.result for r in graded.values()], students=roster)
+
+    effective: dict[str, SubmissionResult] = {}
+    for s, rec in graded.items():
+        rec.result.student = s
+        effective[s] = apply_overrides(rec.result, state.overrides(s))
+
+    rows: list[csv_export.ClassRow] = []
+    lines: list[StudentLine] = []
+    feedback: dict[str, Path] = {}
+    for s in submitted:
+        rec = graded.get(s)
+        if rec is None:
+            rows.append(csv_export.ClassRow(s, csv_export.PENDING, reason="submitted, not graded yet"))
+            lines.append(StudentLine(s, csv_export.PENDING, reason="submitted, not graded yet"))
+            continue
+        result = effective[s]
+        status = csv_export.GRADED if rec.status == GRADED else csv_export.UNGRADABLE
+        rows.append(csv_export.ClassRow(s, status, result, rec.reason))
+        page = _write_if_changed(out_dir / s / FEEDBACK_NAME, render_feedback(result))
+        feedback[s] = page
+        overridden = tuple(dict.fromkeys(c.grade_id for c in result.checks if isinstance(c.details.get("override"), dict)))
+        lines.append(StudentLine(s, status, result.score, rec.reason, rec.wall_s, f"{s}/{FEEDBACK_NAME}",
+                                 rec.source, overridden))
+    missing = sorted((set(roster) | set(state.students)) - set(submitted))
+    for s in missing:
+        rows.append(csv_export.ClassRow(s, csv_export.MISSING, reason="no submission"))
+        lines.append(StudentLine(s, csv_export.MISSING, reason="no submission"))
+
+    csv_path = csv_export.write(out_dir / CSV_NAME, rows, cells_of(config))
+    queue = review_queue(effective.values())
+    review = [ReviewItem(q.student or "", q.grade_id, q.points, q.max_points, "; ".join(q.reasons),
+                         _with_db(q.command, db_url)) for q in queue]
+    outputs = {"grades.csv": CSV_NAME}
+    summary = ClassSummary(config.name, round(config.points, 4), lines, results=effective, review=review,
+                           title=config.title, outputs=outputs, notes=list(notes))
+    summary_path = _write_if_changed(out_dir / SUMMARY_NAME, render_summary(summary))
+    return ClassOutputs(csv_path, summary_path, feedback, db_url, missing, len(review))
+
+
+def _with_db(command: str, db_url: str) -> str:
+    """The review command, pointed at this batch's gradebook when it is not the default one."""
+    if "--db" in command:
+        return command
+    import shlex
+
+    return f"{command} --db {shlex.quote(db_url)}"

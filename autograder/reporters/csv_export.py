@@ -1,0 +1,135 @@
+"""The class's grades as one CSV: a row per student, a column per check and per question.
+
+Columns, in this order (names are stable across runs and classes of the same assignment):
+
+    student, status, total, max_total,
+    <notebook stem> ...                   notebook totals
+    <grade_id> ...                        one per grade cell / question, in assignment order
+    <grade_id> | <check name> ...         one per check: its points (auto-graded)
+    overridden, grader_errors, reason
+
+`status` is `graded`, `ungradable` (zero, with the reason), `missing` (a student of the
+roster or gradebook without a submission: empty scores) or `pending` (submitted, not graded
+yet: `grade-all --student` graded someone else). Scores are those of the results given: pass
+results through `autograder.review.apply_overrides` and a TA's score replaces the automatic one
+(`overridden` names those grade cells).
+
+Written with the csv module, so commas, quotes and newlines in names survive; text that a
+spreadsheet would run as a formula (`=`, `+`, `-`, `@` first) is quoted with a leading `'`.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from autograder.results import SubmissionResult
+
+GRADED, UNGRADABLE, MISSING, PENDING = "graded", "ungradable", "missing", "pending"
+HEAD = ["student", "status", "total", "max_total"]
+TAIL = ["overridden", "grader_errors", "reason"]
+
+
+@dataclass(frozen=True)
+class ClassRow:
+    student: str
+    status: str  # GRADED, UNGRADABLE, MISSING or PENDING
+    result: SubmissionResult | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Cell:
+    notebook: str
+    grade_id: str
+    max_points: float
+
+
+def _num(x: float | None) -> str:
+    return "" if x is None else f"{round(x, 4):g}"
+
+
+def _text(s: str) -> str:
+    s = " ".join(s.split()) if "\n" in s else s
+    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
+
+
+def cells_from_results(results: Iterable[SubmissionResult]) -> list[Cell]:
+    """Grade cells in order of first appearance (when no assignment config is at hand)."""
+    seen: dict[str, Cell] = {}
+    for r in results:
+        for gid, checks in r.by_grade_id().items():
+            if gid not in seen:
+                seen[gid] = Cell(checks[0].notebook, gid, round(sum(c.max_points for c in checks), 4))
+    return list(seen.values())
+
+
+def check_columns(rows: Sequence[ClassRow], cells: Sequence[Cell]) -> list[str]:
+    """One column per check of the graded submissions, by grade cell then check order."""
+    order = {c.grade_id: i for i, c in enumerate(cells)}
+    found: dict[str, tuple[int, int]] = {}
+    for row in rows:
+        if row.status != GRADED or row.result is None:
+            continue
+        for pos, key in enumerate(_keys(row.result)):
+            gid = key.split(" | ", 1)[0]
+            rank = (order.get(gid, len(order)), pos)
+            if key not in found or rank < found[key]:
+                found[key] = rank
+    return sorted(found, key=lambda k: (found[k], k))
+
+
+def _keys(result: SubmissionResult) -> list[str]:
+    keys, count = [], {}
+    for c in result.checks:
+        key = f"{c.grade_id} | {c.name}"
+        count[key] = count.get(key, 0) + 1
+        keys.append(key if count[key] == 1 else f"{key} #{count[key]}")
+    return keys
+
+
+def render(rows: Sequence[ClassRow], cells: Sequence[Cell] | None = None) -> list[list[str]]:
+    """The CSV as a list of rows of strings (the header first)."""
+    rows = sorted(rows, key=lambda r: r.student)
+    cells = list(cells) if cells is not None else cells_from_results(r.result for r in rows if r.result)
+    notebooks = list(dict.fromkeys(c.notebook for c in cells))
+    checks = check_columns(rows, cells)
+    header = HEAD + notebooks + [c.grade_id for c in cells] + checks + TAIL
+    out = [header]
+    max_total = round(sum(c.max_points for c in cells), 4)
+    for row in rows:
+        line = [row.student, row.status]
+        if row.status in (MISSING, PENDING) or row.result is None:
+            out.append(line + ["", _num(max_total)] + [""] * (len(notebooks) + len(cells) + len(checks))
+                       + ["", "", _text(row.reason or "no submission")])
+            continue
+        by_gid = row.result.by_grade_id()
+        cell_score = {c.grade_id: round(sum(x.points for x in by_gid.get(c.grade_id, [])), 4) for c in cells}
+        overridden = [c.grade_id for c in cells
+                      if any(isinstance(x.details.get("override"), dict) for x in by_gid.get(c.grade_id, []))]
+        nb_score = {nb: round(sum(cell_score[c.grade_id] for c in cells if c.notebook == nb), 4) for nb in notebooks}
+        total = round(sum(cell_score.values()), 4)
+        points = dict(zip(_keys(row.result), (c.points for c in row.result.checks)))
+        graded = row.status == GRADED
+        line += [_num(total), _num(max_total)]
+        line += [_num(nb_score[nb]) for nb in notebooks]
+        line += [_num(cell_score[c.grade_id]) for c in cells]
+        line += [_num(points.get(k)) if graded else "" for k in checks]
+        line += [";".join(overridden),
+                 str(len(row.result.grader_errors)), _text(row.reason)]
+        out.append(line)
+    return out
+
+
+def dumps(rows: Sequence[ClassRow], cells: Sequence[Cell] | None = None) -> str:
+    buf = io.StringIO()
+    csv.writer(buf).writerows(render(rows, cells))
+    return buf.getvalue()
+
+
+def write(path: Path, rows: Sequence[ClassRow], cells: Sequence[Cell] | None = None) -> Path:
+    from autograder.batch.records import atomic_write
+
+    return atomic_write(path, dumps(rows, cells))
