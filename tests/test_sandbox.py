@@ -7,6 +7,7 @@ process stays unharmed.
 from __future__ import annotations
 
 import os
+import sys
 import textwrap
 
 import pytest
@@ -227,3 +228,343 @@ def test_student_faults(good):
     assert (e.exc_type, e.cell, e.line) == ("NameError", 4, 7)
     assert "undefined_name" in str(e) and "(cell 4, line 7)" in str(e)
     assert isinstance(e, SubmissionFault)
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile submissions: each must end in a clear fault and leave the grader unharmed.
+# ---------------------------------------------------------------------------------------------
+
+HOSTILE = cells(
+    """
+    import builtins, json, os, socket, struct, sys, io, time, torch
+
+    class AlwaysEqual:
+        def __eq__(self, other):
+            return True
+        def __repr__(self):
+            raise RuntimeError("repr is hostile too")
+
+    def always_equal():
+        return AlwaysEqual()
+
+    class EqTensor(torch.Tensor):
+        def __eq__(self, other):
+            return True
+
+    def eq_tensor():
+        return torch.arange(3).as_subclass(EqTensor)
+
+    def read(path):
+        with open(path) as f:
+            return f.read()
+
+    def listdir(path):
+        return sorted(os.listdir(path))
+
+    def write(path):
+        with open(path, "w") as f:
+            f.write("overwritten by a student")
+        return "written"
+
+    def connect(host, port):
+        s = socket.socket()
+        s.settimeout(10)
+        t = time.time()
+        try:
+            s.connect((host, port))
+            return "connected"
+        except OSError as e:
+            return type(e).__name__, time.time() - t
+
+    def kill_grader():
+        os.kill(os.getppid(), 9)
+
+    def whoami():
+        return os.getuid(), os.getgid(), os.getgroups(), os.getcwd(), dict(os.environ)
+
+    def flood():
+        print("x" * 100_000_000)
+        sys.stderr.write("e" * 10_000_000)
+        os.write(1, b"y" * 100_000_000)
+        return "done"
+
+    torch.equal = lambda *a, **k: True        # monkeypatching torch in the worker ...
+    torch.Tensor.__eq__ = lambda *a, **k: True
+    """,
+    "print('z' * 10_000_000)\n",
+)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    out = tmp_path_factory.mktemp("grader-output")
+    (out / "results.json").write_text('{"score": 0}')
+    with Sandbox(FAST, hide=[REPO, out]) as sb:
+        sb.report = sb.run_cells(HOSTILE)
+        sb.out = out
+        yield sb
+
+
+def test_hostile_values_come_back_inert(hostile):
+    assert hostile.report.errors == []
+    v = hostile.call("always_equal")
+    assert isinstance(v, Unsupported) and v.type_name == "__main__.AlwaysEqual"
+    assert v != 1 and v != hostile.call("eq_tensor")
+    t = hostile.call("eq_tensor")
+    assert type(t) is torch.Tensor and t.tolist() == [0, 1, 2]
+    assert not torch.equal(t, torch.zeros(3, dtype=torch.long))  # ... has no effect here
+    assert (t == torch.zeros(3, dtype=torch.long)).tolist() == [True, False, False]
+    assert sorted([2, 1]) == [1, 2]
+
+
+def test_hostile_cannot_read_course_files(hostile):
+    cwd = hostile.call("whoami")[3]
+    target = os.path.join(REPO, "pyproject.toml")
+    assert os.path.exists(target)
+    for path in (target, os.path.relpath(target, cwd), "/root/.bashrc"):
+        with pytest.raises(StudentError, match="FileNotFoundError|PermissionError"):
+            hostile.call("read", path)
+    results = str(hostile.out / "results.json")
+    with pytest.raises(StudentError, match="FileNotFoundError|PermissionError"):
+        hostile.call("read", results)
+    # what the worker needs inside a hidden folder stays visible (read-only), nothing else
+    visible = set(hostile.call("listdir", REPO))
+    assert visible <= {os.path.basename(sys.prefix)}
+    assert "torch" in hostile.call("listdir", os.path.dirname(os.path.dirname(torch.__file__)))
+
+
+def test_hostile_cannot_write_outside_its_folder(hostile):
+    results = hostile.out / "results.json"
+    for path in (str(results), os.path.join(REPO, "pwned.txt"), "/tmp/pwned.txt",
+                 os.path.join(sys.prefix, "pwned.txt")):
+        with pytest.raises(StudentError, match="Error"):
+            hostile.call("write", path)
+    assert results.read_text() == '{"score": 0}'
+    assert not os.path.exists(os.path.join(REPO, "pwned.txt"))
+    assert hostile.call("write", "scratch.txt") == "written"  # its own folder is writable
+
+
+def test_hostile_has_no_network_and_no_privileges(hostile):
+    for host in ("127.0.0.1", "1.1.1.1"):
+        kind, seconds = hostile.call("connect", host, 80)
+        assert kind == "OSError" and seconds < 1  # fails at once, no hang
+    with pytest.raises(StudentError, match="PermissionError"):
+        hostile.call("kill_grader")
+    uid, gid, groups, cwd, env = hostile.call("whoami")
+    if ROOT:
+        assert uid >= 61000 and gid >= 61000 and groups == []
+        assert hostile.isolation["user_switched"] and hostile.isolation["namespaces"]
+    assert set(env) <= {"PATH", "HOME", "TMPDIR", "LANG", "MPLBACKEND", "MPLCONFIGDIR",
+                        "OMP_NUM_THREADS", "MKL_NUM_THREADS", "PYTHONDONTWRITEBYTECODE",
+                        "PYTHONHASHSEED", "CUDA_VISIBLE_DEVICES", "LC_CTYPE"}
+    assert env["HOME"] == cwd and env["CUDA_VISIBLE_DEVICES"] == ""
+
+
+def test_hostile_output_flood_is_capped(hostile):
+    assert len(hostile.report.output) <= FAST.output_kb * 1024
+    assert hostile.report.output.endswith("output not kept]\n")
+    assert hostile.call("flood") == "done"
+    assert len(hostile.raw_output) < FAST.output_kb * 1024 + 200
+
+
+def test_cells_that_exit_loop_or_exhaust_memory():
+    limits = Limits(cell_timeout_s=2, call_timeout_s=2, submission_timeout_s=120, memory_mb=1024)
+    with Sandbox(limits) as sb:
+        r = sb.run_cells(cells(
+            "import os, sys, time\ndef a():\n    return 'a'\n",
+            "sys.exit(3)\n",
+            "def b():\n    return 'b'\nos._exit(4)\n",
+            "def c():\n    return 'c'\nwhile True:\n    pass\n",
+            # swallows the cell timeout: only the grader's hard deadline stops it
+            "def d():\n    return 'd'\nwhile True:\n    try:\n        time.sleep(10)\n"
+            "    except BaseException:\n        pass\n",
+            "def e():\n    return 'e'\nx = bytearray(8 * 2**30)\n",
+            "def f():\n    return 'f'\n",
+        ))
+        errors = {e.cell: (e.exc_type, e.line) for e in r.errors}
+        assert errors == {2: ("SystemExit", 1), 4: ("TimeoutError", None), 6: ("MemoryError", 3)}
+        assert r.skipped == [3, 5] and r.cells_run == [1, 2, 4, 6, 7]
+        assert any(n.startswith("cell 3: skipped") and "exited with code 4" in n for n in r.notes)
+        assert any(n.startswith("cell 5: skipped") and "did not stop within 2 s" in n
+                   for n in r.notes)
+        assert any("restarted" in n and "cells run again: 1, 2" in n for n in r.notes)
+        # later cells still ran, in a restarted worker that replayed the earlier ones
+        assert [sb.call(x) for x in "aef"] == ["a", "e", "f"]
+        for missing in "bcd":
+            with pytest.raises(MissingFunction):
+                sb.call(missing)
+
+
+@pytest.mark.slow
+def test_calls_that_exit_crash_loop_or_exhaust_memory():
+    limits = Limits(cell_timeout_s=2, call_timeout_s=2, submission_timeout_s=120, memory_mb=1024)
+    with Sandbox(limits) as sb:
+        sb.run_cells(cells(
+            """
+            import os, signal, sys, ctypes
+            def ok():
+                return "ok"
+            def exits():
+                os._exit(5)
+            def sys_exit():
+                sys.exit(0)
+            def loops():
+                while True:
+                    pass
+            def grows():
+                a = []
+                while True:
+                    a.append(bytearray(50 * 2**20))
+            def kills_itself():
+                os.kill(os.getpid(), signal.SIGKILL)
+            def segfault():
+                ctypes.string_at(0)
+            """
+        ))
+        model = sb.build_module([("Linear", 2, 2)])
+        with pytest.raises(WorkerDied, match="exited with code 5"):
+            sb.call("exits")
+        assert sb.call("ok") == "ok"  # restarted, cells replayed
+        with pytest.raises(WorkerDied, match="no longer exists"):
+            sb.forward(model, torch.ones(1, 2))  # it lived in the dead worker
+        with pytest.raises(StudentError, match="SystemExit"):
+            sb.call("sys_exit")
+        with pytest.raises(CallTimeout, match="did not finish within 2 s"):
+            sb.call("loops")
+        with pytest.raises(CallTimeout, match="within 0.5 s"):
+            sb.call("loops", timeout=0.5)
+        with pytest.raises(StudentError, match="MemoryError"):
+            sb.call("grows")
+        with pytest.raises(WorkerDied, match="SIGKILL"):
+            sb.call("kills_itself")
+        with pytest.raises(WorkerDied, match="segmentation fault"):
+            sb.call("segfault")
+        assert sb.call("ok") == "ok"
+        assert any("restarted after it crashed" in n for n in sb.notes)
+
+
+def test_memory_watchdog_without_address_space_limit():
+    # On CUDA there is no RLIMIT_AS; the resident-size watchdog must stop a memory bomb.
+    with Sandbox(Limits(memory_mb=700, call_timeout_s=20)) as sb:
+        sb.rlimit_as = False
+        sb.run_cells(cells("import torch\ndef bomb():\n    return torch.ones(2**28).sum()\n"))
+        with pytest.raises(WorkerDied, match="more than 700 MB of memory"):
+            sb.call("bomb")
+
+
+def test_fork_bomb_is_contained_and_cleaned_up():
+    with Sandbox(FAST) as sb:
+        sb.run_cells(cells(
+            """
+            import os, time
+            def fork_bomb():
+                n = 0
+                try:
+                    while n < 10_000:
+                        if os.fork() == 0:
+                            time.sleep(1000)
+                            os._exit(0)
+                        n += 1
+                except OSError as e:
+                    return n, type(e).__name__
+                return n, None
+            def ok():
+                return "ok"
+            """
+        ))
+        n, err = sb.call("fork_bomb")
+        assert err == "BlockingIOError" and n < FAST.max_processes
+        assert sb.call("ok") == "ok"
+        uid, base = sb.isolation["uid"], sb._base
+    # after close nothing of the submission survives, and its folders are gone
+    assert not os.path.exists(base)
+    if ROOT:
+        deadline = __import__("time").monotonic() + 5
+        while _processes_of(uid) and __import__("time").monotonic() < deadline:
+            __import__("time").sleep(0.1)
+        assert _processes_of(uid) == []
+
+
+def _processes_of(uid: int) -> list[int]:
+    out = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/status") as f:
+                    text = f.read()
+            except OSError:
+                continue
+            if f"\nUid:\t{uid}\t" in text and "\nState:\tZ" not in text:
+                out.append(int(name))
+    return out
+
+
+def test_forged_protocol_frames(tmp_path):
+    marker = tmp_path / "pwned"
+    with Sandbox(FAST) as sb:
+        sb.run_cells(cells(
+            f"""
+            import io, json, os, pickle, struct, sys, time, torch
+            fd = json.loads(sys.argv[1])["rep_fd"]  # the reply pipe, found from the command line
+
+            def ok():
+                return "ok"
+
+            def garbage():
+                os.write(fd, b"garbage, not a frame")
+                time.sleep(0.5)
+
+            def huge_header():
+                os.write(fd, b"AGW1" + struct.pack(">Q", 2**40))
+                time.sleep(0.5)
+
+            class Evil:
+                def __reduce__(self):
+                    return (os.system, ("touch {marker}",))
+
+            def evil_pickle():
+                data = pickle.dumps({{"seq": 1, "ok": True, "value": Evil()}})
+                os.write(fd, b"AGW1" + struct.pack(">Q", len(data)) + data)
+                time.sleep(0.5)
+
+            def evil_zip():
+                buf = io.BytesIO()
+                torch.save({{"x": 1}}, buf, _use_new_zipfile_serialization=True)
+                data = buf.getvalue().replace(b"x", b"y")
+                os.write(fd, b"AGW1" + struct.pack(">Q", len(data)) + data)
+                time.sleep(0.5)
+
+            def forge_next():
+                f = sys._getframe()
+                while f is not None and "msg" not in f.f_locals:
+                    f = f.f_back  # the worker's own frame, holding the request
+                seq = f.f_locals["msg"]["seq"]
+                buf = io.BytesIO()
+                torch.save({{"seq": seq, "ok": True, "value": ("s", "forged"), "error": None,
+                            "notes": [], "output": ""}}, buf)
+                os.write(fd, b"AGW1" + struct.pack(">Q", len(buf.getvalue())) + buf.getvalue())
+                return "real"
+            """
+        ))
+        for fn in ("garbage", "huge_header", "evil_pickle", "evil_zip"):
+            with pytest.raises(BadReply):
+                sb.call(fn)
+            assert sb.call("ok") == "ok"  # a fresh worker; the grader is fine
+        assert not marker.exists()
+        # A well-formed forged reply is only as trusted as a value the function returned;
+        # the real reply then answers nothing, and the next call sees the mismatch.
+        assert sb.call("forge_next") == "forged"
+        with pytest.raises(BadReply):
+            sb.call("ok")
+        assert sb.call("ok") == "ok"
+
+
+def test_monkeypatching_builtins_breaks_only_the_worker():
+    with Sandbox(FAST) as sb:
+        r = sb.run_cells(cells("import builtins\ndef f():\n    return [1]\n",
+                               "builtins.len = lambda x: 0\n"))
+        # the worker's own replies broke: the cell is skipped, the restarted worker is fine
+        assert r.skipped == [2]
+        assert any("cell 2: skipped" in n for n in r.notes)
+        assert sb.call("f") == [1]
+        assert len([1, 2, 3]) == 3

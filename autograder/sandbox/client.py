@@ -46,7 +46,8 @@ from .wire import Handle, Unsupported
 
 HERE = Path(__file__).resolve().parent
 RUNTIME_FILES = ("worker.py", "wire.py", "isolation.py")
-GRACE_S = 5.0  # the worker stops a cell/call itself at its timeout; the grader kills it this later
+GRACE_S = 5.0  # the worker stops a cell/call itself at its timeout; the grader kills it up to
+# this much later (a quarter of the timeout, at least 1 s)
 START_TIMEOUT_S = 120.0  # process start + torch import on a loaded machine
 UID_RANGE = (61000, 62000)  # numeric users for workers when the grader is root (no passwd entry)
 # Hidden from every worker besides the caller's `hide` (what Python needs inside stays visible).
@@ -240,7 +241,10 @@ class Sandbox:
                     )
             text = reply["output"]
             if text and size < cap:
-                chunk = f"[cell {index}]\n{text}"[: cap - size]
+                chunk = f"[cell {index}]\n{text}"
+                if len(chunk) > cap - size:
+                    mark = "\n[... more output not kept]\n"
+                    chunk = chunk[: max(0, cap - size - len(mark))] + mark
                 out.append(chunk)
                 size += len(chunk)
         report.output = "".join(out)
@@ -572,7 +576,7 @@ class Sandbox:
         deadline). Any failure kills the worker and raises _Broken."""
         seq = next(w.seq)
         data = wire.dumps({**msg, "seq": seq})
-        limit = time.monotonic() + float(timeout) + GRACE_S
+        limit = time.monotonic() + float(timeout) + min(GRACE_S, max(1.0, timeout / 4))
         total = self._deadline is not None and self._deadline < limit
         deadline = min(limit, self._deadline) if self._deadline is not None else limit
         try:
