@@ -57,6 +57,7 @@ def _run_code_checks(request: GradeRequest, paths: AssignmentPaths, config: Assi
     visibility = Visibility(config.sections.get("results", {}).get("hidden_check_visibility", "visible"))
     plugin = ResultsPlugin(session, config, request.device, selection, hidden_visibility=visibility)
     try:
+        session.warm_up(sorted(rec.found))
         run_checks(paths.checks, plugin)
     finally:
         session.close()

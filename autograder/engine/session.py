@@ -1,6 +1,8 @@
 """One submission as the checks see it: a sandboxed worker per notebook, started on first use."""
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Sequence
 
@@ -28,21 +30,49 @@ class SubmissionSession:
         self.device = device
         self.hide = tuple(hide)
         self._sandboxes: dict[str, Sandbox] = {}
+        self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._failed: dict[str, Exception] = {}
         self.notes: list[str] = []  # cell errors and skipped lines, for the student
 
+    def warm_up(self, stems: Sequence[str]) -> None:
+        """Start the notebooks' workers and run their cells side by side, so that torch imports
+        and notebook runs overlap instead of queueing behind the first check of each notebook."""
+        with ThreadPoolExecutor(max_workers=max(1, len(stems))) as pool:
+            list(pool.map(self._start_quietly, stems))
+
+    def _start_quietly(self, stem: str) -> None:
+        try:
+            self.notebook(stem)
+        except Exception:  # the first check of that notebook meets the same error and reports it
+            pass
+
     def notebook(self, stem: str) -> Sandbox:
-        if stem in self._sandboxes:
-            return self._sandboxes[stem]
-        sub = self.recognition.found.get(stem)
-        if sub is None:
-            raise MissingNotebook(stem)
-        box = Sandbox(self.limits, device=self.device, hide=self.hide)
-        self._sandboxes[stem] = box
+        with self._lock:
+            lock = self._locks.setdefault(stem, threading.Lock())
+        with lock:  # one start per notebook, even when warm_up and a check race for it
+            if stem in self._failed:  # e.g. the worker could not start: the same answer for every check
+                raise self._failed[stem]
+            if stem in self._sandboxes:
+                return self._sandboxes[stem]
+            sub = self.recognition.found.get(stem)
+            if sub is None:
+                raise MissingNotebook(stem)
+            box = Sandbox(self.limits, device=self.device, hide=self.hide)
+            try:
+                self._run(sub, box)
+            except Exception as e:
+                box.close()
+                self._failed[stem] = e
+                raise
+            self._sandboxes[stem] = box
+            return box
+
+    def _run(self, sub, box: Sandbox) -> None:
         report = box.run_cells(sub.code_cells())
         # Cells are numbered from 1, markdown cells included, as a student counts them.
         lines = [f"{e} (this error happened while running your notebook)" for e in report.errors] + report.notes
         self.notes.extend(f"{sub.path.name}, {line}" for line in lines)
-        return box
 
     def close(self) -> None:
         for box in self._sandboxes.values():
