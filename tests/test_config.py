@@ -59,5 +59,6 @@ def test_every_grade_cell_has_a_public_check_and_a_hidden_one(checks):
 
 def test_check_names_begin_with_the_function_they_judge(checks):
     functions = {f for nb in CONFIG.notebooks for f in nb.functions}
-    bad = [c.name for c in checks if c.name.split(":")[0].strip() not in functions]
+    named = {c.name: {f.strip() for f in c.name.split(":")[0].split(",")} for c in checks}
+    bad = [name for name, fns in named.items() if not fns <= functions]
     assert bad == []
