@@ -584,3 +584,58 @@ def test_each_language_half_of_the_model_answers_gets_full_marks(rubric):
                 s = score_text(text, rubric.questions[gid], rubric.settings)
                 scores[(gid, lang)] = (s.points, s.misconceptions)
     assert all(v == (3.0, ()) for v in scores.values()), {k: v for k, v in scores.items() if v != (3.0, ())}
+
+
+@pytest.mark.parametrize("gid, text", [
+    ("q3_vanishing_gradient", "To prevent vanishing gradients, avoid saturating activations like sigmoid and use ReLU."),
+    ("q3_vanishing_gradient", "Sigmoid saturates, which we avoid with ReLU; ReLU helps to fix the vanishing gradient."),
+    ("q3_vanishing_gradient", "为了避免梯度消失，应避免使用 sigmoid，改用 ReLU。"),
+    ("q3_vanishing_gradient", "Exploding gradients are the opposite case: gradients become very large."),
+    ("q2_activation_functions", "tanh 的输出是零均值的，而 sigmoid 不是。"),
+    ("q2_activation_functions", "They make the network non-linear; without them it stays linear."),
+    ("q5_softmax", "Softmax is used at the output layer, while ReLU is used in hidden layers."),
+    ("q5_softmax", "Unlike ReLU, softmax is applied to the whole vector of logits."),
+    ("q5_softmax", "The raw logits do not sum to 1; softmax fixes that."),
+    ("q6_sgd_vs_adam", "Adam almost always converges faster in the first epochs."),
+    ("q6_sgd_vs_adam", "Adam is not always better than SGD."),
+    ("q4_wide_vs_deep", "Deeper is not always better; it is a trade-off."),
+    ("q4_wide_vs_deep", "不是越深越好，要权衡。"),
+    ("q1_alexnet", "LeNet used sigmoid/tanh, while AlexNet uses ReLU."),
+    ("q1_alexnet", "LeNet has far fewer parameters than AlexNet."),
+])
+def test_correct_statements_are_not_misconceptions(rubric, gid, text):
+    s = score_text(text, rubric.questions[gid], rubric.settings)
+    assert s.misconceptions == (), (text, s.misconceptions)
+
+
+@pytest.mark.parametrize("gid, text, mid", [
+    ("q3_vanishing_gradient", "Using sigmoid solves the vanishing gradient.", "sigmoid_cures_vanishing"),
+    ("q3_vanishing_gradient", "梯度消失可以用 sigmoid 解决。", "sigmoid_cures_vanishing"),
+    ("q3_vanishing_gradient", "The vanishing gradient is when the gradients become too large.", "large_gradients"),
+    ("q2_activation_functions", "激活函数可以解决梯度消失，比如 sigmoid。", "sigmoid_cures_vanishing"),
+    ("q2_activation_functions", "Activation functions make the network linear.", "makes_linear"),
+    ("q5_softmax", "Softmax outputs need not sum to 1.", "independent_probabilities"),
+    ("q5_softmax", "softmax 输出的各类概率是相互独立的概率，和不一定为 1。", "independent_probabilities"),
+    ("q5_softmax", "Softmax is used in hidden layers like ReLU.", "hidden_activation"),
+    ("q6_sgd_vs_adam", "Adam always generalises better than SGD.", "adam_always_better"),
+    ("q6_sgd_vs_adam", "任何情况下都应该用 Adam。", "adam_always_better"),
+    ("q6_sgd_vs_adam", "Adam uses the Hessian to take second-order steps.", "second_order"),
+    ("q4_wide_vs_deep", "层数越多一定越好。", "deeper_always"),
+    ("q4_wide_vs_deep", "Depth does not matter, only width.", "depth_irrelevant"),
+    ("q1_alexnet", "AlexNet uses sigmoid activations.", "uses_sigmoid"),
+    ("q1_alexnet", "AlexNet 参数比 LeNet 更少。", "fewer_parameters"),
+])
+def test_misconceptions_are_caught_in_both_languages(rubric, gid, text, mid):
+    s = score_text(text, rubric.questions[gid], rubric.settings)
+    assert mid in s.misconceptions, (text, s.misconceptions)
+    assert s.flagged
+
+
+def test_huge_answers_are_graded_quickly(rubric):
+    import time
+
+    for text in ("gradient " * 200_000, "梯度" * 300_000, "The gradient gets smaller. " * 40_000):
+        nb = benchmark.answer_notebook(rubric, "q3_vanishing_gradient", text)
+        t = time.perf_counter()
+        grade_short_answers(nb, rubric)
+        assert time.perf_counter() - t < 10

@@ -22,7 +22,7 @@ import ast
 import io
 import re
 import tokenize
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -68,9 +68,13 @@ def _get(obj: Any, key: str, default: Any = None) -> Any:
         return getattr(obj, key, default)
 
 
+MAX_CELL_CHARS = 100_000  # a cell longer than this is read up to here (no answer is that long)
+
+
 def cell_source(cell: Any) -> str:
     src = _get(cell, "source", "") or ""
-    return "".join(src) if isinstance(src, list) else str(src)
+    src = "".join(src) if isinstance(src, list) else str(src)
+    return src[:MAX_CELL_CHARS]
 
 
 def nbgrader_meta(cell: Any) -> dict:
@@ -128,8 +132,10 @@ def _covered(piece_c: str, prompt_cs: Sequence[str]) -> bool:
     for pc in prompt_cs:
         if len(piece_c) >= 4 and piece_c in pc:
             return True
-        if len(piece_c) >= 3 and SequenceMatcher(None, piece_c, pc, autojunk=False).ratio() >= 0.8:
-            return True
+        # ratio() <= 2 min / (sum): skip pairs whose lengths alone rule out 0.8 (and long texts)
+        if len(piece_c) >= 3 and 2 * min(len(piece_c), len(pc)) >= 0.8 * (len(piece_c) + len(pc)):
+            if SequenceMatcher(None, piece_c, pc, autojunk=False).ratio() >= 0.8:
+                return True
     return False
 
 
@@ -225,7 +231,10 @@ def _resembles(text: str, prompts: Sequence[str]) -> bool:
         return False
     for p in prompts:
         pc = compact(strip_markdown(p))
-        if len(pc) >= 4 and (pc in c or (len(c) <= 3 * len(pc) and SequenceMatcher(None, pc, c, autojunk=False).ratio() >= 0.75)):
+        if len(pc) >= 4 and (pc in c or (
+            2 * min(len(pc), len(c)) >= 0.75 * (len(pc) + len(c))
+            and SequenceMatcher(None, pc, c, autojunk=False).ratio() >= 0.75
+        )):
             return True
     return False
 

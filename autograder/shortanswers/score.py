@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from ..results import CheckResult, Status, Visibility
 from . import extract as ex
@@ -33,6 +33,7 @@ from .text import (
 )
 
 NOTEBOOK = "03_activations_and_optimizers"
+MAX_CHARS = 20_000  # longer answers are graded on their beginning (a short answer is ~100-300 words)
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def _half(x: float) -> float:
 
 def score_text(text: str, q: Question, settings: Settings, *, found: str = ex.FOUND_CELL) -> AnswerScore:
     """Score an answer's text (already extracted: no placeholder, no copied question)."""
-    norm = normalize(text)
+    norm = normalize(text[:MAX_CHARS])
     if not re.search(rf"[a-z0-9{CJK}]", norm):
         return AnswerScore(0.0, q.points, (), tuple(c.id for c in q.concepts), (), 1.0, False, (), status=ex.EMPTY)
     sents = sentences(norm) or [norm.strip()]

@@ -10,6 +10,7 @@ import unicodedata
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RE = re.compile(f"[{CJK}]")
+_NOT_WORD = re.compile(r"[\W_]+")
 _SPACE_BETWEEN_CJK = re.compile(f"(?<=[{CJK}])[ \\t\\r\\n]+(?=[{CJK}])")
 _EN_WORD = re.compile(r"[a-z][a-z0-9']*|[0-9]+(?:\.[0-9]+)?")
 _NT = re.compile(r"\b(ca|wo)n't\b|n't\b")
@@ -75,8 +76,7 @@ def token_count(text_norm: str) -> int:
 
 def compact(text: str) -> str:
     """Letters, digits and Chinese characters only: for comparing an answer with the prompt."""
-    t = normalize(text)
-    return "".join(ch for ch in t if ch.isalnum() or _CJK_RE.match(ch))
+    return _NOT_WORD.sub("", normalize(text))
 
 
 def strip_markdown(text: str) -> str:
