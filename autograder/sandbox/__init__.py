@@ -13,11 +13,12 @@ from .errors import (
     SubmissionFault,
     WorkerDied,
 )
+from . import wire
 from .limits import Limits
 from .wire import Handle, Unsupported
 
 __all__ = [
     "BadReply", "CallTimeout", "CellError", "Handle", "Limits", "MissingFunction",
     "NotImplementedByStudent", "RunReport", "Sandbox", "SandboxError", "StudentError",
-    "SubmissionFault", "Unsupported", "WorkerDied", "resolve_device",
+    "SubmissionFault", "Unsupported", "WorkerDied", "resolve_device", "wire",
 ]

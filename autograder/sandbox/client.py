@@ -178,6 +178,11 @@ class Sandbox:
             self._base = None
 
     @property
+    def reduced_isolation(self) -> list[str]:
+        """For the TA: what the last worker's launcher could not do ([] when fully isolated)."""
+        return list(self.isolation.get("notes", []))
+
+    @property
     def raw_output(self) -> str:
         """What the worker processes wrote to their fd 1 and 2 (C code, subprocesses), capped."""
         text = self._raw.decode("utf-8", "replace")

@@ -211,6 +211,9 @@ def isolate(cfg: dict, report: dict) -> None:
         except OSError as e:
             notes.append(f"no network/mount namespaces ({e.strerror}): the worker has the "
                          "network and can read every path its user can")
+    else:
+        notes.append("namespaces turned off: the worker has the network and can read every "
+                     "path its user can")
     # 2. Mounts.
     work = cfg["workdir"]
     if report["namespaces"]:
@@ -231,6 +234,10 @@ def isolate(cfg: dict, report: dict) -> None:
             notes.append(f"paths could not be hidden ({e}): the worker can read them")
     else:
         report["hidden"] = []
+        blocked = _untraversable_ancestors(cfg["keep"]) if root and uid is not None else []
+        if blocked:
+            raise Fatal(f"no mount namespace, and the worker's user cannot enter {blocked[0]} "
+                        f"to reach Python: install Python where every user can read it")
     # 3. Resource limits.
     set_limits(cfg, report, root)
     # 4. An unprivileged user.
@@ -247,8 +254,9 @@ def isolate(cfg: dict, report: dict) -> None:
         if os.geteuid() == 0 or os.getuid() == 0 or os.getegid() == 0:
             raise Fatal("still root after switching user")
         report["user_switched"] = True
-    elif not report.get("user_namespace"):
-        notes.append("not root: the worker runs as the grader's own user")
+    else:
+        notes.append("not root: the worker runs as the grader's own user, so it can signal the "
+                     "grader's processes and write the user's files that are not hidden")
     report["uid"] = os.getuid()
     if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         notes.append("could not set no_new_privs")

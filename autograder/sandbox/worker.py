@@ -508,7 +508,8 @@ def main(argv: list) -> None:
     for d in (os.environ.get("TMPDIR"), os.environ.get("MPLCONFIGDIR")):
         if d:
             os.makedirs(d, mode=0o700, exist_ok=True)
-    _watch_parent()
+    own_uid = bool(cfg.get("isolation", {}).get("user_switched"))
+    _watch_parent(own_uid)
     t0 = time.monotonic()
     import torch  # first: a warm worker has paid for this before any submission arrives
 
@@ -528,15 +529,29 @@ def main(argv: list) -> None:
     wire.write_frame(cfg["rep_fd"], {"seq": 0, "ok": True, "value": wire.encode(ready, _no_other),
                                      "error": None, "notes": [], "output": ""})
     worker.serve()
+    _end_all(own_uid)  # the grader closed the pipe (it is done, or gone): nothing may stay
+
+
+def _end_all(own_uid: bool) -> None:
+    """Kill what the submission forked, then exit: with a uid of its own, kill(-1) reaches
+    exactly that uid's processes; otherwise the process group."""
+    try:
+        if own_uid:
+            os.kill(-1, signal.SIGKILL)
+        else:
+            os.killpg(0, signal.SIGKILL)
+    finally:
+        os._exit(3)
 
 
 def _no_other(value):
     return ("U", _type_name(value), "")
 
 
-def _watch_parent() -> None:
+def _watch_parent(own_uid: bool) -> None:
     """Exit when the grader is gone (its process ended and this one was re-parented), so an
-    orphaned worker does not keep running a student's loop."""
+    orphaned worker does not keep running a student's loop; with a uid of its own, take every
+    process the submission forked along (kill(-1) reaches exactly that uid's processes)."""
     import threading
 
     parent = os.getppid()
@@ -545,7 +560,7 @@ def _watch_parent() -> None:
         while True:
             time.sleep(0.5)
             if os.getppid() != parent:
-                os._exit(3)
+                _end_all(own_uid)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
