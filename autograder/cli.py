@@ -38,6 +38,24 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--assignment", default=DEFAULT_ASSIGNMENT)
     c.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"))
 
+    rv = sub.add_parser("review", help="TAs: list flagged short answers, set or clear a TA score")
+    rsub = rv.add_subparsers(dest="review_command", required=True, metavar="ACTION")
+    rl = rsub.add_parser("list", help="the review queue: flagged answers not yet settled")
+    rl.add_argument("--assignment", default=DEFAULT_ASSIGNMENT)
+    rl.add_argument("--results", type=Path, required=True, help="folder of graded results (grade-all --out)")
+    rl.add_argument("--student")
+    rl.add_argument("--grade-id")
+    rs = rsub.add_parser("set", help="set a TA score that wins over the automatic one until cleared")
+    rc = rsub.add_parser("clear", help="remove a TA score; the automatic score counts again")
+    for q in (rs, rc):
+        q.add_argument("assignment")
+        q.add_argument("student")
+        q.add_argument("grade_id")
+    rs.add_argument("score")
+    rs.add_argument("--comment")
+    for q in (rl, rs, rc):
+        q.add_argument("--db", help="gradebook URL (default: sqlite gradebook.db in the course folder)")
+
     d = sub.add_parser("demo", help="the README's first command: release the assignment and grade the answer key")
     d.add_argument("--out", type=Path, default=Path("out/demo"))
     return p
@@ -143,10 +161,28 @@ def _print_public(result) -> None:
         print(f"public checks passed ({len(result.checks)}). Hidden checks with other inputs run when you submit.")
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    from autograder import review
+    from autograder.course import CourseNotFound, find_course_root
+
+    try:
+        db = args.db or review.default_db_url(args.course.resolve() if args.course else find_course_root())
+        if args.review_command == "list":
+            text = review.cmd_review_list(args.assignment, args.results, db, student=args.student, grade_id=args.grade_id)
+        elif args.review_command == "set":
+            text = review.cmd_review_set(db, args.assignment, args.student, args.grade_id, args.score, args.comment)
+        else:
+            text = review.cmd_review_clear(db, args.assignment, args.student, args.grade_id)
+    except (review.ReviewError, CourseNotFound) as e:
+        raise UsageError(str(e)) from None
+    print(text)
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from autograder.demo import run_demo
 
     return run_demo(_paths(args, DEFAULT_ASSIGNMENT), args.out)
 
 
-_COMMANDS = {"release": cmd_release, "grade": cmd_grade, "check": cmd_check, "demo": cmd_demo}
+_COMMANDS = {"release": cmd_release, "grade": cmd_grade, "check": cmd_check, "review": cmd_review, "demo": cmd_demo}
