@@ -367,6 +367,7 @@ def test_hostile_output_flood_is_capped(hostile):
     assert len(hostile.raw_output) < FAST.output_kb * 1024 + 200
 
 
+@pytest.mark.slow
 def test_cells_that_exit_loop_or_exhaust_memory():
     limits = Limits(cell_timeout_s=2, call_timeout_s=2, submission_timeout_s=120, memory_mb=1024)
     with Sandbox(limits) as sb:

@@ -10,6 +10,7 @@ the cells (minus the one that killed it).
 """
 from __future__ import annotations
 
+import atexit
 import errno
 import fcntl
 import importlib.util
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import time
 import warnings
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -53,7 +55,7 @@ UID_RANGE = (61000, 62000)  # numeric users for workers when the grader is root 
 # Hidden from every worker besides the caller's `hide` (what Python needs inside stays visible).
 DEFAULT_HIDDEN = ("/root", "/home", "/tmp", "/var/tmp", "/dev/shm", "/run", "/mnt", "/media",
                   "/srv")
-ERROR_KINDS = ("missing", "notimplemented", "student", "timeout", "lost", "internal")
+ERROR_KINDS = ("missing", "notimplemented", "student", "timeout", "lost", "internal", "request")
 LAYERS = {"Linear": 2, "ReLU": 0, "Sigmoid": 0, "Tanh": 0}  # build_module: name -> int args
 
 
@@ -143,6 +145,7 @@ class Sandbox:
         self._lease: _UidLease | None = None
         self._closed = False
         self._last_death = ""
+        _LIVE.add(self)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -174,8 +177,9 @@ class Sandbox:
         if self._lease is not None:
             self._lease.release()
         if self._base is not None:
-            shutil.rmtree(self._base, ignore_errors=True)
+            _rmtree(self._base)
             self._base = None
+        _LIVE.discard(self)
 
     @property
     def reduced_isolation(self) -> list[str]:
@@ -366,6 +370,8 @@ class Sandbox:
             return WorkerDied(function, self._last_death or "was restarted", lost=True)
         if kind == "internal":
             return BadReply(function, err["message"])
+        if kind == "request":  # the worker could not decode what the grader sent
+            raise SandboxError(f"the worker rejected the grader's request: {err['message']}")
         return StudentError(function, err["exc_type"], err["message"], err["cell"], err["line"])
 
     def _fault_of_broken(self, b: _Broken, function: str | None, timeout: float) -> SubmissionFault:
@@ -769,7 +775,7 @@ class Sandbox:
                 except OSError:
                     pass
         w.req = w.rep = w.out = -1
-        shutil.rmtree(w.workdir, ignore_errors=True)
+        _rmtree(w.workdir)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -801,6 +807,39 @@ def _keep_paths() -> list[str]:
         if spec is not None and spec.submodule_search_locations:
             paths.add(os.path.dirname(list(spec.submodule_search_locations)[0]))
     return sorted(p for p in paths if p)
+
+
+def _rmtree(path: str) -> None:
+    """Remove a folder even where the submission (or the read-only runtime) left no write
+    permission on a subfolder."""
+
+    def retry(func, p, exc_info):
+        parent = os.path.dirname(p)
+        try:
+            if not os.path.islink(parent):  # never chmod through a link a student planted
+                os.chmod(parent, 0o700)
+            func(p)
+        except OSError:
+            pass
+
+    if os.path.lexists(path):
+        if sys.version_info >= (3, 12):
+            shutil.rmtree(path, onexc=retry)
+        else:
+            shutil.rmtree(path, onerror=retry)
+
+
+_LIVE: "weakref.WeakSet[Sandbox]" = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    """Sandboxes a grader forgot to close still take their workers along at exit."""
+    for sb in list(_LIVE):
+        try:
+            sb.close()
+        except Exception:
+            pass
 
 
 def _json(obj: Any) -> str:

@@ -107,8 +107,8 @@ def hide_paths(hide: list, keep: list, report: dict) -> None:
     fds = {k: os.open(k, os.O_PATH | os.O_CLOEXEC) for k in keep}
     done: list = []
     for h in hide:
-        if h in NEVER_HIDE:
-            report["notes"].append(f"refused to hide {h}")
+        if h in NEVER_HIDE or h in keep:
+            report["notes"].append(f"refused to hide {h}: the worker needs it")
             continue
         if any(_under(h, d) for d in done) and not any(_under(h, k) for k in keep):
             continue  # already covered by a hidden parent

@@ -147,7 +147,10 @@ class Worker:
             return ("U", type(value).__name__, str(e))
 
     def _decode(self, node):
-        return self.wire.decode(node, self._resolve, device_as_str=False, keep_grad=True)
+        try:
+            return self.wire.decode(node, self._resolve, device_as_str=False, keep_grad=True)
+        except self.wire.WireError as e:  # the grader's own request: its fault, not the student's
+            raise _Fault(_err("request", "WireError", str(e))) from None
 
     def _resolve(self, node):
         obj = self.handles.get(node[1], _MISSING)
