@@ -191,6 +191,10 @@ def test_reference_module_and_optimizer(good):
         good.build_module([("Conv2d", 1, 1, 3)])
     with pytest.raises(ValueError):
         good.build_optimizer(zero, "LBFGS")
+    with pytest.raises(SubmissionFault, match="expected an nn.Module, got a int"):
+        good.forward(3, torch.ones(1))
+    with pytest.raises(SubmissionFault, match="expected an nn.Module, got an optimizer"):
+        good.forward(opt, torch.ones(1))
 
 
 def test_put_get_mutable_state(good):

@@ -424,10 +424,14 @@ class Sandbox:
         return f"{self._token}:{self._gen}"
 
     def _expect(self, handle: Any, *kinds: str) -> None:
+        """A value the grader got back from the student and now uses as a model/optimizer: when
+        it is none, that is the submission's fault."""
+        names = {"module": "an nn.Module", "optimizer": "an optimizer", "figure": "a Figure"}
+        want = " or ".join(names.get(k, k) for k in kinds)
         if not isinstance(handle, Handle):
-            raise SubmissionFault(f"expected a {' or '.join(kinds)}, got {_describe(handle)}")
+            raise SubmissionFault(f"expected {want}, got {_describe(handle)}")
         if handle.kind not in kinds:
-            raise SubmissionFault(f"expected a {' or '.join(kinds)}, got a {handle.kind}")
+            raise SubmissionFault(f"expected {want}, got {names.get(handle.kind, handle.kind)}")
 
     # -- processes ----------------------------------------------------------------------------
 
