@@ -127,6 +127,8 @@ def _grade(args: argparse.Namespace, public_only: bool, out: Path | None) -> int
     if out is not None:
         files = write_results(result, out)
         print(f"results written to {out}/ ({', '.join(p.name for p in files.values())})")
+    for warning in result.grader_warnings:
+        print(f"autograder: warning: {warning}", file=sys.stderr)
     if result.grader_errors:
         print(f"autograder: {len(result.grader_errors)} grader error(s); see submission_result.json", file=sys.stderr)
         return EXIT_GRADER_FAULT

@@ -38,7 +38,8 @@ def grade_submission(request: GradeRequest, paths: AssignmentPaths,
         result.format_errors = rec.problems or ["no notebook of the assignment was found"]
         result.checks = _ungraded(config, "not graded: " + result.format_errors[0])
     else:
-        result.checks, result.grader_errors, notes = _run_code_checks(request, paths, config, rec, extra_hidden)
+        result.checks, result.grader_errors, notes, result.grader_warnings = _run_code_checks(
+            request, paths, config, rec, extra_hidden)
         result.notes += notes
         if not request.public_only:
             result.checks += _short_answers(config, rec, paths)
@@ -59,11 +60,12 @@ def _run_code_checks(request: GradeRequest, paths: AssignmentPaths, config: Assi
     try:
         session.warm_up(sorted(rec.found))
         run_checks(paths.checks, plugin)
+        warnings = session.isolation_warnings()
     finally:
         session.close()
     order = {g: i for i, g in enumerate(g for nb in config.notebooks for g in nb.grade_cells)}
     checks = sorted(plugin.results, key=lambda c: order.get(c.grade_id, len(order)))
-    return checks, plugin.grader_errors, session.notes
+    return checks, plugin.grader_errors, session.notes, warnings
 
 
 def _short_answers(config: AssignmentConfig, rec: Recognition, paths: AssignmentPaths) -> list[CheckResult]:

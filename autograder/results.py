@@ -75,6 +75,7 @@ class SubmissionResult:
     device: str = "cpu"
     execution_time_s: float = 0.0
     grader_errors: list[str] = field(default_factory=list)  # for TAs only, never the student
+    grader_warnings: list[str] = field(default_factory=list)  # for TAs only: e.g. reduced isolation
 
     @property
     def score(self) -> float:
@@ -102,6 +103,7 @@ class SubmissionResult:
             "device": self.device,
             "execution_time_s": self.execution_time_s,
             "grader_errors": list(self.grader_errors),
+            "grader_warnings": list(self.grader_warnings),
             "checks": [c.to_dict() for c in self.checks],
         }
 
@@ -117,6 +119,7 @@ class SubmissionResult:
             device=d.get("device", "cpu"),
             execution_time_s=d.get("execution_time_s", 0.0),
             grader_errors=list(d.get("grader_errors", [])),
+            grader_warnings=list(d.get("grader_warnings", [])),
         )
 
     def dumps(self) -> str:

@@ -74,6 +74,13 @@ class SubmissionSession:
         lines = [f"{e} (this error happened while running your notebook)" for e in report.errors] + report.notes
         self.notes.extend(f"{sub.path.name}, {line}" for line in lines)
 
+    def isolation_warnings(self) -> list[str]:
+        """What the sandbox could not enforce on this machine (TA-facing, e.g. no namespaces)."""
+        seen: list[str] = []
+        for box in self._sandboxes.values():
+            seen += [n for n in box.reduced_isolation if n not in seen]
+        return [f"reduced sandbox isolation: {n}" for n in seen]
+
     def close(self) -> None:
         for box in self._sandboxes.values():
             box.close()
