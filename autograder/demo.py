@@ -1,32 +1,74 @@
-"""`autograder demo`: the README's first command, the whole pipeline on the bundled assignment.
+"""`autograder demo`: the README's first command, the whole pipeline on a class of examples.
 
-For now: generate the release and the answer key, then grade the answer key and the
-unanswered release, and say where the results are.
+1. builds a throw-away course folder (`OUT/course/`) holding a copy of the assignment's source;
+2. generates its release and answer key there (`autograder release`, nbgrader);
+3. builds about ten example submissions from them (autograder.demo_submissions: complete,
+   typical, buggy, partial, broken, hostile, renamed, unanswered, not a notebook, ...);
+4. grades the class with `grade-all` (parallel, sandboxed): per-student results and feedback
+   pages, the course's nbgrader gradebook, the CSV and the class summary;
+5. prints where to open them.
+
+The checkout itself is never written to; running it again starts from scratch.
 """
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 
 from autograder.course import AssignmentPaths
-from autograder.grading import GradeRequest, grade_submission
-from autograder.release import release_assignment
-from autograder.reporters import write_results
-from autograder.reporters.text import summary_lines
 
 
-def run_demo(paths: AssignmentPaths, out: Path) -> int:
+def _rel(p: Path) -> str:
+    try:
+        return str(p.relative_to(Path.cwd()))
+    except ValueError:
+        return str(p)
+
+
+def run_demo(paths: AssignmentPaths, out: Path, jobs: int | None = None, only: list[str] | None = None,
+             device: str = "cpu", progress: bool = True) -> int:
+    from autograder.batch import grade_all
+    from autograder.demo_submissions import build_class, examples
+    from autograder.release import release_assignment
+
     out = out.resolve()
     started = time.perf_counter()
-    print(f"[1/3] generating {paths.release.relative_to(paths.course_root)}/ and "
-          f"{paths.solutions.relative_to(paths.course_root)}/ from {paths.source.relative_to(paths.course_root)}/ ...")
-    release_assignment(paths)
-    for step, (label, folder) in enumerate((("answer key", paths.solutions), ("unanswered release", paths.release)), start=2):
-        print(f"[{step}/3] grading the {label} ({folder.relative_to(paths.course_root)}/) on cpu ...")
-        result = grade_submission(GradeRequest(submission=folder, student=label.replace(" ", "-")), paths,
-                                  extra_hidden=[out])
-        files = write_results(result, out / label.replace(" ", "-"))
-        print("\n".join("      " + line for line in summary_lines(result, limit=5)))
-        print(f"      results: {files['gradescope']}")
-    print(f"done in {time.perf_counter() - started:.0f} s; results under {out}/")
-    return 0
+    if out.exists():
+        shutil.rmtree(out)
+    course = out / "course"
+    demo_paths = AssignmentPaths(course, paths.name)
+    print(f"[1/4] a throw-away course in {_rel(course)}/ with a copy of {_rel(paths.source)}/ ...")
+    shutil.copytree(paths.source, demo_paths.source, ignore=shutil.ignore_patterns("__pycache__", "*.pyc",
+                                                                                      ".ipynb_checkpoints"))
+    t = time.perf_counter()
+    print(f"[2/4] generating the student release and the answer key (nbgrader) ...")
+    release_assignment(demo_paths)
+    print(f"      {_rel(demo_paths.release)}/ and {_rel(demo_paths.solutions)}/ ({time.perf_counter() - t:.0f} s)")
+
+    subs = out / "submissions"
+    chosen = examples(only)
+    print(f"[3/4] {len(chosen)} example submissions in {_rel(subs)}/, built from the answer key and the release:")
+    build_class(demo_paths.solutions, demo_paths.release, subs, only=[e.name for e in chosen])
+    for ex in chosen:
+        print(f"      {ex.name:15} {ex.what}")
+
+    t = time.perf_counter()
+    print(f"[4/4] grading the class (grade-all, {device}) ...", flush=True)
+    results = out / "results"
+    report = grade_all(subs, demo_paths, out=results, db=str(course / "gradebook.db"), jobs=jobs, device=device,
+                       progress=progress, hidden=(paths.course_root,))
+    print(f"      graded in {time.perf_counter() - t:.0f} s")
+    print()
+    print(report.describe())
+    print()
+    print("Open:")
+    print(f"  class summary (TAs):   {_rel(results / 'summary.html')}")
+    print(f"  feedback (students):   {_rel(results)}/<student>/feedback.html, e.g. {_rel(results / 'typical' / 'feedback.html')}")
+    print(f"  grades, one row each:  {_rel(results / 'grades.csv')}")
+    print(f"  nbgrader gradebook:    {_rel(course / 'gradebook.db')}  (cd {_rel(course)} && nbgrader formgrader)")
+    print(f"  Gradescope results:    {_rel(results)}/<student>/results.json")
+    if report.review:
+        print(f"  {report.review} short answer(s) wait for a TA: the summary lists them with the command that settles each")
+    print(f"done in {time.perf_counter() - started:.0f} s")
+    return report.exit_code

@@ -193,18 +193,15 @@ def _finish(subs: list[Submission] | list[tuple], layout: str, root: Path, cours
 
 
 def _descend_wrapper(folder: Path) -> Path:
-    """LMS zips often wrap everything in one folder: go down while there is nothing else."""
+    """Zips often wrap everything in one folder: go down while there is nothing else. (So a zip
+    of one student's folder reads as a class of that folder's notebooks: give such a submission
+    to `autograder grade` instead.)"""
     while True:
-        kids = [p for p in _children(folder) if p.name != ".complete"]
-        if len(kids) == 1 and kids[0].is_dir() and not _looks_like_student(kids[0]):
+        kids = _children(folder)
+        if len(kids) == 1 and kids[0].is_dir():
             folder = kids[0]
         else:
             return folder
-
-
-def _looks_like_student(folder: Path) -> bool:
-    # A single student folder holding notebooks directly is a class of one, not a wrapper.
-    return any(p.suffix == ".ipynb" for p in folder.iterdir() if p.is_file())
 
 
 def _link_copy(files: list[Path], folder: Path, name_of) -> None:

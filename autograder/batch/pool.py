@@ -186,6 +186,8 @@ class WorkerPool:
                         continue
                     if "ready" in msg:
                         w.ready = True
+                        if w.job is not None:  # the deadline counts from when the worker can start
+                            w.deadline = time.monotonic() + self.timeout_s
                     elif w.job is not None and msg.get("id") == w.job.id:
                         job, w.job = w.job, None
                         w.done += 1

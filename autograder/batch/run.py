@@ -99,18 +99,33 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _default_limits():
+    """The sandbox's default Limits, without importing the sandbox package (which imports
+    torch: seconds the batch's parent process does not need to spend)."""
+    import importlib.util
+
+    name = "_autograder_sandbox_limits"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parent.parent / "sandbox" / "limits.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:  # pragma: no cover
+            from autograder.sandbox.limits import Limits
+
+            return Limits()
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name].Limits()
+
+
 def _settings_hash_input(device: str, grader: str | None) -> dict:
     from dataclasses import asdict
 
-    from autograder.sandbox.limits import Limits
-
-    return {"device": device, "grader": grader or "", "limits": asdict(Limits())}
+    return {"device": device, "grader": grader or "", "limits": asdict(_default_limits())}
 
 
 def _batch_timeout(config) -> float:
-    from autograder.sandbox.limits import Limits
-
-    return float(Limits().submission_timeout_s) * max(1, len(config.notebooks)) + 300.0
+    return float(_default_limits().submission_timeout_s) * max(1, len(config.notebooks)) + 300.0
 
 
 class _Lock:
@@ -131,13 +146,15 @@ class _Lock:
 def grade_all(submissions: Path, paths: AssignmentPaths, *, out: Path | None = None, db: str | None = None,
               jobs: int | None = None, student: str | None = None, force: bool = False, device: str = "cpu",
               roster: Path | None = None, grader: str | None = None, timeout_s: float | None = None,
-              progress: bool = True, stream: TextIO | None = None) -> BatchReport:
+              progress: bool = True, stream: TextIO | None = None, hidden: tuple[Path, ...] = ()) -> BatchReport:
     """Grade every submission under `submissions` into `out` (see the module docstring).
 
     `device` is already resolved ("cpu" or "cuda"). `db` is a SQLAlchemy URL or a SQLite path;
     by default the nbgrader course's `gradebook.db` when `submissions` is (in) an nbgrader
     course's `submitted/` folder (so formgrader shows the scores), else `DIR/gradebook.db`.
-    `grader` ("module:function") replaces the grading function (tests, benchmarks).
+    `grader` ("module:function") replaces the grading function (tests, benchmarks). `hidden`
+    adds paths the submissions' workers must not see (the results folder, SUBMISSIONS, the
+    gradebook and the roster are always hidden, the course by grade_submission).
     Raises BatchError for usage errors; otherwise always finishes the class."""
     started = time.monotonic()
     stream = stream or sys.stderr
@@ -147,13 +164,13 @@ def grade_all(submissions: Path, paths: AssignmentPaths, *, out: Path | None = N
     lock = _Lock(state / "lock")
     try:
         return _grade_all(submissions, paths, config, out, state, db, jobs, student, force, device, roster,
-                          grader, timeout_s, progress, stream, started)
+                          grader, timeout_s, progress, stream, started, hidden)
     finally:
         lock.release()
 
 
 def _grade_all(submissions, paths, config, out, state, db, jobs, student, force, device, roster, grader,
-               timeout_s, progress, stream, started) -> BatchReport:
+               timeout_s, progress, stream, started, extra_hidden=()) -> BatchReport:
     try:
         found: Discovery = discover(submissions, config.name, state / "extracted")
     except (SubmissionsError, OSError) as e:
@@ -193,7 +210,7 @@ def _grade_all(submissions, paths, config, out, state, db, jobs, student, force,
         bar.message(f"grade-all: {len(found.submissions)} submissions in {submissions}{skipped}; "
                     f"grading {len(jobs_list)} with {n_jobs} worker(s) on {device}")
     if jobs_list:
-        hidden = {out, Path(submissions).resolve(), found.root.resolve()}
+        hidden = {out, Path(submissions).resolve(), found.root.resolve(), *(Path(h).resolve() for h in extra_hidden)}
         if sqlite_path(url) is not None:
             hidden.add(sqlite_path(url))
         if roster is not None:

@@ -113,6 +113,14 @@ def feedback_context(result: SubmissionResult) -> dict[str, Any]:
             nb["max"] += q["max"]
         nb["questions"] = list(nb["questions"].values())
         total += nb["score"]
+        # A missing or unrunnable notebook fails every check with the same words: say it once.
+        views = [ch for q in nb["questions"] for ch in q["checks"]]
+        messages = {ch["message"] for ch in views}
+        nb["banner"] = ""
+        if len(views) > 1 and len(messages) == 1 and all(ch["kind"] == "failed" for ch in views):
+            nb["banner"] = messages.pop()
+            for ch in views:
+                ch["message"] = ""
     lost = sum(1 for c in shown if c.status is not Status.PASSED)
     return {
         "student": result.student or "",

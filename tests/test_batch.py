@@ -1,0 +1,384 @@
+"""grade-all: a class graded in parallel, resumably, into CSV, gradebook and pages.
+
+Most tests use a tiny synthetic assignment and a fake grading function (`--grader`), run by the
+real worker pool, so that they exercise discovery, fingerprints, crash handling and the class
+outputs in seconds. One end-to-end test grades a small class of real pytorch_basics
+submissions with the engine.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from autograder.batch import BatchError, grade_all
+from autograder.batch.discover import SubmissionsError, discover, safe_extract, safe_student_id
+from autograder.batch.progress import Progress
+from autograder.batch.records import read_record
+from autograder.course import AssignmentPaths
+from autograder.gradebook import read_gradebook
+
+ASSIGNMENT_TOML = """
+[assignment]
+name = "fa"
+title = "Fake assignment"
+
+[[notebooks]]
+stem = "nb1"
+points = 10
+grade_cells = { check_a = 4, check_b = 6 }
+
+[[notebooks]]
+stem = "nb2"
+points = 5
+answer_cells = { q1 = 5 }
+"""
+
+# The fake grading function: reads the notebook's metadata to decide what happens. It runs in
+# the batch's worker processes, exactly where the engine's grade_submission runs.
+FAKE_GRADER = '''
+import json, os, time
+from autograder.assignment import load_assignment
+from autograder.results import CheckResult, Status, SubmissionResult
+
+def grade(submission, student, device, paths, extra_hidden):
+    cfg = load_assignment(paths.config_file)
+    files = [submission] if submission.is_file() else sorted(submission.rglob("*.ipynb"))
+    if not files:
+        return SubmissionResult(cfg.name, student, [], gradable=False, format_errors=["no notebook found"])
+    try:
+        nb = json.loads(files[0].read_text())
+    except ValueError:
+        return SubmissionResult(cfg.name, student, [], gradable=False,
+                                format_errors=[files[0].name + " is not a valid notebook"])
+    m = nb.get("metadata", {}).get("fake", {})
+    if m.get("crash"):
+        os._exit(7)
+    time.sleep(m.get("sleep", 0))
+    if m.get("raise"):
+        raise RuntimeError("a bug in the grader")
+    f = m.get("frac", 1.0)
+    ok = Status.PASSED if f == 1 else Status.FAILED
+    checks = [
+        CheckResult('a: first, "quoted"', "check_a", "nb1", 4 * f, 4, ok, "expected 1, got 2", public=True),
+        CheckResult("b: second", "check_b", "nb1", 6 * f, 6, ok, "b message"),
+        CheckResult("q1: why?", "q1", "nb2", 5 * f, 5, ok, "concepts", tags=("short_answer",), flagged=f < 1,
+                    details={"concepts_matched": [{"en": "depth", "zh": "深度"}], "concepts_missed": ["width"],
+                             "flag_reasons": ["low confidence"]}),
+    ]
+    return SubmissionResult(cfg.name, student, checks, notes=["nb1.ipynb: cell 3, line 2: ValueError: oops"],
+                            execution_time_s=0.01)
+'''
+
+CLASS = {  # student -> fake metadata
+    "alice": {"frac": 1.0},
+    "bob": {"frac": 0.5},
+    "carol": {"crash": True},  # the grading process dies: ungradable, with the reason
+    "dave": {"frac": 0.25},
+    "erin": {"frac": 0.0},
+}
+
+EXPECTED_CSV = '''\
+student,status,total,max_total,nb1,nb2,check_a,check_b,q1,"check_a | a: first, ""quoted""",check_b | b: second,q1 | q1: why?,overridden,grader_errors,reason
+alice,graded,15,15,10,5,4,6,5,4,6,5,,0,
+bob,graded,7.5,15,5,2.5,2,3,2.5,2,3,2.5,,0,
+carol,ungradable,0,15,0,0,0,0,0,,,,,1,the grader could not finish grading this submission (its grading process stopped); your TA has been told (the grading process exited with code 7)
+dave,graded,3.75,15,2.5,1.25,1,1.5,1.25,1,1.5,1.25,,0,
+erin,graded,0,15,0,0,0,0,0,0,0,0,,0,
+frank,ungradable,0,15,0,0,0,0,0,,,,,0,frank.ipynb is not a valid notebook
+'''
+
+
+def _nb(meta: dict) -> str:
+    return json.dumps({"cells": [], "metadata": {"fake": meta}, "nbformat": 4, "nbformat_minor": 5})
+
+
+@pytest.fixture
+def fake(tmp_path, monkeypatch):
+    course = tmp_path / "course"
+    (course / "source" / "fa" / "grading" / "checks").mkdir(parents=True)
+    (course / "source" / "fa" / "grading" / "assignment.toml").write_text(ASSIGNMENT_TOML)
+    mods = tmp_path / "mods"
+    mods.mkdir()
+    (mods / "fakegrader.py").write_text(FAKE_GRADER)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(mods), os.environ.get("PYTHONPATH", "")]))
+    return AssignmentPaths(course, "fa")
+
+
+def _class(folder: Path, students: dict = CLASS, bad: bool = True) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for s, meta in students.items():
+        (folder / f"{s}.ipynb").write_text(_nb(meta))
+    if bad:
+        (folder / "frank.ipynb").write_text("{this is not json")  # ungradable: not a notebook
+    return folder
+
+
+def _grade(subs, paths, out, **kw):
+    kw.setdefault("jobs", 2)
+    return grade_all(subs, paths, out=out, grader="fakegrader:grade", progress=False, **kw)
+
+
+def test_mixed_class_grades_to_the_expected_csv(fake, tmp_path):
+    subs = _class(tmp_path / "subs")
+    out = tmp_path / "results"
+    report = _grade(subs, fake, out, roster=_roster(tmp_path, ["alice", "bob", "zoe"]))
+    csv_text = (out / "grades.csv").read_text()
+    expected = EXPECTED_CSV + "zoe,missing,,15,,,,,,,,,,,no submission\n"
+    assert csv_text.replace("\r\n", "\n") == expected
+    assert sorted(report.graded + report.crashed) == ["alice", "bob", "carol", "dave", "erin", "frank"]
+    assert report.crashed == ["carol"] and report.ungradable == ["carol", "frank"]
+    assert report.missing == ["zoe"] and report.exit_code == 3  # carol's crash is a grader error for the TA
+    # Gradescope-style results and the record per student; a feedback page for each.
+    for s in [*CLASS, "frank"]:
+        assert "score" in json.loads((out / s / "results.json").read_text())
+        assert read_record(out / s) is not None
+        assert (out / s / "feedback.html").exists()
+    summary = (out / "summary.html").read_text()
+    assert "exited with code 7" in summary and "frank.ipynb is not a valid notebook" in summary
+    # the commas and quotes of a check name survive a round trip through the csv module
+    header = next(csv.reader(io.StringIO(csv_text)))
+    assert 'check_a | a: first, "quoted"' in header
+
+
+def _roster(tmp_path: Path, ids: list[str]) -> Path:
+    p = tmp_path / "roster.csv"
+    p.write_text("id,name\n" + "".join(f"{i},Name {i}\n" for i in ids))
+    return p
+
+
+def test_second_run_regrades_nothing_and_changes_regrade(fake, tmp_path):
+    subs = _class(tmp_path / "subs", {"alice": {"frac": 1.0}, "bob": {"frac": 0.5}}, bad=True)
+    out = tmp_path / "results"
+    first = _grade(subs, fake, out)
+    assert sorted(first.graded) == ["alice", "bob", "frank"]
+    csv1 = (out / "grades.csv").read_text()
+    pages = {p: p.stat().st_mtime_ns for p in out.glob("*/feedback.html")}
+    second = _grade(subs, fake, out)
+    assert second.graded == [] and sorted(second.skipped) == ["alice", "bob", "frank"]
+    assert (out / "grades.csv").read_text() == csv1
+    assert {p: p.stat().st_mtime_ns for p in out.glob("*/feedback.html")} == pages  # unchanged pages not rewritten
+    # A changed notebook is regraded, and only that one.
+    (subs / "bob.ipynb").write_text(_nb({"frac": 0.25}))
+    third = _grade(subs, fake, out)
+    assert third.graded == ["bob"]
+    assert "bob,graded,3.75," in (out / "grades.csv").read_text()
+    # --student grades one student only (even unchanged, with --force); --force regrades all.
+    assert _grade(subs, fake, out, student="alice", force=True).graded == ["alice"]
+    assert sorted(_grade(subs, fake, out, force=True).graded) == ["alice", "bob", "frank"]
+    with pytest.raises(BatchError, match="no submission of student 'nobody'"):
+        _grade(subs, fake, out, student="nobody")
+
+
+def test_a_changed_grader_regrades_everyone(fake, tmp_path):
+    subs = _class(tmp_path / "subs", {"alice": {"frac": 1.0}}, bad=False)
+    out = tmp_path / "results"
+    _grade(subs, fake, out)
+    (fake.checks / "checks_new.py").write_text("# a new check module\n")
+    assert _grade(subs, fake, out).graded == ["alice"]
+
+
+def test_student_option_still_lists_the_class(fake, tmp_path):
+    subs = _class(tmp_path / "subs", {"alice": {"frac": 1.0}, "bob": {"frac": 0.5}}, bad=False)
+    out = tmp_path / "results"
+    report = _grade(subs, fake, out, student="bob")
+    assert report.graded == ["bob"]
+    rows = list(csv.DictReader(io.StringIO((out / "grades.csv").read_text())))
+    assert [(r["student"], r["status"]) for r in rows] == [("alice", "pending"), ("bob", "graded")]
+
+
+def test_grader_fault_and_timeout_give_records_and_the_batch_goes_on(fake, tmp_path):
+    subs = _class(tmp_path / "subs", {"hang": {"sleep": 60}, "bug": {"raise": True}, "ok": {"frac": 1.0}}, bad=False)
+    out = tmp_path / "results"
+    t0 = time.monotonic()
+    report = _grade(subs, fake, out, timeout_s=4)
+    assert time.monotonic() - t0 < 40
+    assert report.crashed == ["hang"] and sorted(report.ungradable) == ["bug", "hang"]
+    hang, bug = read_record(out / "hang"), read_record(out / "bug")
+    assert "longer than 4 s" in hang.reason
+    assert "RuntimeError: a bug in the grader" in bug.result.grader_errors[0]
+    assert "RuntimeError" not in (out / "bug" / "feedback.html").read_text()  # TA-only
+    assert "RuntimeError: a bug in the grader" in (out / "summary.html").read_text()
+    assert read_record(out / "ok").status == "graded"
+
+
+def _gradebook_rows(url: str) -> dict:
+    state = read_gradebook(url, "fa")
+    return {s: {g: (c.auto_score, c.manual_score) for g, c in cells.items()} for s, cells in state.grades.items()}
+
+
+def test_killed_midway_then_rerun_gives_the_same_csv_and_gradebook(fake, tmp_path):
+    students = {f"s{i}": {"frac": i / 5, "sleep": 0.6} for i in range(6)}
+    subs = _class(tmp_path / "subs", students, bad=True)
+    # Uninterrupted reference run.
+    ref = tmp_path / "ref"
+    _grade(subs, fake, ref)
+    # The same batch as a process of its own, killed (SIGKILL) once the first result lands.
+    out = tmp_path / "results"
+    cmd = [sys.executable, "-m", "autograder.batch", str(subs), "--course", str(fake.course_root),
+           "--assignment", "fa", "--grader", "fakegrader:grade", "--jobs", "2", "--out", str(out), "--quiet"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not list(out.glob("*/batch.json")):
+        assert proc.poll() is None, "the batch ended before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = {p.parent.name for p in out.glob("*/batch.json")}
+    assert 1 <= len(done) < 7 and not (out / "grades.csv").exists()
+    time.sleep(0.5)  # its workers die with it (PR_SET_PDEATHSIG): nothing is written later
+    assert {p.parent.name for p in out.glob("*/batch.json")} == done
+    report = _grade(subs, fake, out)
+    assert sorted(report.graded) == sorted(set(students) | {"frank"} - done)  # each graded exactly once
+    assert (out / "grades.csv").read_text() == (ref / "grades.csv").read_text()
+    assert _gradebook_rows(report.db_url) == _gradebook_rows(f"sqlite:///{ref / 'gradebook.db'}")
+
+
+def test_a_second_batch_on_the_same_results_folder_is_refused(fake, tmp_path):
+    import fcntl
+
+    subs = _class(tmp_path / "subs", {"alice": {}}, bad=False)
+    out = tmp_path / "results"
+    (out / ".batch").mkdir(parents=True)
+    with open(out / ".batch" / "lock", "a+") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        with pytest.raises(BatchError, match="another grade-all is running"):
+            _grade(subs, fake, out)
+
+
+# -- layouts and zips ----------------------------------------------------------------------------
+
+def test_nbgrader_layout_uses_the_course_gradebook(fake, tmp_path):
+    course = tmp_path / "nbcourse"
+    for s, meta in {"alice": {"frac": 1.0}, "bob": {"frac": 0.5}}.items():
+        d = course / "submitted" / s / "fa"
+        d.mkdir(parents=True)
+        (d / "nb1.ipynb").write_text(_nb(meta))
+        (d / "timestamp.txt").write_text("2024-01-01 00:00:00")
+    (course / "submitted" / "carl").mkdir()  # no fa/ folder: not a submission of this assignment
+    report = _grade(course / "submitted", fake, tmp_path / "results")
+    assert report.layout == "nbgrader" and report.students == ["alice", "bob"]
+    assert report.db_url == f"sqlite:///{(course / 'gradebook.db').resolve()}"
+    assert sorted(read_gradebook(report.db_url, "fa").grades) == ["alice", "bob"]
+
+
+def test_folders_layout_and_student_ids(tmp_path):
+    root = tmp_path / "subs"
+    (root / "Wang Fang").mkdir(parents=True)
+    (root / "Wang Fang" / "01.ipynb").write_text("{}")
+    (root / "李雷").mkdir()
+    (root / "李雷" / "a.ipynb").write_text("{}")
+    (root / "li.ipynb").write_text("{}")
+    (root / ".ipynb_checkpoints").mkdir()
+    found = discover(root, "fa", tmp_path / "staging")
+    assert [s.student for s in found.submissions] == ["Wang_Fang", "li", "李雷"]
+    assert safe_student_id("../../etc/passwd") == "etc_passwd"
+    assert safe_student_id("=cmd|' /C calc'!A0").startswith("cmd")
+
+
+def _zip(path: Path, entries: dict[str, bytes | str], symlink: str | None = None) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+        if symlink:
+            info = zipfile.ZipInfo(symlink)
+            info.external_attr = (0o120777 << 16)
+            z.writestr(info, "/etc/passwd")
+    return path
+
+
+def test_lms_zip_is_extracted_safely_and_graded(fake, tmp_path):
+    # Canvas names files <name>_<userid>_<submissionid>_<file>; an export wraps them in a folder.
+    z = _zip(tmp_path / "export.zip", {
+        "submissions/alicesmith_101_9001_nb1.ipynb": _nb({"frac": 1.0}),
+        "submissions/bobjones_LATE_102_9002_nb1.ipynb": _nb({"frac": 0.5}),
+        "__MACOSX/._junk": b"x",
+    })
+    report = _grade(z, fake, tmp_path / "results")
+    assert report.layout == "canvas" and report.students == ["alicesmith_101", "bobjones_102"]
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "results" / "grades.csv").read_text())))
+    assert [r["total"] for r in rows] == ["15", "7.5"]
+
+
+def test_moodle_folders_and_a_student_zip(tmp_path):
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as z:
+        z.writestr("hw/nb1.ipynb", "{}")
+    z = _zip(tmp_path / "moodle.zip", {
+        "Li Lei_1234_assignsubmission_file_/nb1.ipynb": "{}",
+        "Han Meimei_1235_assignsubmission_file_/hw.zip": inner.getvalue(),
+    })
+    found = discover(z, "fa", tmp_path / "staging")
+    assert found.layout == "moodle"
+    assert [s.student for s in found.submissions] == ["Han_Meimei", "Li_Lei"]
+    assert list(found.submissions[0].path.rglob("*.ipynb"))
+
+
+@pytest.mark.parametrize("entries, symlink, message", [
+    ({"../evil.ipynb": "{}"}, None, "points outside"),
+    ({"/abs/evil.ipynb": "{}"}, None, "points outside"),
+    ({"ok/a.ipynb": "{}"}, "ok/link.ipynb", "symbolic link"),
+    ({"bomb.ipynb": b"\0" * (3 * 1024 * 1024)}, None, "at most 2097152"),
+    ({f"part{i}.ipynb": b"\0" * (1024 * 1024) for i in range(3)}, None, "decompresses to more than"),
+])
+def test_unsafe_zips_are_refused(tmp_path, entries, symlink, message):
+    z = _zip(tmp_path / "bad.zip", entries, symlink)
+    with pytest.raises(SubmissionsError, match=message):
+        safe_extract(z, tmp_path / "x", max_total=2 * 1024 * 1024, max_member=2 * 1024 * 1024)
+    assert not (tmp_path / "evil.ipynb").exists() and not (tmp_path.parent / "evil.ipynb").exists()
+
+
+def test_an_unsafe_class_zip_is_a_usage_error(fake, tmp_path):
+    z = _zip(tmp_path / "bad.zip", {"../../evil.ipynb": "{}"})
+    with pytest.raises(BatchError, match="points outside"):
+        _grade(z, fake, tmp_path / "results")
+
+
+def test_progress_prints_a_line_per_submission_off_a_terminal():
+    buf = io.StringIO()
+    p = Progress(2, 1, buf, tty=False)
+    p.start("alice")
+    p.finish("alice", "alice: 15/15 (1.0 s)")
+    p.finish("bob", "bob: ungradable", ungradable=True)
+    assert buf.getvalue() == "[1/2] alice: 15/15 (1.0 s)\n[2/2] bob: ungradable\n"
+    tty = io.StringIO()
+    p = Progress(3, 2, tty, tty=True)
+    p.start("carol")
+    assert "0/3" in tty.getvalue() and "grading: carol" in tty.getvalue()
+
+
+# -- end to end, with the engine ------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_end_to_end_class_of_real_submissions(tmp_path, pytorch_basics_paths):
+    """About five real submissions built from the answer key (complete, partial, broken,
+    unanswered, not a notebook), graded by the engine through grade-all."""
+    from autograder.demo_submissions import build_class
+
+    if not pytorch_basics_paths.solutions.is_dir():
+        pytest.skip("solutions/ not generated yet")  # pragma: no cover
+    subs = build_class(pytorch_basics_paths.solutions, pytorch_basics_paths.release, tmp_path / "subs",
+                       only=["complete", "typical", "syntax_error", "unanswered", "not_a_notebook"])
+    out = tmp_path / "results"
+    report = grade_all(subs, pytorch_basics_paths, out=out, jobs=2, progress=False)
+    rows = {r["student"]: r for r in csv.DictReader(io.StringIO((out / "grades.csv").read_text()))}
+    assert set(rows) == {"complete", "typical", "syntax_error", "unanswered", "not_a_notebook"}
+    assert rows["not_a_notebook"]["status"] == "ungradable"
+    assert float(rows["complete"]["total"]) >= 95
+    assert float(rows["unanswered"]["total"]) <= 5
+    assert float(rows["unanswered"]["total"]) < float(rows["typical"]["total"]) < float(rows["complete"]["total"])
+    assert report.grader_errors == []
+    from nbgrader.api import Gradebook
+
+    with Gradebook(report.db_url) as gb:
+        assert gb.find_submission("pytorch_basics", "complete").score == pytest.approx(float(rows["complete"]["total"]))
