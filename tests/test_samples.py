@@ -1,0 +1,150 @@
+"""Sample submissions through the real grading pipeline (notebook -> sandbox -> checks).
+
+- the answer key scores every code point (65);
+- each planted mistake loses points on exactly the grade cells it names and keeps all others;
+- each alternative correct implementation loses nothing;
+- the unanswered release scores 0, every message says "not implemented", none shows a traceback.
+
+Samples hold only the notebook they touch, without its ungraded demonstration cells (see
+`samples.planted.without_demo_cells`); the key is graded whole. Everything is graded up front,
+`AUTOGRADER_TEST_JOBS` (default: the number of CPUs, at most 4) submissions at a time, each in a
+child process, and the suite time is printed at the end of the run.
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing as mp
+import os
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import torch
+
+from autograder.assignment import load_assignment
+from samples import planted as P
+
+pytestmark = pytest.mark.slow
+
+CONFIG = load_assignment(P.SOURCE / "grading" / "assignment.toml")
+CODE_IDS = {nb.stem: set(nb.grade_cells) for nb in CONFIG.notebooks}
+ALL_CODE_IDS = set().union(*CODE_IDS.values())
+CPU_SAMPLES = P.PLANTED + P.ALTERNATIVES
+TRACEBACK_MARKERS = ("Traceback", 'File "')
+
+
+def jobs() -> int:
+    return int(os.environ.get("AUTOGRADER_TEST_JOBS", min(4, os.cpu_count() or 1)))
+
+
+def grade_many(folders: dict[str, tuple[Path, str]]) -> dict[str, dict]:
+    """name -> result dict; each submission graded in a child process."""
+    ctx = mp.get_context("spawn")
+    with cf.ProcessPoolExecutor(max_workers=jobs(), mp_context=ctx) as pool:
+        futures = {name: pool.submit(P.grade_folder, str(folder), device) for name, (folder, device) in folders.items()}
+        out = {}
+        for name, fut in futures.items():
+            try:
+                out[name] = fut.result()
+            except Exception as e:  # reported by the test of that submission
+                out[name] = {"error": f"{type(e).__name__}: {e}"}
+    return out
+
+
+@pytest.fixture(scope="session")
+def graded(tmp_path_factory, request):
+    t0 = time.perf_counter()
+    base = tmp_path_factory.mktemp("samples")
+    folders: dict[str, tuple[Path, str]] = {"key": (P.build_key(base / "key" / "sub"), "cpu")}
+    # the notebook-02 samples are the slow ones (fit_spiral trains 4 times): start them first
+    for s in sorted(CPU_SAMPLES, key=lambda s: s.notebook != P.NB2):
+        folders[s.name] = (P.build(s, base / s.name / "sub"), "cpu")
+    folders["unanswered"] = (P.build_unanswered(base / "unanswered" / "sub"), "cpu")
+    if torch.cuda.is_available():
+        folders["key@cuda"] = (P.build_key(base / "key_cuda" / "sub"), "cuda")
+        for s in P.GPU_PLANTED:
+            folders[s.name] = (P.build(s, base / s.name / "sub"), "cuda")
+    results = grade_many(folders)
+    elapsed = time.perf_counter() - t0
+    tr = request.config.pluginmanager.get_plugin("terminalreporter")
+    if tr is not None:
+        slow = sorted(((r.get("wall_s", 0), n) for n, r in results.items()), reverse=True)[:5]
+        tr.write_line(f"\ntest_samples: graded {len(results)} submissions in {elapsed:.0f} s with {jobs()} at a time; "
+                      f"slowest: {', '.join(f'{n} {t:.0f} s' for t, n in slow)}")
+    return results
+
+
+def points_by_grade_id(result: dict) -> dict[str, tuple[float, float]]:
+    assert "error" not in result, f"grading failed: {result['error']}"
+    assert not result["grader_errors"], "grader errors:\n" + "\n".join(result["grader_errors"])[:4000]
+    got: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])
+    for c in result["checks"]:
+        got[c["grade_id"]][0] += c["points"]
+        got[c["grade_id"]][1] += c["max_points"]
+    return {g: (round(p, 6), round(m, 6)) for g, (p, m) in got.items()}
+
+
+def messages(result: dict, grade_ids) -> list[str]:
+    return [c["message"] for c in result["checks"] if c["grade_id"] in grade_ids and c["points"] < c["max_points"]]
+
+
+def test_key_scores_every_code_point(graded):
+    pts = points_by_grade_id(graded["key"])
+    lost = {g: pts[g] for g in ALL_CODE_IDS if pts[g][0] < pts[g][1]}
+    assert lost == {}, "\n".join(messages(graded["key"], lost))
+    code_points = sum(nb.cell_points[g] for nb in CONFIG.notebooks for g in nb.grade_cells)
+    assert code_points == 82  # 25 + 40 + 17: every point but the six short answers
+    assert sum(pts[g][0] for g in ALL_CODE_IDS) == code_points
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU: the key on cuda needs one")
+def test_key_scores_every_code_point_on_cuda(graded):
+    pts = points_by_grade_id(graded["key@cuda"])
+    lost = {g: pts[g] for g in ALL_CODE_IDS if pts[g][0] < pts[g][1]}
+    assert lost == {}, "\n".join(messages(graded["key@cuda"], lost))
+
+
+def _judge_sample(sample: P.Sample, result: dict) -> None:
+    pts = points_by_grade_id(result)
+    ids = CODE_IDS[sample.notebook]
+    lost = {g for g in ids if pts[g][0] < pts[g][1] - 1e-9}
+    assert lost == set(sample.loses), (
+        f"{sample.name} ({sample.why}): lost points on {sorted(lost)}, expected {sorted(sample.loses)}\n"
+        + "\n".join(messages(result, lost ^ set(sample.loses))))
+    for m in messages(result, ids):
+        assert m.strip(), f"{sample.name}: a check lost points without a message"
+        assert not any(t in m for t in TRACEBACK_MARKERS), f"{sample.name}: traceback text in a message: {m}"
+
+
+@pytest.mark.parametrize("sample", P.PLANTED, ids=lambda s: s.name)
+def test_planted_mistake_loses_exactly_its_points(graded, sample):
+    _judge_sample(sample, graded[sample.name])
+
+
+@pytest.mark.parametrize("sample", P.ALTERNATIVES, ids=lambda s: s.name)
+def test_alternative_implementation_loses_nothing(graded, sample):
+    _judge_sample(sample, graded[sample.name])
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="GPU sample: the mistake is only visible on cuda")
+@pytest.mark.parametrize("sample", P.GPU_PLANTED, ids=lambda s: s.name)
+def test_gpu_planted_mistake_loses_exactly_its_points(graded, sample):
+    _judge_sample(sample, graded[sample.name])
+
+
+def test_there_are_enough_samples():
+    assert len(P.PLANTED) >= 15 and len(P.ALTERNATIVES) >= 3
+    touched = {g for s in P.PLANTED for g in s.loses}
+    assert len(touched) >= 15, "planted mistakes should cover most grade cells"
+
+
+def test_unanswered_release_scores_zero_with_not_implemented(graded):
+    result = graded["unanswered"]
+    pts = points_by_grade_id(result)
+    assert {g: pts[g][0] for g in ALL_CODE_IDS if pts[g][0] > 0} == {}
+    for c in result["checks"]:
+        if c["grade_id"] not in ALL_CODE_IDS:
+            continue
+        assert "not implemented" in c["message"], f"{c['name']}: {c['message']}"
+        assert not any(t in c["message"] for t in TRACEBACK_MARKERS), f"{c['name']}: {c['message']}"
