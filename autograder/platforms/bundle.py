@@ -28,6 +28,11 @@ from autograder.platforms.paths import BUNDLE_COURSE_DIR
 PROJECT_FILES = (LOCK_NAME, "pyproject.toml", "README.md")
 SKIP_DIRS = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints", ".mypy_cache", ".ruff_cache"}
 SKIP_SUFFIXES = {".pyc", ".pyo"}
+# Parts of the package that grading never imports and that carry instructor material: the demo's
+# example submissions are edits of the answer key (model answers). They stay out of every
+# grading environment: bundles, images (docker/Dockerfile.*.dockerignore) and the CI checkout,
+# where the installed package is readable by the sandboxed worker.
+ENGINE_EXCLUDE = ("demo_submissions",)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
@@ -51,13 +56,15 @@ def project_root(course_root: Path | None = None) -> Path:
                       "nor in the course folder: build bundles from a checkout of the autograder")
 
 
-def _walk(folder: Path, arc_prefix: str) -> list[Entry]:
+def _walk(folder: Path, arc_prefix: str, exclude: tuple[str, ...] = ()) -> list[Entry]:
     if not folder.is_dir():
         raise BundleError(f"{folder} is missing")
     out = []
     for p in sorted(folder.rglob("*")):
         rel = p.relative_to(folder)
         if any(part in SKIP_DIRS or part.startswith(".") for part in rel.parts) or p.suffix in SKIP_SUFFIXES:
+            continue
+        if rel.parts[0] in exclude:
             continue
         if p.is_symlink():  # a link could pull anything into the bundle
             raise BundleError(f"{p} is a symbolic link; bundles carry plain files only")
@@ -71,8 +78,8 @@ def _walk(folder: Path, arc_prefix: str) -> list[Entry]:
 
 
 def package_entries(prefix: str = "autograder") -> list[Entry]:
-    """The engine's source: every file of the installed `autograder` package but caches."""
-    return _walk(PACKAGE_ROOT / "autograder", prefix)
+    """The engine's source: every file of the `autograder` package but caches and ENGINE_EXCLUDE."""
+    return _walk(PACKAGE_ROOT / "autograder", prefix, ENGINE_EXCLUDE)
 
 
 def project_entries(course_root: Path | None = None) -> list[Entry]:

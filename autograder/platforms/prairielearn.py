@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 
 from autograder.assignment import ConfigError
-from autograder.platforms.common import (DEFAULT_ASSIGNMENT, EXIT_USAGE, SETUP_FAULT_MESSAGE, Outcome,
+from autograder.platforms.common import (DEFAULT_ASSIGNMENT, EXIT_OK, EXIT_USAGE, SETUP_FAULT_MESSAGE, Outcome,
                                          PlatformError, fault_result, grade, log, only_notebook,
                                          pick_assignment, provenance, read_json, restrict, write_json)
 from autograder.platforms.paths import PlatformPaths
