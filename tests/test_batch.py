@@ -357,28 +357,5 @@ def test_progress_prints_a_line_per_submission_off_a_terminal():
     assert "0/3" in tty.getvalue() and "grading: carol" in tty.getvalue()
 
 
-# -- end to end, with the engine ------------------------------------------------------------------
-
-@pytest.mark.slow
-def test_end_to_end_class_of_real_submissions(tmp_path, pytorch_basics_paths):
-    """About five real submissions built from the answer key (complete, partial, broken,
-    unanswered, not a notebook), graded by the engine through grade-all."""
-    from autograder.demo_submissions import build_class
-
-    if not pytorch_basics_paths.solutions.is_dir():
-        pytest.skip("solutions/ not generated yet")  # pragma: no cover
-    subs = build_class(pytorch_basics_paths.solutions, pytorch_basics_paths.release, tmp_path / "subs",
-                       only=["complete", "typical", "syntax_error", "unanswered", "not_a_notebook"])
-    out = tmp_path / "results"
-    report = grade_all(subs, pytorch_basics_paths, out=out, jobs=2, progress=False)
-    rows = {r["student"]: r for r in csv.DictReader(io.StringIO((out / "grades.csv").read_text()))}
-    assert set(rows) == {"complete", "typical", "syntax_error", "unanswered", "not_a_notebook"}
-    assert rows["not_a_notebook"]["status"] == "ungradable"
-    assert float(rows["complete"]["total"]) >= 95
-    assert float(rows["unanswered"]["total"]) <= 5
-    assert float(rows["unanswered"]["total"]) < float(rows["typical"]["total"]) < float(rows["complete"]["total"])
-    assert report.grader_errors == []
-    from nbgrader.api import Gradebook
-
-    with Gradebook(report.db_url) as gb:
-        assert gb.find_submission("pytorch_basics", "complete").score == pytest.approx(float(rows["complete"]["total"]))
+# The end-to-end class of real submissions graded by the engine through grade-all is
+# tests/test_demo.py::test_demo_grades_a_class_end_to_end (it is the demo, on five examples).

@@ -1,0 +1,83 @@
+"""`autograder demo`: the example submissions stay in sync with the notebooks, and the demo runs
+end to end (release, a class of real submissions graded by the engine through grade-all,
+gradebook, CSV, feedback pages, summary)."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+
+import pytest
+
+from autograder.demo_submissions import EXAMPLES, Edit, Example, ExampleError, build_class, build_example
+
+
+def _grade_ids(nb: dict) -> dict[str, dict]:
+    return {c["metadata"]["nbgrader"]["grade_id"]: c for c in nb["cells"]
+            if isinstance(c.get("metadata", {}).get("nbgrader"), dict) and "grade_id" in c["metadata"]["nbgrader"]}
+
+
+def test_every_example_builds_from_the_current_answer_key(pytorch_basics_paths, tmp_path):
+    paths = pytorch_basics_paths
+    out = build_class(paths.solutions, paths.release, tmp_path / "class")
+    assert sorted(p.name for p in out.iterdir()) == sorted(e.name for e in EXAMPLES)
+    assert len(EXAMPLES) >= 10
+    typical = json.loads((out / "typical" / "01_tensor_ops.ipynb").read_text())
+    assert "".join(_grade_ids(typical)["sol_products"]["source"]).startswith("def products(m, v):")
+    assert "promote" not in "".join(_grade_ids(typical)["sol_products"]["source"])
+    assert sorted(p.name for p in (out / "only_two").iterdir()) == ["01_tensor_ops.ipynb",
+                                                                    "03_activations_and_optimizers.ipynb"]
+    renamed = json.loads((out / "renamed" / "HW1 (1).ipynb").read_text())
+    assert _grade_ids(renamed) == {}
+    hostile = json.loads((out / "hostile" / "01_tensor_ops.ipynb").read_text())
+    assert str(paths.course_root) in "".join(next(c for c in hostile["cells"] if c["cell_type"] == "code")["source"])
+    assert json.loads((out / "unanswered" / "02_spiral_classification.ipynb").read_text()) == \
+        json.loads((paths.release / "02_spiral_classification.ipynb").read_text())
+    assert not list((out / "wrong_files").glob("*.ipynb"))
+    json.loads((out / "complete" / "03_activations_and_optimizers.ipynb").read_text())
+    with pytest.raises(ValueError):
+        json.loads((out / "not_a_notebook" / "01_tensor_ops.ipynb").read_text())
+
+
+def test_an_edit_whose_cell_is_gone_names_it(pytorch_basics_paths, tmp_path):
+    ex = Example("x", "stale", edits=(Edit("01_tensor_ops", "sol_no_such_function", "def f(): pass\n"),))
+    with pytest.raises(ExampleError, match="sol_no_such_function"):
+        build_example(ex, pytorch_basics_paths.solutions, pytorch_basics_paths.release, tmp_path / "x")
+
+
+@pytest.mark.slow
+def test_demo_grades_a_class_end_to_end(pytorch_basics_paths, tmp_path, capsys):
+    """The demo on five examples: real notebooks, real sandbox, real checks."""
+    from nbgrader.api import Gradebook
+
+    from autograder.demo import run_demo
+    from test_html import hidden_material, leaks
+
+    only = ["complete", "typical", "syntax_error", "renamed", "not_a_notebook"]
+    t0 = time.monotonic()
+    code = run_demo(pytorch_basics_paths, tmp_path / "demo", jobs=2, only=only, progress=False)
+    elapsed = time.monotonic() - t0
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    results = tmp_path / "demo" / "results"
+    rows = {r["student"]: r for r in csv.DictReader(io.StringIO((results / "grades.csv").read_text()))}
+    assert set(rows) == set(only)
+    assert rows["not_a_notebook"]["status"] == "ungradable"
+    assert "01_tensor_ops.ipynb" in rows["not_a_notebook"]["reason"]
+    assert float(rows["complete"]["total"]) == 100
+    assert 60 < float(rows["typical"]["total"]) < 100
+    assert float(rows["syntax_error"]["total"]) < float(rows["typical"]["total"])
+    assert rows["syntax_error"]["check_pick"] == "0" and rows["syntax_error"]["check_products"] == "3"
+    assert rows["renamed"]["01_tensor_ops"] == "25"  # recognised by its function names
+    with Gradebook(f"sqlite:///{tmp_path / 'demo' / 'course' / 'gradebook.db'}") as gb:
+        for s in ("complete", "typical"):
+            assert gb.find_submission("pytorch_basics", s).score == pytest.approx(float(rows[s]["total"]))
+        fit = gb.find_grade("check_fit_spiral", "02_spiral_classification", "pytorch_basics", "typical")
+        assert fit.auto_score == pytest.approx(float(rows["typical"]["check_fit_spiral"]))
+    material = hidden_material(pytorch_basics_paths)
+    for s in only:
+        page = (results / s / "feedback.html").read_text()
+        assert leaks(page, material) == [], s
+    assert (results / "summary.html").exists() and "Open:" in printed and "summary.html" in printed
+    print(f"demo on {len(only)} examples: {elapsed:.0f} s")
