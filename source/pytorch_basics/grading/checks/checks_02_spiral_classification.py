@@ -347,8 +347,8 @@ def _judge_train(nb02, device: str, kind: str, hyper: dict, epochs: int, seed: i
     if part in ("losses", "all"):
         for i, (g, w) in enumerate(zip(got, want)):
             assert math.isclose(g, w, rel_tol=tol, abs_tol=tol), (
-                f"{what}: the loss of epoch {i + 1} is {g:.5f}, expected {w:.5f} (the cross-entropy of the full "
-                "batch before that epoch's step; each epoch: zero the gradients, forward, backward, step)")
+                f"{what}: the loss of epoch {i + 1} ({g:.5f}) differs from the reference loop's (the cross-entropy "
+                "of the full batch before that epoch's step; each epoch: zero the gradients, forward, backward, step)")
     if part in ("weights", "all"):
         sd = nb02.state_dict(handle)
         for k, v in model.state_dict().items():

@@ -127,6 +127,9 @@ def _judge_collapse(nb03, sizes: list[int], seed: int, device: str, default_init
     assert (leaf.get("in_features"), leaf.get("out_features")) == (sizes[0], sizes[-1]), (
         f"{what}: expected nn.Linear({sizes[0]}, {sizes[-1]}), got nn.Linear({leaf.get('in_features')}, "
         f"{leaf.get('out_features')})")
+    devices = {str(d).split(":")[0] for d in out.summary.get("param_devices", [])}
+    assert devices <= {device}, (
+        f"{what}: the collapsed layer is on {', '.join(sorted(devices))}; build it on the model's device ({device})")
     x = torch.randn(17, sizes[0], generator=gen)
     with torch.no_grad():
         want = model.double()(x.double())

@@ -1,0 +1,278 @@
+"""Hostile submissions through the whole grading pipeline (notebook -> sandbox -> checks -> results
+files), on top of the sandbox's own unit tests (tests/test_sandbox.py).
+
+Each case is the answer key (or the unanswered release) of one notebook with an attack added. For
+every case: the grader finishes normally and writes valid results files; the grade cells the
+attack targets score 0 (they would only score by cheating); the others score what the key scores
+when the attack leaves them alone (`keep`), and never more; every message is plain (no traceback
+text) and no hidden material (seeds, check code) reaches the result.
+
+Each submission is graded in a child process (so an attack that killed its grader would fail its
+test, not the run), `AUTOGRADER_TEST_JOBS` at a time, with short sandbox limits.
+"""
+from __future__ import annotations
+
+import json
+import textwrap
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from autograder.assignment import load_assignment
+from samples import planted as P
+from test_samples import CODE_IDS, TRACEBACK_MARKERS, grade_many, points_by_grade_id
+
+pytestmark = pytest.mark.slow
+
+CONFIG = load_assignment(P.SOURCE / "grading" / "assignment.toml")
+LIMITS = dict(call_timeout_s=4, cell_timeout_s=6, submission_timeout_s=150, max_processes=32, memory_mb=3072)
+# Strings that exist only in grader material: hidden seeds, check code, rubric files.
+SECRETS = [str(s) for s in CONFIG["fit_spiral"]["seeds"] + CONFIG["fit_spiral"]["heldout_seeds"]] + [
+    "def test_products_mixed", "_reference_counts", "linear_partial_credit"]
+NB1 = P.NB1
+
+
+@dataclass(frozen=True)
+class Hostile:
+    name: str
+    what: str
+    stem: str = NB1
+    edits: tuple = ()  # (old, new) on the notebook's code cells
+    cells: tuple = ()  # code cells appended at the end
+    base: str = "key"  # or "unanswered"
+    zero: frozenset = frozenset()  # grade ids that must score 0
+    keep: bool = True  # every other grade id scores what the key scores
+    extra: dict = field(default_factory=dict)  # placeholders filled in at build time
+
+
+def _h(name, what, *, edits=(), cells=(), base="key", zero=(), keep=True, stem=NB1) -> Hostile:
+    return Hostile(name, what, stem, tuple(edits), tuple(textwrap.dedent(c).strip() + "\n" for c in cells), base,
+                   frozenset(zero), keep)
+
+
+def _fn(old_body: str, new_body: str) -> tuple[str, str]:
+    return (old_body, new_body)
+
+
+CASES = [
+    _h("eq_always_true", "transposes returns objects whose == is always True",
+       edits=[_fn("return m.t(), m.transpose(0, 1), m.permute(1, 0)", """class Liar:
+        def __eq__(self, other): return True
+        def __ne__(self, other): return False
+        def __len__(self): return 3
+        def __getattr__(self, name): return lambda *a, **k: True
+    return Liar(), Liar(), Liar()""")], zero={"check_transposes"}),
+    _h("tensor_subclass_liar", "transposes returns a Tensor subclass whose comparisons always succeed",
+       edits=[_fn("return m.t(), m.transpose(0, 1), m.permute(1, 0)", """class Liar(torch.Tensor):
+        @classmethod
+        def __torch_function__(cls, func, types, args=(), kwargs=None):
+            if func in (torch.equal, torch.allclose, torch.Tensor.__eq__, torch.isclose):
+                return True
+            return super().__torch_function__(func, types, args, kwargs or {})
+    fake = torch.zeros(m.shape[1], m.shape[0], dtype=m.dtype, device=m.device).as_subclass(Liar)
+    return fake, fake, fake""")], zero={"check_transposes"}),
+    _h("patch_torch", "monkeypatches torch.allclose, torch.equal and Tensor.__eq__ in a cell; products is wrong",
+       edits=[_fn("return m @ v, m * v", "return m * v, m * v")],
+       cells=["""
+        import torch
+        torch.allclose = lambda *a, **k: True
+        torch.equal = lambda *a, **k: True
+        torch.isclose = lambda a, b, *r, **k: torch.ones_like(a, dtype=torch.bool)
+        torch.Tensor.__eq__ = lambda self, other: True
+        """], zero={"check_products"}),
+    _h("patch_builtins", "replaces builtins.isinstance and builtins.len in a cell; products is wrong",
+       edits=[_fn("return m @ v, m * v", "return m * v, m * v")],
+       cells=["""
+        import builtins
+        builtins.isinstance = lambda *a, **k: True
+        builtins.len = lambda *a, **k: 3
+        """], zero={"check_products"}),
+    _h("read_instructor_files", "reads the checks, config and solutions by relative and absolute path",
+       edits=[_fn("return torch.int64, torch.get_default_dtype()", """import os
+    for path in LEAK_PATHS:
+        try:
+            with open(path) as f:
+                text = f.read()
+        except OSError:
+            continue
+        return torch.int64, torch.get_default_dtype()   # 'earned' only if a file could be read
+    raise PermissionError("no instructor file was readable")"""),
+              _fn("return m.size(), m.numel(), m.dim()", """for path in LEAK_PATHS:
+        try:
+            with open(path) as f:
+                raise RuntimeError(f.read()[:900])     # would show the file in the feedback
+        except OSError:
+            pass
+    raise FileNotFoundError("nothing readable")""")],
+       cells=["""
+        import os, glob
+        LEAK_PATHS = [
+            "../../source/pytorch_basics/grading/assignment.toml",
+            "../source/pytorch_basics/grading/checks/checks_01_tensor_ops.py",
+            "source/pytorch_basics/grading/assignment.toml",
+            "{root}/source/pytorch_basics/grading/assignment.toml",
+            "{root}/source/pytorch_basics/grading/checks/checks_01_tensor_ops.py",
+            "{root}/source/pytorch_basics/grading/rubrics.toml",
+            "{root}/source/pytorch_basics/01_tensor_ops.ipynb",
+            "{sub}/01_tensor_ops.ipynb",
+        ] + glob.glob("/work/**/assignment.toml", recursive=True)
+        for p in LEAK_PATHS:
+            try:
+                print(open(p).read())
+            except OSError as e:
+                print("cannot read", p, type(e).__name__)
+        """], zero={"check_literal_dtypes", "check_describe"}),
+    _h("forge_results", "writes a perfect results.json into its folder, the submission's and the output folder",
+       base="unanswered",
+       cells=["""
+        import json, os
+        fake = {"score": 100, "tests": [{"name": "all", "score": 100, "max_score": 100}], "gradable": True}
+        for d in (".", "..", "../..", "{sub}", "{out}", "/tmp", os.path.expanduser("~")):
+            for name in ("results.json", "submission_result.json", "prairielearn.json"):
+                try:
+                    with open(os.path.join(d, name), "w") as f:
+                        json.dump(fake, f)
+                except OSError as e:
+                    print("cannot write", d, name, type(e).__name__)
+        """], zero=CODE_IDS[NB1]),
+    _h("exit_in_cell_and_call", "os._exit in a cell, sys.exit inside describe",
+       edits=[_fn("return m.size(), m.numel(), m.dim()", "import sys\n    sys.exit(1)")],
+       cells=["import os\nos._exit(0)"], zero={"check_describe"}),
+    _h("sys_exit_cell_os_exit_call", "sys.exit in a cell, os._exit inside pick",
+       edits=[_fn("return m[0, 2], m[:, 1], m[1, :]", "import os\n    os._exit(3)")],
+       cells=["import sys\nsys.exit(0)"], zero={"check_pick"}),
+    _h("kill_parent", "kills its parent (the grader) and init, in a cell and inside concat",
+       edits=[_fn("return torch.cat([a, b], dim=0), torch.cat([a, b], dim=1)", """import os, signal
+    os.kill(os.getppid(), signal.SIGKILL)
+    os.kill(1, signal.SIGKILL)
+    return torch.cat([a, b], dim=0), torch.cat([a, b], dim=1)""")],
+       cells=["""
+        import os, signal
+        for pid in (os.getppid(), 1):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError as e:
+                print("cannot kill", pid, type(e).__name__)
+        """], zero={"check_concat"}),
+    _h("infinite_loops", "an endless loop inside pick and in a cell",
+       edits=[_fn("return m[0, 2], m[:, 1], m[1, :]", "while True:\n        pass")],
+       cells=["while True:\n    pass"], zero={"check_pick"}),
+    _h("memory_bomb", "concat allocates without end; a cell asks for a 400 GB tensor",
+       edits=[_fn("return torch.cat([a, b], dim=0), torch.cat([a, b], dim=1)", """hoard = []
+    while True:
+        hoard.append(bytearray(256 * 1024 * 1024))""")],
+       cells=["import torch\nhuge = torch.empty(100_000_000_000)"], zero={"check_concat"}),
+    _h("fork_bomb", "swap_last_two forks until the process limit stops it, children spinning",
+       edits=[_fn("return x.transpose(-2, -1)", """import os
+    while True:
+        if os.fork() == 0:
+            while True:
+                pass""")], zero={"check_swap_last_two"}, keep=False),
+    _h("network", "describe downloads its answer; a cell opens a socket",
+       edits=[_fn("return m.size(), m.numel(), m.dim()", """import socket
+    socket.create_connection(("1.1.1.1", 53), timeout=2).close()     # only with a network
+    return m.size(), m.numel(), m.dim()""")],
+       cells=["""
+        import socket, urllib.request
+        for target in (("1.1.1.1", 53), ("127.0.0.1", 22)):
+            try:
+                socket.create_connection(target, timeout=2)
+                print("connected to", target)
+            except OSError as e:
+                print("no connection to", target, type(e).__name__)
+        try:
+            urllib.request.urlopen("http://example.com", timeout=2)
+        except Exception as e:
+            print("no web", type(e).__name__)
+        """], zero={"check_describe"}),
+    _h("print_flood", "prints 100 MB in a cell and 20 MB in every call of transposes (which is right)",
+       edits=[_fn("return m.t(), m.transpose(0, 1), m.permute(1, 0)",
+                  "print('x' * 20_000_000)\n    return m.t(), m.transpose(0, 1), m.permute(1, 0)")],
+       cells=["for _ in range(100):\n    print('y' * 1_000_000)"]),
+    _h("huge_return", "transposes returns a list of ten million items",
+       edits=[_fn("return m.t(), m.transpose(0, 1), m.permute(1, 0)", "return [0] * 10_000_000")],
+       zero={"check_transposes"}),
+]
+
+
+def build(case: Hostile, folder: Path, out: Path) -> Path:
+    sub = folder / "sub"
+    nb = P.load_key(case.stem) if case.base == "key" else P.unanswered(P.load_key(case.stem))
+    fill = {"root": str(P.ROOT), "sub": str(sub), "out": str(out)}
+    for old, new in case.edits:
+        nb = P.apply(nb, old, new.replace("{root}", fill["root"]).replace("{sub}", fill["sub"]))
+    for src in case.cells:
+        for k, v in fill.items():
+            src = src.replace("{" + k + "}", v)
+        nb["cells"].append({"cell_type": "code", "metadata": {}, "source": src, "outputs": [], "execution_count": None})
+    P.write(P.without_demo_cells(nb), sub, case.stem)
+    return sub
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory, request):
+    t0 = time.perf_counter()
+    base = tmp_path_factory.mktemp("hostile")
+    from concurrent.futures import ProcessPoolExecutor
+    import multiprocessing as mp
+    from test_samples import jobs
+
+    subs, outs = {}, {}
+    key_sub = P.build_key(base / "key" / "sub", stems=[NB1], fast=True)
+    for case in CASES:
+        outs[case.name] = base / case.name / "out"
+        subs[case.name] = build(case, base / case.name, outs[case.name])
+    results = {}
+    with ProcessPoolExecutor(max_workers=jobs(), mp_context=mp.get_context("spawn")) as pool:
+        futs = {"key": pool.submit(P.grade_folder, str(key_sub), "cpu", LIMITS)}
+        for case in CASES:
+            futs[case.name] = pool.submit(P.grade_folder, str(subs[case.name]), "cpu", LIMITS, str(outs[case.name]))
+        for name, fut in futs.items():
+            try:
+                results[name] = fut.result()
+            except Exception as e:
+                results[name] = {"error": f"{type(e).__name__}: {e}"}
+    tr = request.config.pluginmanager.get_plugin("terminalreporter")
+    if tr is not None:
+        slow = sorted(((r.get("wall_s", 0), n) for n, r in results.items()), reverse=True)[:4]
+        tr.write_line(f"\ntest_hostile: graded {len(results)} submissions in {time.perf_counter() - t0:.0f} s; "
+                      f"slowest: {', '.join(f'{n} {t:.0f} s' for t, n in slow)}")
+    return results, subs, outs
+
+
+def test_enough_hostile_cases():
+    assert len(CASES) >= 10
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_hostile_submission_earns_nothing_it_did_not_earn(graded, case):
+    results, subs, outs = graded
+    key = points_by_grade_id(results["key"])
+    result = results[case.name]
+    pts = points_by_grade_id(result)  # also: the grader finished, with no grader error
+    ids = CODE_IDS[case.stem]
+    earned = {g: pts[g][0] for g in ids}
+    assert {g: p for g, p in earned.items() if g in case.zero and p > 0} == {}, f"{case.name}: points for an attack"
+    for g in ids:
+        assert earned[g] <= key[g][0] + 1e-9, f"{case.name}: more points than the key on {g}"
+    if case.keep:
+        lost = {g for g in ids - case.zero if earned[g] < key[g][0] - 1e-9}
+        assert lost == set(), f"{case.name}: lost points the attack did not touch: " + "; ".join(
+            c["message"] for c in result["checks"] if c["grade_id"] in lost and c["points"] < c["max_points"])
+    for c in result["checks"]:
+        if c["grade_id"] in case.zero:
+            assert c["message"].strip(), f"{case.name}: {c['name']} failed without a message"
+        assert not any(t in c["message"] for t in TRACEBACK_MARKERS), f"{case.name}: traceback in {c['message']!r}"
+
+    # the results files are the grader's: present, valid, and agreeing with the record
+    out = outs[case.name]
+    gs = json.loads((out / "results.json").read_text())
+    assert abs(gs["score"] - result["score"]) < 1e-6 and gs["score"] < 100
+    assert all(t.get("score", 0) <= t.get("max_score", 0) + 1e-9 for t in gs["tests"])
+    assert not (subs[case.name] / "results.json").exists(), f"{case.name}: wrote into the submission's folder"
+    text = json.dumps(result, ensure_ascii=False)
+    leaked = [s for s in SECRETS if s in text] + [s for s in SECRETS if s in (out / "results.json").read_text()]
+    assert leaked == [], f"{case.name}: hidden material in the results: {leaked}"
+    assert len(text) < 1_000_000, f"{case.name}: a result of {len(text)} characters"
