@@ -160,7 +160,7 @@ def _linear_weights(sd: dict, D: int, H: int, C: int, what: str):
 def _judge_two_layer(nb02, fn: str, D: int, H: int, C: int, relu: bool, gen) -> None:
     what = f"{fn}({D}, {H}, {C})"
     m = expect_handle(nb02.call(fn, D, H, C), what, "module")
-    W1, b1, W2, b2 = _linear_weights(nb02.state_dict(m), D, H, C, what)
+    W1, b1, W2, b2 = _linear_weights(R.expect_state_dict(nb02.state_dict(m), what), D, H, C, what)
     x1 = torch.randn(32, D, generator=gen) * 2
     x2 = torch.randn(32, D, generator=gen) * 2
     a = 0.3
@@ -250,9 +250,9 @@ def _judge_optimizer(nb02, device: str, name: str, sizes=(3, 5, 2), **hyper) -> 
     lr = hyper.get("lr", 1e-3)
     wd = hyper.get("weight_decay", 1e-5)
     for g in groups:
-        assert math.isclose(float(g.get("lr", float("nan"))), lr, rel_tol=1e-9), (
+        assert math.isclose(R.summary_number(g.get("lr")), lr, rel_tol=1e-9), (
             f"{what}: the optimizer's learning rate is {g.get('lr')}, expected {lr}")
-        assert math.isclose(float(g.get("weight_decay", float("nan"))), wd, rel_tol=1e-9, abs_tol=1e-15), (
+        assert math.isclose(R.summary_number(g.get("weight_decay")), wd, rel_tol=1e-9, abs_tol=1e-15), (
             f"{what}: the optimizer's weight_decay is {g.get('weight_decay')}, expected {wd}")
     covered = R.optimizer_param_ids(opt)
     wanted = R.module_param_ids(model)
@@ -350,7 +350,7 @@ def _judge_train(nb02, device: str, kind: str, hyper: dict, epochs: int, seed: i
                 f"{what}: the loss of epoch {i + 1} ({g:.5f}) differs from the reference loop's (the cross-entropy "
                 "of the full batch before that epoch's step; each epoch: zero the gradients, forward, backward, step)")
     if part in ("weights", "all"):
-        sd = nb02.state_dict(handle)
+        sd = R.expect_state_dict(nb02.state_dict(handle), what)
         for k, v in model.state_dict().items():
             got_v = expect_tensor(sd.get(k), f"{what}: the model's {k}", shape=v.shape, device=device)
             assert close(got_v, v, rtol=tol, atol=tol), (
@@ -375,7 +375,7 @@ def test_train_public(nb02, device):
         f"{what}: the first loss should be the loss of the untrained model ({initial:.4f}), got {got[0]:.4f}: "
         "record each epoch's loss before its step")
     assert got[-1] < got[0], f"{what}: the loss should go down during training"
-    sd = nb02.state_dict(handle)
+    sd = R.expect_state_dict(nb02.state_dict(handle), what)
     changed = any(not close(expect_tensor(sd.get(k), f"{what}: the model's {k}", shape=v.shape), v, rtol=0, atol=0)
                   for k, v in model.state_dict().items())
     assert changed, f"{what}: the model's parameters did not change; train should update them"
@@ -484,7 +484,7 @@ def _plot(nb02, device: str, n: int, classes: int, hidden: int, seed: int, model
 
 
 def _judge_untouched(nb02, what: str, model, handle, device: str) -> None:
-    sd = nb02.state_dict(handle)
+    sd = R.expect_state_dict(nb02.state_dict(handle), what)
     for k, v in model.state_dict().items():
         got = expect_tensor(sd.get(k), f"{what}: the model's {k} afterwards", shape=v.shape)
         assert R.device_matches(got, device), (

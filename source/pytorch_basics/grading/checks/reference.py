@@ -280,6 +280,18 @@ def _short_type(name: Any) -> str:
     return str(name).rsplit(".", 1)[-1]
 
 
+def summary_number(value: Any, default: float = float("nan")) -> float:
+    """A number from a handle summary (plain data, but written in the student's process)."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else default
+
+
+def expect_state_dict(value: Any, what: str) -> dict:
+    assert isinstance(value, dict), f"{what}: the model's state_dict could not be read back (got a {type_name(value)})"
+    return value
+
+
 def module_leaf_types(handle: Any) -> list[str]:
     """The module's leaf layers in registration order, by class name ("Linear", "ReLU", ...)."""
     return [_short_type(m.get("type")) for m in handle.summary.get("modules", []) if isinstance(m, dict)]
@@ -317,7 +329,8 @@ def figure_axes(handle: Any) -> list[dict]:
 
 def axes_bars(ax: dict) -> list[float]:
     """Bar heights, left to right."""
-    xs, hs = ax.get("bar_x", []), ax.get("bar_heights", [])
+    xs = [summary_number(v) for v in ax.get("bar_x", [])]
+    hs = [summary_number(v) for v in ax.get("bar_heights", [])]
     return [h for _, h in sorted(zip(xs, hs), key=lambda p: p[0])]
 
 
@@ -332,12 +345,12 @@ def has_filled_regions(handle: Any, X: torch.Tensor) -> tuple[bool, str]:
         return False, "the Figure has no Axes"
     lo, hi = X.min(dim=0).values.tolist(), X.max(dim=0).values.tolist()
     for ax in axes:
-        filled = ax.get("n_images", 0) > 0 or any(
+        filled = summary_number(ax.get("n_images"), 0) > 0 or any(
             _short_type(c.get("type")) in FILLED_TYPES and c.get("filled") is not False
             for c in ax.get("collections", []) if isinstance(c, dict))
         if not filled:
             continue
-        (x0, x1), (y0, y1) = sorted(ax.get("xlim", (0, 0))), sorted(ax.get("ylim", (0, 0)))
+        (x0, x1), (y0, y1) = (sorted(summary_number(v) for v in list(ax.get(k) or (0, 0))[:2]) for k in ("xlim", "ylim"))
         eps = 1e-6
         if x0 <= lo[0] + eps and x1 >= hi[0] - eps and y0 <= lo[1] + eps and y1 >= hi[1] - eps:
             return True, ""
@@ -353,9 +366,9 @@ def scatter_points(handle: Any) -> int:
     """Points drawn by scatter (or plotted as markers) in the Axes holding the most."""
     best = 0
     for ax in figure_axes(handle):
-        n = sum(int(c.get("n_offsets") or 0) for c in ax.get("collections", [])
+        n = sum(int(summary_number(c.get("n_offsets"), 0)) for c in ax.get("collections", [])
                 if isinstance(c, dict) and _short_type(c.get("type")) in SCATTER_TYPES)
-        n += sum(int(line.get("n_points") or 0) for line in ax.get("lines", []) if isinstance(line, dict))
+        n += sum(int(summary_number(line.get("n_points"), 0)) for line in ax.get("lines", []) if isinstance(line, dict))
         best = max(best, n)
     return best
 
