@@ -548,3 +548,20 @@ def test_every_platform_installs_the_one_lock():
     for text in (setup, workflow):
         assert re.search(r"-r \S*requirements\.lock", text)
         assert not re.search(r"pip install (?!.*-r )(?!.*--no-deps)\S", text), "no other pip install"
+
+
+def test_platform_paths_follow_the_platforms_conventions(tmp_path):
+    gs = PlatformPaths.gradescope(tmp_path)
+    assert (gs.submission, gs.results_file, gs.source, gs.data_file) == (
+        tmp_path / "autograder/submission", tmp_path / "autograder/results/results.json",
+        tmp_path / "autograder/source", tmp_path / "autograder/submission_metadata.json")
+    pl = PlatformPaths.prairielearn(tmp_path)
+    assert (pl.submission, pl.results_file, pl.data_file) == (
+        tmp_path / "grade/student", tmp_path / "grade/results/results.json", tmp_path / "grade/data/data.json")
+    assert pl.course is None  # nothing mounted yet
+    _copy_grading(tmp_path / "grade" / "tests")
+    assert pl.course == tmp_path / "grade" / "tests"
+    for p in (gs, pl):
+        assert p.results in p.hidden and p.source in p.hidden
+    assert PlatformPaths.gradescope().results_file == Path("/autograder/results/results.json")
+    assert PlatformPaths.prairielearn().submission == Path("/grade/student")
