@@ -442,7 +442,9 @@ def test_prairielearn_grader_fault(tmp_path, capsys):
     assert run_prairielearn(root) == 3
     doc = _pl_results(root)
     assert SECRET not in json.dumps(doc)
-    assert SECRET in capsys.readouterr().out
+    out = capsys.readouterr()
+    assert SECRET not in out.out + out.err, "PrairieLearn may show the job's output to the student"
+    assert "grader error" in out.out
 
 
 # -- CI: the script the workflow runs ------------------------------------------------------------

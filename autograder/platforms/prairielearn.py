@@ -73,8 +73,11 @@ def run_prairielearn(root: Path = Path("/")) -> int:
             if notebook:
                 outcome.result = only_notebook(outcome.result, notebook)
     write_json(paths.results_file, report.render(outcome.result))
-    # The job's stdout is shown to staff, not to students.
-    log([provenance(), *summary_lines(outcome.result, limit=100), *outcome.log,
+    # PrairieLearn may show the job's stdout/stderr to the student: summaries only, never the
+    # grader's tracebacks (they can quote check code); staff reproduce them with `autograder grade`.
+    faults = ([f"{len(outcome.log)} grader error(s), withheld from this log: grade the submission with "
+               "`autograder grade` to see them"] if outcome.log else [])
+    log([provenance(), *summary_lines(outcome.result, limit=100), *faults,
          f"results written to {paths.results_file} (exit {outcome.exit_code})"])
     return outcome.exit_code
 
