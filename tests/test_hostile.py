@@ -235,10 +235,13 @@ def graded(tmp_path_factory, request):
             except Exception as e:
                 results[name] = {"error": f"{type(e).__name__}: {e}"}
     tr = request.config.pluginmanager.get_plugin("terminalreporter")
-    if tr is not None:
+    capman = request.config.pluginmanager.get_plugin("capturemanager")
+    if tr is not None and capman is not None:
         slow = sorted(((r.get("wall_s", 0), n) for n, r in results.items()), reverse=True)[:4]
-        tr.write_line(f"\ntest_hostile: graded {len(results)} submissions in {time.perf_counter() - t0:.0f} s; "
-                      f"slowest: {', '.join(f'{n} {t:.0f} s' for t, n in slow)}")
+        with capman.global_and_fixture_disabled():
+            tr.ensure_newline()
+            tr.write_line(f"test_hostile: graded {len(results)} submissions in {time.perf_counter() - t0:.0f} s; "
+                          f"slowest: {', '.join(f'{n} {t:.0f} s' for t, n in slow)}")
     return results, subs, outs
 
 

@@ -68,10 +68,13 @@ def graded(tmp_path_factory, request):
     results = grade_many(folders)
     elapsed = time.perf_counter() - t0
     tr = request.config.pluginmanager.get_plugin("terminalreporter")
-    if tr is not None:
+    capman = request.config.pluginmanager.get_plugin("capturemanager")
+    if tr is not None and capman is not None:
         slow = sorted(((r.get("wall_s", 0), n) for n, r in results.items()), reverse=True)[:5]
-        tr.write_line(f"\ntest_samples: graded {len(results)} submissions in {elapsed:.0f} s with {jobs()} at a time; "
-                      f"slowest: {', '.join(f'{n} {t:.0f} s' for t, n in slow)}")
+        with capman.global_and_fixture_disabled():
+            tr.ensure_newline()
+            tr.write_line(f"test_samples: graded {len(results)} submissions in {elapsed:.0f} s with {jobs()} at a time; "
+                          f"slowest: {', '.join(f'{n} {t:.0f} s' for t, n in slow)}")
     return results
 
 
