@@ -56,6 +56,21 @@ def _parser() -> argparse.ArgumentParser:
     for q in (rl, rs, rc):
         q.add_argument("--db", help="gradebook URL (default: sqlite gradebook.db in the course folder)")
 
+    b = sub.add_parser("bundle", help="instructors: build a platform bundle (Gradescope autograder zip)")
+    bs = b.add_subparsers(dest="platform", required=True, metavar="PLATFORM")
+    bg = bs.add_parser("gradescope", help="the autograder zip for Gradescope")
+    bg.add_argument("--assignment", default=DEFAULT_ASSIGNMENT)
+    bg.add_argument("--out", type=Path, help="default: <course>/out/gradescope/autograder.zip")
+    for name, helptext in (("gradescope", "inside Gradescope: grade /autograder/submission"),
+                           ("prairielearn", "inside PrairieLearn's external grader: grade /grade/student")):
+        x = sub.add_parser(name, help=helptext)
+        x.add_argument("--root", type=Path, default=Path("/"), help="filesystem root of the platform's layout (tests use a temporary one)")
+    ci = sub.add_parser("ci", help="student-repository CI: grade the pushed notebooks")
+    ci.add_argument("repo", type=Path, nargs="?", default=Path("."))
+    ci.add_argument("--out", type=Path, default=Path("feedback"))
+    ci.add_argument("--assignment")
+    ci.add_argument("--device", choices=("cpu", "cuda", "auto"))
+
     d = sub.add_parser("demo", help="the README's first command: release the assignment and grade the answer key")
     d.add_argument("--out", type=Path, default=Path("out/demo"))
     return p
@@ -181,10 +196,43 @@ def cmd_review(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_bundle(args: argparse.Namespace) -> int:
+    from autograder.platforms.bundle import BundleError
+    from autograder.platforms.gradescope import cmd_bundle_gradescope
+
+    paths = _paths(args, args.assignment)
+    try:
+        out = cmd_bundle_gradescope(args.out, paths.course_root, args.assignment)
+    except BundleError as e:
+        raise UsageError(str(e)) from None
+    print(f"Gradescope autograder zip: {out}")
+    return EXIT_OK
+
+
+def cmd_gradescope(args: argparse.Namespace) -> int:
+    from autograder.platforms.gradescope import run_gradescope
+
+    return run_gradescope(args.root)
+
+
+def cmd_prairielearn(args: argparse.Namespace) -> int:
+    from autograder.platforms.prairielearn import run_prairielearn
+
+    return run_prairielearn(args.root)
+
+
+def cmd_ci(args: argparse.Namespace) -> int:
+    from autograder.platforms.ci import run_ci
+
+    return run_ci(args.repo, args.out, course_root=args.course.resolve() if args.course else None,
+                  assignment=args.assignment, device=args.device)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from autograder.demo import run_demo
 
     return run_demo(_paths(args, DEFAULT_ASSIGNMENT), args.out)
 
 
-_COMMANDS = {"release": cmd_release, "grade": cmd_grade, "check": cmd_check, "review": cmd_review, "demo": cmd_demo}
+_COMMANDS = {"release": cmd_release, "grade": cmd_grade, "check": cmd_check, "review": cmd_review, "demo": cmd_demo,
+             "bundle": cmd_bundle, "gradescope": cmd_gradescope, "prairielearn": cmd_prairielearn, "ci": cmd_ci}
