@@ -19,7 +19,11 @@ class UsageError(Exception):
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="autograder", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="autograder",
+        description="Sandboxed autograder for the deep-learning course: release notebooks, check and grade "
+                    "submissions on CPU or GPU, review short answers, build platform bundles.",
+        epilog="Exit codes: 0 done (whatever the score), 2 usage error, 3 grader fault.")
     p.add_argument("--course", type=Path, help="course folder holding source/ (default: found from the working directory)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -202,10 +206,9 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 
     paths = _paths(args, args.assignment)
     try:
-        out = cmd_bundle_gradescope(args.out, paths.course_root, args.assignment)
+        cmd_bundle_gradescope(args.out, paths.course_root, args.assignment)  # says where it wrote
     except BundleError as e:
         raise UsageError(str(e)) from None
-    print(f"Gradescope autograder zip: {out}")
     return EXIT_OK
 
 
