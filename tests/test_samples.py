@@ -101,8 +101,9 @@ def test_key_scores_every_code_point(graded):
     assert sum(pts[g][0] for g in ALL_CODE_IDS) == code_points
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU: the key on cuda needs one")
+@pytest.mark.gpu
 def test_key_scores_every_code_point_on_cuda(graded):
+    assert torch.cuda.is_available(), "the gpu tests need a CUDA GPU (run them with -m gpu on a GPU machine)"
     pts = points_by_grade_id(graded["key@cuda"])
     lost = {g: pts[g] for g in ALL_CODE_IDS if pts[g][0] < pts[g][1]}
     assert lost == {}, "\n".join(messages(graded["key@cuda"], lost))
@@ -130,9 +131,10 @@ def test_alternative_implementation_loses_nothing(graded, sample):
     _judge_sample(sample, graded[sample.name])
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="GPU sample: the mistake is only visible on cuda")
+@pytest.mark.gpu
 @pytest.mark.parametrize("sample", P.GPU_PLANTED, ids=lambda s: s.name)
 def test_gpu_planted_mistake_loses_exactly_its_points(graded, sample):
+    assert torch.cuda.is_available(), "the gpu tests need a CUDA GPU (run them with -m gpu on a GPU machine)"
     _judge_sample(sample, graded[sample.name])
 
 
