@@ -239,7 +239,7 @@ def test_killed_midway_then_rerun_gives_the_same_csv_and_gradebook(fake, tmp_pat
     time.sleep(0.5)  # its workers die with it (PR_SET_PDEATHSIG): nothing is written later
     assert {p.parent.name for p in out.glob("*/batch.json")} == done
     report = _grade(subs, fake, out)
-    assert sorted(report.graded) == sorted(set(students) | {"frank"} - done)  # each graded exactly once
+    assert sorted(report.graded) == sorted((set(students) | {"frank"}) - done)  # each graded exactly once
     assert (out / "grades.csv").read_text() == (ref / "grades.csv").read_text()
     assert _gradebook_rows(report.db_url) == _gradebook_rows(f"sqlite:///{ref / 'gradebook.db'}")
 
@@ -270,6 +270,22 @@ def test_nbgrader_layout_uses_the_course_gradebook(fake, tmp_path):
     assert report.layout == "nbgrader" and report.students == ["alice", "bob"]
     assert report.db_url == f"sqlite:///{(course / 'gradebook.db').resolve()}"
     assert sorted(read_gradebook(report.db_url, "fa").grades) == ["alice", "bob"]
+
+
+def test_formgrader_copies_are_written_and_nbgraders_own_kept(tmp_path):
+    from autograder.gradebook import write_formgrader_copies
+
+    src = tmp_path / "sub" / "HW1 (1).ipynb"
+    src.parent.mkdir()
+    src.write_text(_nb({"frac": 1.0}))
+    first = write_formgrader_copies(tmp_path / "course", "fa", "alice", {"nb1": src})
+    dest = tmp_path / "course" / "autograded" / "alice" / "fa" / "nb1.ipynb"
+    assert first == [dest] and json.loads(dest.read_text())["metadata"]["fake"] == {"frac": 1.0}
+    assert write_formgrader_copies(tmp_path / "course", "fa", "alice", {"nb1": src}) == []  # unchanged
+    src.write_text(_nb({"frac": 0.5}))
+    assert write_formgrader_copies(tmp_path / "course", "fa", "alice", {"nb1": src}) == [dest]
+    dest.write_text(_nb({"nbgrader": "autograded"}))  # nbgrader autograde's own output: left alone
+    assert write_formgrader_copies(tmp_path / "course", "fa", "alice", {"nb1": src}) == []
 
 
 def test_folders_layout_and_student_ids(tmp_path):

@@ -75,6 +75,14 @@ def test_demo_grades_a_class_end_to_end(pytorch_basics_paths, tmp_path, capsys):
             assert gb.find_submission("pytorch_basics", s).score == pytest.approx(float(rows[s]["total"]))
         fit = gb.find_grade("check_fit_spiral", "02_spiral_classification", "pytorch_basics", "typical")
         assert fit.auto_score == pytest.approx(float(rows["typical"]["check_fit_spiral"]))
+    # nbgrader's formgrader lists the submissions (it needs the notebooks under autograded/).
+    from nbgrader.apps.api import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    course = tmp_path / "demo" / "course"
+    api = NbGraderAPI(coursedir=CourseDirectory(root=str(course)))
+    listed = {s["student"] for s in api.get_notebook_submissions("pytorch_basics", "01_tensor_ops")}
+    assert {"complete", "typical", "syntax_error", "renamed"} <= listed
     material = hidden_material(pytorch_basics_paths)
     for s in only:
         page = (results / s / "feedback.html").read_text()

@@ -11,7 +11,9 @@
    results atomically; a crashed or overrunning grading process gets an ungradable record with
    the reason, and the batch goes on;
 4. rebuild the class outputs from all records: the nbgrader gradebook, `DIR/grades.csv`,
-   `DIR/<student>/feedback.html` and `DIR/summary.html` (TA-only).
+   `DIR/<student>/feedback.html` and `DIR/summary.html` (TA-only); and copy the submitted
+   notebooks to `autograded/<student>/<assignment>/` beside the gradebook, where nbgrader's
+   formgrader looks for them.
 
 Killed at any moment, a rerun finishes the class: committed students are skipped, the others
 graded, and the outputs rebuilt from scratch; nothing is lost or counted twice.
@@ -35,7 +37,7 @@ from autograder.batch.progress import Progress
 from autograder.batch.records import (GRADED, UNGRADABLE, StudentRecord, commit, fingerprint, grader_hash,
                                       read_record, submission_hash, ungradable_result)
 from autograder.course import AssignmentPaths
-from autograder.gradebook import DEFAULT_DB_NAME, db_url, sqlite_path
+from autograder.gradebook import DEFAULT_DB_NAME, db_url, formgrader_root, sqlite_path, write_formgrader_copies
 
 STATE_DIR = ".batch"  # inside DIR: lock, worker logs, extracted zips
 
@@ -203,6 +205,9 @@ def _grade_all(submissions, paths, config, out, state, db, jobs, student, force,
             continue
         jobs_list.append(Job(i, sub.student, sub.path, sub.source, fp))
 
+    # Largest first (longest-processing-time order): a big notebook set tends to take longest,
+    # and starting it early keeps every worker busy until the end.
+    jobs_list.sort(key=lambda j: (-_size(j.submission), j.student))
     n_jobs = max(1, min(jobs or default_jobs(), len(jobs_list) or 1))
     bar = Progress(len(jobs_list), n_jobs, stream, enabled=progress)
     if progress:
@@ -213,6 +218,9 @@ def _grade_all(submissions, paths, config, out, state, db, jobs, student, force,
         hidden = {out, Path(submissions).resolve(), found.root.resolve(), *(Path(h).resolve() for h in extra_hidden)}
         if sqlite_path(url) is not None:
             hidden.add(sqlite_path(url))
+        hidden.add(formgrader_root(url, out) / "autograded")  # every student's notebooks
+        if found.course_root is not None:  # an nbgrader course: its source, release, gradebook
+            hidden.add(found.course_root.resolve())
         if roster is not None:
             hidden.add(Path(roster).resolve())
         worker_settings = {
@@ -264,6 +272,7 @@ def _grade_all(submissions, paths, config, out, state, db, jobs, student, force,
 
     records = {s.student: rec for s in found.submissions if (rec := read_record(out / s.student)) is not None}
     outputs = build_class_outputs(out, config, report.students, records, url, roster_ids, notes)
+    _formgrader_copies(found, records, config, formgrader_root(url, found.course_root or out))
     report.outputs = outputs
     report.missing = outputs.missing
     report.review = outputs.review
@@ -271,6 +280,30 @@ def _grade_all(submissions, paths, config, out, state, db, jobs, student, force,
     report.grader_errors = sorted(s for s, r in records.items() if r.result.grader_errors)
     report.elapsed_s = time.monotonic() - started
     return report
+
+
+def _formgrader_copies(found: Discovery, records: dict[str, StudentRecord], config, root: Path) -> None:
+    """The submitted notebooks where nbgrader's formgrader looks for them (autograded/)."""
+    from autograder.notebooks import recognise
+
+    for sub in found.submissions:
+        rec = records.get(sub.student)
+        if rec is None or rec.status != GRADED:
+            continue
+        try:
+            files = {stem: nb.path for stem, nb in recognise(sub.path, config).found.items()}
+            write_formgrader_copies(root, config.name, sub.student, files)
+        except OSError:
+            continue
+
+
+def _size(path: Path) -> int:
+    try:
+        if path.is_file():
+            return path.stat().st_size
+        return sum(p.stat().st_size for p in path.rglob("*.ipynb") if p.is_file())
+    except OSError:
+        return 0
 
 
 def _raise_interrupt(signum, frame):  # SIGTERM behaves like Ctrl-C: stop, keep what is committed
