@@ -356,3 +356,19 @@ def write_formgrader_copies(root: Path, assignment: str, student: str, notebooks
         nb.setdefault("metadata", {})[AUTOGRADED_MARK] = {"sha256": digest, "source": src.name}
         written.append(atomic_write(dest, json.dumps(nb, ensure_ascii=False, indent=1) + "\n"))
     return written
+
+
+def check_reachable(url: str) -> None:
+    """Connect once to the gradebook's database, so that a wrong `--db` fails before grading.
+    Raises the database driver's error."""
+    from sqlalchemy import create_engine, text
+
+    path = sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    finally:
+        engine.dispose()

@@ -244,6 +244,13 @@ def test_killed_midway_then_rerun_gives_the_same_csv_and_gradebook(fake, tmp_pat
     assert _gradebook_rows(report.db_url) == _gradebook_rows(f"sqlite:///{ref / 'gradebook.db'}")
 
 
+def test_an_unreachable_gradebook_is_refused_before_grading(fake, tmp_path):
+    subs = _class(tmp_path / "subs", {"alice": {}}, bad=False)
+    with pytest.raises(BatchError, match="cannot open the gradebook nosuchdb://"):
+        _grade(subs, fake, tmp_path / "results", db="nosuchdb://host/db")
+    assert not list((tmp_path / "results").glob("*/batch.json"))
+
+
 def test_a_second_batch_on_the_same_results_folder_is_refused(fake, tmp_path):
     import fcntl
 

@@ -37,7 +37,8 @@ from autograder.batch.progress import Progress
 from autograder.batch.records import (GRADED, UNGRADABLE, StudentRecord, commit, fingerprint, grader_hash,
                                       read_record, submission_hash, ungradable_result)
 from autograder.course import AssignmentPaths
-from autograder.gradebook import DEFAULT_DB_NAME, db_url, formgrader_root, sqlite_path, write_formgrader_copies
+from autograder.gradebook import (DEFAULT_DB_NAME, check_reachable, db_url, formgrader_root, sqlite_path,
+                                  write_formgrader_copies)
 
 STATE_DIR = ".batch"  # inside DIR: lock, worker logs, extracted zips
 
@@ -181,6 +182,10 @@ def _grade_all(submissions, paths, config, out, state, db, jobs, student, force,
         url = db_url(None, (found.course_root / DEFAULT_DB_NAME) if found.course_root else out / DEFAULT_DB_NAME)
     else:
         url = db_url(db, out / DEFAULT_DB_NAME)
+    try:
+        check_reachable(url)
+    except Exception as e:  # noqa: BLE001 - any driver's error: say which database and why
+        raise BatchError(f"cannot open the gradebook {url}: {type(e).__name__}: {e}") from None
     roster_ids = read_roster(roster) if roster else []
     notes = list(found.notes or [])
     report = BatchReport(out, url, found.layout, [s.student for s in found.submissions], notes=notes)
@@ -271,8 +276,13 @@ def _grade_all(submissions, paths, config, out, state, db, jobs, student, force,
         return report
 
     records = {s.student: rec for s in found.submissions if (rec := read_record(out / s.student)) is not None}
-    outputs = build_class_outputs(out, config, report.students, records, url, roster_ids, notes)
-    _formgrader_copies(found, records, config, formgrader_root(url, found.course_root or out))
+    try:
+        outputs = build_class_outputs(out, config, report.students, records, url, roster_ids, notes)
+        _formgrader_copies(found, records, config, formgrader_root(url, found.course_root or out))
+    except Exception as e:  # an unreachable --db, a full disk: the graded records stay
+        raise BatchError(f"every submission is graded (records in {out}/<student>/), but writing the class "
+                         f"outputs failed: {type(e).__name__}: {e}. Fix that and run the same command again: "
+                         "nothing will be regraded") from e
     report.outputs = outputs
     report.missing = outputs.missing
     report.review = outputs.review
