@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -129,6 +130,10 @@ def commit(student_dir: Path, record: StudentRecord) -> Path:
     from autograder.reporters import write_results
 
     student_dir.mkdir(parents=True, exist_ok=True)
+    for left in student_dir.glob(".staging-*"):  # from a grading process killed while committing
+        shutil.rmtree(left, ignore_errors=True)
+    for left in student_dir.glob(".*.tmp"):
+        left.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory(prefix=".staging-", dir=student_dir) as tmp:
         files = write_results(record.result, Path(tmp))
         for path in files.values():
