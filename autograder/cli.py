@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--out", type=Path, help="folder for results.json, prairielearn.json, junit.xml (default: beside the submission)")
     g.add_argument("--student", help="student id written into the results")
 
+    from autograder.batch.cli import HELP as GRADE_ALL_HELP, add_arguments as add_grade_all_arguments
+
+    ga = sub.add_parser("grade-all", help=GRADE_ALL_HELP)
+    add_grade_all_arguments(ga)
+
     c = sub.add_parser("check", help="students: run the public checks on your notebook")
     c.add_argument("notebook", type=Path)
     c.add_argument("--assignment", default=DEFAULT_ASSIGNMENT)
@@ -77,6 +82,7 @@ def _parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="the README's first command: release the assignment and grade the answer key")
     d.add_argument("--out", type=Path, default=Path("out/demo"))
+    d.add_argument("--jobs", type=int, help="submissions graded at once (default: one per core)")
     return p
 
 
@@ -187,7 +193,14 @@ def cmd_review(args: argparse.Namespace) -> int:
     from autograder.course import CourseNotFound, find_course_root
 
     try:
-        db = args.db or review.default_db_url(args.course.resolve() if args.course else find_course_root())
+        # grade-all keeps the gradebook in its results folder unless told otherwise
+        beside = getattr(args, "results", None) and args.results / "gradebook.db"
+        if args.db:
+            db = args.db
+        elif beside and beside.exists():
+            db = review.db_url_of(beside)
+        else:
+            db = review.default_db_url(args.course.resolve() if args.course else find_course_root())
         if args.review_command == "list":
             text = review.cmd_review_list(args.assignment, args.results, db, student=args.student, grade_id=args.grade_id)
         elif args.review_command == "set":
@@ -234,8 +247,14 @@ def cmd_ci(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from autograder.demo import run_demo
 
-    return run_demo(_paths(args, DEFAULT_ASSIGNMENT), args.out)
+    return run_demo(_paths(args, DEFAULT_ASSIGNMENT), args.out, jobs=args.jobs)
 
 
-_COMMANDS = {"release": cmd_release, "grade": cmd_grade, "check": cmd_check, "review": cmd_review, "demo": cmd_demo,
+def cmd_grade_all(args: argparse.Namespace) -> int:
+    from autograder.batch.cli import run
+
+    return run(args, _paths(args, args.assignment), _device(args.device))
+
+
+_COMMANDS = {"release": cmd_release, "grade": cmd_grade, "grade-all": cmd_grade_all, "check": cmd_check, "review": cmd_review, "demo": cmd_demo,
              "bundle": cmd_bundle, "gradescope": cmd_gradescope, "prairielearn": cmd_prairielearn, "ci": cmd_ci}

@@ -1,7 +1,7 @@
 """What a check module imports: the `check` marker and the partial-credit fixture's type."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import pytest
@@ -29,11 +29,13 @@ def check(grade_id: str, points: float, public: bool = False, tags: tuple[str, .
 class Credit:
     """Partial credit for the running check: `credit.set(0.4, "median accuracy 0.78 ...")`.
 
-    A check that never calls `set` and raises nothing earns full points.
+    A check that never calls `set` and raises nothing earns full points. `details` is plain data
+    for the reports (e.g. a decision-boundary picture); it is kept whatever the outcome.
     """
 
     fraction: float = 1.0
     message: str = ""
+    details: dict = field(default_factory=dict)
 
     def set(self, fraction: float, message: str) -> None:
         if not 0.0 <= fraction <= 1.0:

@@ -108,11 +108,11 @@ class ResultsPlugin:
         public = bool(mark.kwargs.get("public"))
         name = (item.function.__doc__ or item.name).strip().splitlines()[0].strip()
         exc = call.excinfo.value if call.excinfo is not None else None
+        credit = getattr(item, "funcargs", {}).get("credit")
+        credit = credit if isinstance(credit, Credit) else Credit()
         fraction, status, message = 0.0, Status.FAILED, ""
         if exc is None and report.passed:
-            credit = item.funcargs.get("credit") if hasattr(item, "funcargs") else None
-            fraction = credit.fraction if isinstance(credit, Credit) else 1.0
-            message = credit.message if isinstance(credit, Credit) else ""
+            fraction, message = credit.fraction, credit.message
             status = Status.PASSED if fraction >= 1.0 else Status.FAILED
         elif isinstance(exc, SubmissionFault):
             message = str(exc)
@@ -129,5 +129,5 @@ class ResultsPlugin:
             message=message,
             visibility=Visibility.VISIBLE if public else self.hidden_visibility,
             tags=tuple(mark.kwargs.get("tags", ())) + (("public",) if public else ("hidden",)),
-            public=public, duration_s=round(duration, 3),
+            public=public, duration_s=round(duration, 3), details=dict(credit.details),
         )
