@@ -130,6 +130,7 @@ def _grade(args: argparse.Namespace, public_only: bool, out: Path | None) -> int
     from autograder.engine.run import GraderFault
     from autograder.grading import GradeRequest, grade_submission
     from autograder.reporters import write_results
+    from autograder.reporters.html import write_feedback
     from autograder.reporters.text import summary_lines
 
     path = args.submission if not public_only else args.notebook
@@ -151,6 +152,7 @@ def _grade(args: argparse.Namespace, public_only: bool, out: Path | None) -> int
         print("\n".join(summary_lines(result)))
     if out is not None:
         files = write_results(result, out)
+        files["feedback"] = write_feedback(result, out / "feedback.html")
         print(f"results written to {out}/ ({', '.join(p.name for p in files.values())})")
     for warning in result.grader_warnings:
         print(f"autograder: warning: {warning}", file=sys.stderr)

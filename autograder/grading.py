@@ -32,15 +32,15 @@ def grade_submission(request: GradeRequest, paths: AssignmentPaths,
     config = load_assignment(paths.config_file)
     rec = recognise(request.submission, config)
     result = SubmissionResult(assignment=config.name, student=request.student, device=request.device)
-    result.notes += rec.notes + rec.problems
+    result.notes += rec.notes
     if not rec.found:
-        result.gradable = False
-        result.format_errors = rec.problems or ["no notebook of the assignment was found"]
-        result.checks = _ungraded(config, "not graded: " + result.format_errors[0])
+        reasons = rec.problems or ["no notebook of the assignment was found"]
+        ungradable = ungradable_result(config, request.student, reasons[0], request.device)
+        result.gradable, result.format_errors, result.checks = False, reasons, ungradable.checks
     else:
         result.checks, result.grader_errors, notes, result.grader_warnings = _run_code_checks(
             request, paths, config, rec, extra_hidden)
-        result.notes += notes
+        result.notes += rec.problems + notes
         if not request.public_only:
             result.checks += _short_answers(config, rec, paths)
     result.execution_time_s = round(time.perf_counter() - started, 2)
@@ -88,13 +88,18 @@ def _short_answers(config: AssignmentConfig, rec: Recognition, paths: Assignment
     return out
 
 
-def _ungraded(config: AssignmentConfig, reason: str) -> list[CheckResult]:
-    return [_record(nb, gid, 0.0, reason) for nb in config.notebooks for gid in (*nb.grade_cells, *nb.answer_cells)]
+def ungradable_result(config: AssignmentConfig, student: str | None, reason: str, device: str = "cpu",
+                      grader_errors: list[str] | None = None) -> SubmissionResult:
+    """A zero record for a submission that could not be graded: every cell at 0, with the reason."""
+    checks = [_record(nb, gid, 0.0, f"not graded: {reason}")
+              for nb in config.notebooks for gid in (*nb.grade_cells, *nb.answer_cells)]
+    return SubmissionResult(assignment=config.name, student=student, checks=checks, gradable=False,
+                            format_errors=[reason], device=device, grader_errors=list(grader_errors or []))
 
 
 def _record(nb: NotebookSpec, grade_id: str, points: float, message: str) -> CheckResult:
     max_points = _cell_points(nb, grade_id)
-    return CheckResult(name=f"{grade_id}: {message.split(':')[0]}", grade_id=grade_id, notebook=nb.stem,
+    return CheckResult(name=f"{grade_id}: not graded", grade_id=grade_id, notebook=nb.stem,
                        points=points, max_points=max_points, status=Status.FAILED, message=message)
 
 

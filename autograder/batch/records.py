@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from autograder.assignment import AssignmentConfig
-from autograder.results import CheckResult, Status, SubmissionResult
+from autograder.results import SubmissionResult
 
 RECORD_NAME = "batch.json"
 RECORD_SCHEMA = 1
@@ -145,12 +145,6 @@ def commit(student_dir: Path, record: StudentRecord) -> Path:
 
 def ungradable_result(config: AssignmentConfig, student: str, reason: str, device: str = "cpu",
                       grader_errors: list[str] | None = None) -> SubmissionResult:
-    """A zero record for a submission that could not be graded: every cell at 0, with the reason."""
-    checks = [
-        CheckResult(name=f"{gid}: not graded", grade_id=gid, notebook=nb.stem, points=0.0,
-                    max_points=float(nb.cell_points.get(gid, 0.0)), status=Status.FAILED,
-                    message=f"not graded: {reason}")
-        for nb in config.notebooks for gid in (*nb.grade_cells, *nb.answer_cells)
-    ]
-    return SubmissionResult(assignment=config.name, student=student, checks=checks, gradable=False,
-                            format_errors=[reason], device=device, grader_errors=list(grader_errors or []))
+    from autograder.grading import ungradable_result as zero_record  # one definition of "ungradable"
+
+    return zero_record(config, student, reason, device, grader_errors)

@@ -15,7 +15,9 @@ def summary_lines(result: SubmissionResult, limit: int = 20) -> list[str]:
         lines.append("The submission could not be graded:")
         lines += [f"  - {e}" for e in result.format_errors]
     lost = [c for c in result.checks if c.status is not Status.PASSED]
-    if lost:
+    if not result.gradable:
+        pass  # every check is 0 for the reason above; listing them would only repeat it
+    elif lost:
         lines.append(f"{len(lost)} of {len(result.checks)} checks lost points:")
         for c in lost[:limit]:
             first = c.message.splitlines()[0] if c.message else ""

@@ -8,6 +8,7 @@ here with labels the worker never sees.
 from __future__ import annotations
 
 import math
+import functools
 import statistics
 import time
 
@@ -15,7 +16,7 @@ import torch
 
 import reference as R
 from autograder.engine import check
-from autograder.sandbox import CallTimeout, StudentError
+from autograder.sandbox import CallTimeout, StudentError, SubmissionFault
 from reference import close, expect_handle, expect_number, expect_tensor, expect_tuple, type_name
 
 # ------------------------------------------------------------------------------------------------
@@ -454,6 +455,34 @@ def test_fit_spiral_public(nb02, device, assignment, credit):
     model, elapsed = _fit(nb02, X, Y, device, cfg["time_budget_s"], what)
     acc = _heldout_accuracy(nb02, model, 8, cfg, device, what)
     _credit(credit, [acc], [elapsed], cfg, "on the spiral of seed 8")
+    try:
+        credit.details.update(_boundary_picture(nb02, model, cfg, device))
+    except (AssertionError, SubmissionFault):
+        pass  # the picture is a courtesy for the feedback page; it never costs points
+
+
+@functools.lru_cache(maxsize=1)
+def _reference_model_for_seed_7(n_per_class: int, noise: float) -> torch.nn.Module:
+    # The classic ReLU + Adam model of the notebook, trained once per grading process (about 2 s).
+    X, Y = R.make_spiral(n_per_class, 3, noise, seed=7, device="cpu")
+    return R.fit_reference(X, Y)
+
+
+def _boundary_picture(nb02, model, cfg: dict, device: str) -> dict:
+    """The student's and the reference model's decision regions over the notebook's public
+    held-out spiral (seed 8), for the feedback page. The hidden seeds' data is never drawn."""
+    from autograder.reporters.html.plots import boundary_details, grid_points
+
+    Xh, Yh = R.make_spiral(cfg["n_heldout_per_class"], 3, cfg["noise"], seed=8, device="cpu")
+    grid, extent = grid_points(Xh)
+    grid = torch.from_numpy(grid)
+    student = expect_tensor(nb02.forward(model, grid.to(device)), "fit_spiral: the model's output on a grid",
+                            shape=(grid.shape[0], 3)).detach().cpu()
+    ref_model = _reference_model_for_seed_7(cfg["n_per_class"], cfg["noise"])  # trains: grad on
+    with torch.no_grad():
+        reference = ref_model(grid)
+    return boundary_details(student, reference, Xh, Yh, extent,
+                            caption="trained on the notebook's spiral (seed 7), shown on the spiral of seed 8")
 
 
 @check("check_fit_spiral", points=8)
