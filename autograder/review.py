@@ -55,10 +55,11 @@ class QueueEntry:
     covered: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
     answer: str = ""
+    db_url: str | None = None  # the gradebook the queue was read with
 
     @property
     def command(self) -> str:
-        return settle_command(self.assignment, self.student or "STUDENT", self.grade_id, self.points)
+        return settle_command(self.assignment, self.student or "STUDENT", self.grade_id, self.points, self.db_url)
 
     def render(self, number: int | None = None) -> str:
         head = f"[{number}] " if number is not None else ""
@@ -81,11 +82,15 @@ class QueueEntry:
         return "\n".join(lines)
 
 
-def settle_command(assignment: str, student: str, grade_id: str, score: float | str) -> str:
+def settle_command(assignment: str, student: str, grade_id: str, score: float | str,
+                   db_url: str | None = None) -> str:
+    """The one command that settles a flagged answer; it names the gradebook when one is known,
+    so that the TA's score lands where the next grade-all reads it."""
     score_s = f"{score:g}" if isinstance(score, (int, float)) else str(score)
+    db = f" --db {shlex.quote(db_url)}" if db_url else ""
     return (
         f"autograder review set {shlex.quote(assignment)} {shlex.quote(student)} "
-        f"{shlex.quote(grade_id)} {score_s} --comment \"...\""
+        f"{shlex.quote(grade_id)} {score_s} --comment \"...\"{db}"
     )
 
 
@@ -503,6 +508,8 @@ def cmd_review_list(
     entries = review_queue(loaded)
     if grade_id:
         entries = [e for e in entries if e.grade_id == grade_id]
+    if db_url is not None:
+        entries = [dataclasses.replace(e, db_url=db_url_of(db_url)) for e in entries]
     return render_queue(entries, assignment)
 
 
