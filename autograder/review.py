@@ -197,20 +197,18 @@ def _course_paths(assignment: str) -> Any:
 
 
 def _notebook_from_config(assignment: str, grade_id: str) -> str | None:
+    from .assignment import ConfigError, load_assignment
+
     paths = _course_paths(assignment)
     if paths is None or not paths.config_file.exists():
         return None
     try:
-        import tomllib
-    except ImportError:  # pragma: no cover
-        import tomli as tomllib
-    try:
-        cfg = tomllib.loads(paths.config_file.read_text(encoding="utf-8"))
-    except Exception:
+        config = load_assignment(paths.config_file)
+    except ConfigError:
         return None
-    for nb in cfg.get("notebooks", []):
-        if grade_id in nb.get("answer_cells", []) or grade_id in nb.get("grade_cells", []):
-            return nb.get("stem")
+    for nb in config.notebooks:
+        if grade_id in nb.cell_points:
+            return nb.stem
     return None
 
 
