@@ -7,6 +7,8 @@ process stays unharmed.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import sys
 import textwrap
 
@@ -335,6 +337,26 @@ def test_hostile_cannot_read_course_files(hostile):
     visible = set(hostile.call("listdir", REPO))
     assert visible <= {os.path.basename(sys.prefix)}
     assert "torch" in hostile.call("listdir", os.path.dirname(os.path.dirname(torch.__file__)))
+
+
+@pytest.mark.skipif(not ROOT, reason="planting a file in /opt needs root (CI runs as root)")
+def test_folders_nobody_named_are_hidden_too(tmp_path):
+    # Another course's checkout, a second copy of this one, a secret in /opt: the worker sees
+    # only the system folders, whatever the grader forgot to put in `hide`.
+    secret_dir = tempfile.mkdtemp(prefix="autograder-test-", dir="/opt")
+    try:
+        secret = os.path.join(secret_dir, "assignment.toml")
+        with open(secret, "w") as f:
+            f.write("seeds = [1, 2, 3]\n")
+        os.chmod(secret_dir, 0o755)
+        os.chmod(secret, 0o644)  # world-readable: only the mount hides it
+        with Sandbox(FAST) as sb:
+            sb.run_cells(cells("def read(p):\n    return open(p).read()\n"))
+            with pytest.raises(StudentError, match="FileNotFoundError|PermissionError"):
+                sb.call("read", secret)
+            assert sb.call("read", "/etc/hostname") is not None  # system folders stay visible
+    finally:
+        shutil.rmtree(secret_dir, ignore_errors=True)
 
 
 def test_hostile_cannot_write_outside_its_folder(hostile):

@@ -52,9 +52,13 @@ GRACE_S = 5.0  # the worker stops a cell/call itself at its timeout; the grader 
 # this much later (a quarter of the timeout, at least 1 s)
 START_TIMEOUT_S = 120.0  # process start + torch import on a loaded machine
 UID_RANGE = (61000, 62000)  # numeric users for workers when the grader is root (no passwd entry)
-# Hidden from every worker besides the caller's `hide` (what Python needs inside stays visible).
-DEFAULT_HIDDEN = ("/root", "/home", "/tmp", "/var/tmp", "/dev/shm", "/run", "/mnt", "/media",
-                  "/srv")
+# A worker sees the system folders below and nothing else of the machine: every other top-level
+# folder is hidden (other courses' checkouts, /opt, /srv, /var, home folders, ...), with what
+# Python needs inside them mounted back read-only. An allowlist, because a denylist misses the
+# one folder nobody thought of.
+VISIBLE_TOP_LEVEL = frozenset({"usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc",
+                               "dev", "proc", "sys"})
+ALSO_HIDDEN = ("/dev/shm",)  # writable by everyone: no place for notes between workers
 ERROR_KINDS = ("missing", "notimplemented", "student", "timeout", "lost", "internal", "request")
 LAYERS = {"Linear": 2, "ReLU": 0, "Sigmoid": 0, "Tanh": 0}  # build_module: name -> int args
 
@@ -533,7 +537,7 @@ class Sandbox:
             "uid": uid,
             "gid": gid,
             "namespaces": self.namespaces,
-            "hide": sorted(set(DEFAULT_HIDDEN) | {os.getcwd(), os.path.expanduser("~")}
+            "hide": sorted(set(_default_hidden()) | {os.getcwd(), os.path.expanduser("~")}
                            | set(self.hide)),
             "keep": _keep_paths() + [runtime, workdir],
             "rlimits": {
@@ -799,6 +803,17 @@ def resolve_device(device: str) -> str:
             raise SandboxError(f"device {device!r} was requested but no CUDA GPU is available")
         return device
     raise ValueError(f"device must be 'cpu', 'cuda' or 'auto', not {device!r}")
+
+
+def _default_hidden() -> list[str]:
+    """Every top-level folder but the system ones (symlinks such as /lib -> usr/lib point
+    into visible folders and are left alone)."""
+    out = list(ALSO_HIDDEN)
+    for entry in sorted(os.listdir("/")):
+        path = os.path.join("/", entry)
+        if entry not in VISIBLE_TOP_LEVEL and os.path.isdir(path) and not os.path.islink(path):
+            out.append(path)
+    return out
 
 
 def _keep_paths() -> list[str]:
