@@ -5,7 +5,7 @@ from autograder.results import Status, SubmissionResult
 
 
 def _fmt(x: float) -> str:
-    return f"{x:g}"
+    return f"{round(x, 2):g}"
 
 
 def summary_lines(result: SubmissionResult, limit: int = 20) -> list[str]:

@@ -439,11 +439,13 @@ def _credit(credit, accs: list[float], times: list[float], cfg: dict, where: str
     med = statistics.median(accs)
     low, high = cfg["low_bar"], cfg["high_bar"]
     frac = R.linear_partial_credit(med, low, high)
+    # The message quotes the published bars, not the grader's more lenient ones: whoever is
+    # short of full points here is short of the published bar too.
     each = f" (each {', '.join(f'{a:.3f}' for a in accs)})" if len(accs) > 1 else ""
     if frac < 1.0:
         credit.set(frac, f"fit_spiral: {'median ' if len(accs) > 1 else ''}held-out accuracy {med:.3f} {where}{each}, "
-                         f"training took at most {max(times):.1f} s; full points from {high:.2f}, "
-                         f"partial credit above {low:.2f}")
+                         f"training took at most {max(times):.1f} s; the notebook's bar: full points at "
+                         f"{cfg['published_high_bar']:.2f}, partial credit above {cfg['published_low_bar']:.2f}")
 
 
 @check("check_fit_spiral", points=2, public=True)
