@@ -23,6 +23,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from helpers import solution_lines
 
 REPO = Path(__file__).resolve().parent.parent
 DOCKERFILES = {"cpu": REPO / "docker" / "Dockerfile.cpu", "cuda": REPO / "docker" / "Dockerfile.cuda"}
@@ -484,24 +485,6 @@ def test_the_documented_capability_set_is_enough_for_the_sandbox(tmp_path):
     assert got["uid"] != 0 and "271828" not in got["text"], got
 
 
-def _solution_lines() -> list[str]:
-    """Model-answer lines of the instructor notebooks (inside nbgrader solution regions);
-    shorter lines are too generic to mean anything."""
-    lines = []
-    for nb in sorted((REPO / "source" / "pytorch_basics").glob("*.ipynb")):
-        for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
-            src = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
-            inside = False
-            for line in src.splitlines():
-                if "BEGIN SOLUTION" in line:
-                    inside = True
-                elif "END SOLUTION" in line:
-                    inside = False
-                elif inside and len(line.strip()) >= 32:
-                    lines.append(line.strip())
-    return lines
-
-
 def test_no_model_answer_enters_the_image():
     """What the build context lets into the image (autograder/ minus the dockerignore's
     exclusions) holds no line of the answer key: the installed package is readable by workers."""
@@ -511,7 +494,7 @@ def test_no_model_answer_enters_the_image():
         rules = (path.parent / f"{path.name}.dockerignore").read_text().splitlines()
         for part in ENGINE_EXCLUDE:
             assert f"autograder/{part}/" in rules, f"{path.name}.dockerignore must keep out autograder/{part}/"
-    answers = _solution_lines()
+    answers = solution_lines()
     assert answers, "the source notebooks have no solution regions?"
     for p in sorted((REPO / "autograder").rglob("*")):
         rel = p.relative_to(REPO / "autograder")

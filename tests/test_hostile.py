@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from helpers import report_timing
 
 from autograder.assignment import load_assignment
 from samples import planted as P
@@ -234,14 +235,8 @@ def graded(tmp_path_factory, request):
                 results[name] = fut.result()
             except Exception as e:
                 results[name] = {"error": f"{type(e).__name__}: {e}"}
-    tr = request.config.pluginmanager.get_plugin("terminalreporter")
-    capman = request.config.pluginmanager.get_plugin("capturemanager")
-    if tr is not None and capman is not None:
-        slow = sorted(((r.get("wall_s", 0), n) for n, r in results.items()), reverse=True)[:4]
-        with capman.global_and_fixture_disabled():
-            tr.ensure_newline()
-            tr.write_line(f"test_hostile: graded {len(results)} submissions in {time.perf_counter() - t0:.0f} s; "
-                          f"slowest: {', '.join(f'{n} {t:.0f} s' for t, n in slow)}")
+    report_timing(request, "test_hostile", time.perf_counter() - t0,
+                  {n: r.get("wall_s", 0) for n, r in results.items()}, top=4)
     return results, subs, outs
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from helpers import solution_lines
 import yaml
 
 import autograder.grading
@@ -237,25 +238,9 @@ def _rubric_patterns() -> list[str]:
     return found
 
 
-def _solution_lines() -> list[str]:
-    lines = []
-    for nb in sorted((REPO / "source" / ASSIGNMENT).glob("*.ipynb")):
-        for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
-            src = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
-            inside = False
-            for line in src.splitlines():
-                if "BEGIN SOLUTION" in line:
-                    inside = True
-                elif "END SOLUTION" in line:
-                    inside = False
-                elif inside and len(line.strip()) >= 32:  # shorter lines are too generic
-                    lines.append(line.strip())
-    return lines
-
-
 def test_no_rubric_text_or_solution_code_outside_the_grading_folder(bundle_zip):
     """Rubric patterns and model answers may only be where grading reads them (the grading folder)."""
-    rubric, solutions = _rubric_patterns(), _solution_lines()
+    rubric, solutions = _rubric_patterns(), solution_lines()
     assert rubric and solutions, "nothing to look for: rubrics.toml or the source notebooks changed shape"
     grading_prefix = f"course/source/{ASSIGNMENT}/grading/"
     with zipfile.ZipFile(bundle_zip) as zf:

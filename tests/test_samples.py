@@ -20,6 +20,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+from helpers import report_timing
 import torch
 
 from autograder.assignment import load_assignment
@@ -67,14 +68,8 @@ def graded(tmp_path_factory, request):
             folders[s.name] = (P.build(s, base / s.name / "sub"), "cuda")
     results = grade_many(folders)
     elapsed = time.perf_counter() - t0
-    tr = request.config.pluginmanager.get_plugin("terminalreporter")
-    capman = request.config.pluginmanager.get_plugin("capturemanager")
-    if tr is not None and capman is not None:
-        slow = sorted(((r.get("wall_s", 0), n) for n, r in results.items()), reverse=True)[:5]
-        with capman.global_and_fixture_disabled():
-            tr.ensure_newline()
-            tr.write_line(f"test_samples: graded {len(results)} submissions in {elapsed:.0f} s with {jobs()} at a time; "
-                          f"slowest: {', '.join(f'{n} {t:.0f} s' for t, n in slow)}")
+    report_timing(request, "test_samples", elapsed, {n: r.get("wall_s", 0) for n, r in results.items()},
+                  extra=f" with {jobs()} at a time")
     return results
 
 
