@@ -113,6 +113,7 @@ def synthetic_result(material: list[str], student: str = "alice") -> SubmissionR
                              "concepts_missed": [{"id": "chain", "en": "the chain rule multiplies derivatives",
                                                   "zh": "链式法则连乘", "points": 1.0}],
                              "flag_reasons": ["the score 1.5/3 is in the middle band 1-2"],
+                             "answer_excerpt": "Gradients <b>shrink</b> in early layers.",
                              "patterns": material[-20:], "rubric": secret}),
     ]
     return SubmissionResult("pytorch_basics", student, checks,
@@ -182,6 +183,8 @@ def test_class_outputs_summary_lists_the_review_queue_and_ta_material(pytorch_ba
     assert "q3_vanishing_gradient" in queue and "alice" in queue
     assert "autograder review set pytorch_basics alice q3_vanishing_gradient 1.5" in queue
     assert "the score 1.5/3 is in the middle band 1-2" in queue
+    # the TA reads the answer to settle it, escaped (a student's text is never markup)
+    assert "Gradients &lt;b&gt;shrink&lt;/b&gt; in early layers." in queue
     assert "bob.ipynb is not a valid notebook" in summary.split('id="ungradable"')[1]
     assert "Traceback (most recent call last)" in summary.split('id="grader-errors"')[1]  # TA-only page
     assert leaks(summary, material)  # the detector sees material where it is (the TA page's tracebacks)

@@ -7,6 +7,7 @@ files are written whole (atomically), so a rerun after any interruption gives th
 from __future__ import annotations
 
 import csv
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -111,18 +112,9 @@ def build_class_outputs(out_dir: Path, config: AssignmentConfig, submitted: Iter
     csv_path = csv_export.write(out_dir / CSV_NAME, rows, cells_of(config))
     queue = review_queue(effective.values())
     review = [ReviewItem(q.student or "", q.grade_id, q.points, q.max_points, "; ".join(q.reasons),
-                         _with_db(q.command, db_url)) for q in queue]
+                         dataclasses.replace(q, db_url=db_url).command, answer=q.answer) for q in queue]
     outputs = {"grades.csv": CSV_NAME}
     summary = ClassSummary(config.name, round(config.points, 4), lines, results=effective, review=review,
                            title=config.title, outputs=outputs, notes=list(notes))
     summary_path = _write_if_changed(out_dir / SUMMARY_NAME, render_summary(summary))
     return ClassOutputs(csv_path, summary_path, feedback, db_url, missing, len(review))
-
-
-def _with_db(command: str, db_url: str) -> str:
-    """The review command, pointed at this batch's gradebook when it is not the default one."""
-    if "--db" in command:
-        return command
-    import shlex
-
-    return f"{command} --db {shlex.quote(db_url)}"

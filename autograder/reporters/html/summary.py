@@ -37,6 +37,7 @@ class ReviewItem:
     max_points: float
     reason: str = ""  # why it is flagged
     command: str = ""  # the one command that settles it
+    answer: str = ""  # what the student wrote (this page is for TAs only)
 
 
 @dataclass
