@@ -31,14 +31,17 @@ from autograder.results import CheckResult, Status, SubmissionResult
 DEFAULT_DB_NAME = "gradebook.db"
 
 
+def db_url_of(db: str | Path) -> str:
+    """An SQLAlchemy URL: a URL is kept, a file path becomes sqlite:///<absolute path>."""
+    s = str(db)
+    if "://" in s:
+        return s
+    return f"sqlite:///{Path(s).expanduser().resolve()}"
+
+
 def db_url(db: str | Path | None, default: Path) -> str:
     """A SQLAlchemy URL from `--db` (a URL, or a path to a SQLite file), else `default`."""
-    if db is None:
-        return f"sqlite:///{Path(default).resolve()}"
-    db = str(db)
-    if "://" in db:
-        return db
-    return f"sqlite:///{Path(db).resolve()}"
+    return db_url_of(default if db is None else db)
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -119,7 +122,7 @@ def _alembic_head() -> str:
     return ScriptDirectory.from_config(cfg).get_current_head()
 
 
-def _create_tables(url: str) -> None:
+def create_tables(url: str) -> None:
     """Create a new gradebook's tables and stamp nbgrader's schema version, as nbgrader does.
 
     nbgrader's Gradebook does this itself by running the `alembic` command, which fails unless
@@ -141,13 +144,14 @@ def _create_tables(url: str) -> None:
         engine.dispose()
 
 
-def _open(url: str):
+def open_gradebook(url: str):
+    """nbgrader's Gradebook at `url`, its SQLite folder and tables created when missing."""
     from nbgrader.api import Gradebook
 
     path = sqlite_path(url)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-    _create_tables(url)
+    create_tables(url)
     return Gradebook(url)
 
 
@@ -224,7 +228,7 @@ def write_gradebook(url: str, config: AssignmentConfig, results: Iterable[Submis
     gradebook then holds for the assignment (with any TA overrides)."""
     from nbgrader.api import MissingEntry
 
-    gb = _open(url)
+    gb = open_gradebook(url)
     try:
         ensure_assignment(gb, config)
         answer_cells = {g for nb in config.notebooks for g in nb.answer_cells}
@@ -303,7 +307,7 @@ def read_gradebook(url: str, assignment: str) -> GradebookState:
     path = sqlite_path(url)
     if path is not None and not path.exists():
         return GradebookState()
-    gb = _open(url)
+    gb = open_gradebook(url)
     try:
         return _state(gb, assignment)
     finally:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
 from .results import CheckResult, Status, SubmissionResult
+from .gradebook import db_url_of, open_gradebook, solution_cell_for, sqlite_path
 
 TA_NOTE = "Score set by a TA"
 
@@ -98,61 +99,21 @@ def settle_command(assignment: str, student: str, grade_id: str, score: float | 
 # gradebook
 
 
-def db_url_of(db: str | Path) -> str:
-    """An SQLAlchemy URL: a URL is kept, a file path becomes sqlite:///<absolute path>."""
-    s = str(db)
-    if "://" in s:
-        return s
-    return f"sqlite:///{Path(s).expanduser().resolve()}"
-
-
 def default_db_url(course_root: str | Path) -> str:
     """nbgrader's default: gradebook.db in the course folder."""
     return db_url_of(Path(course_root) / "gradebook.db")
 
 
 def _sqlite_missing(url: str) -> bool:
-    if not url.startswith("sqlite:///"):
-        return False
-    path = url[len("sqlite:///"):]
-    return path not in ("", ":memory:") and not Path(path).exists()
-
-
-def _create_tables(url: str) -> None:
-    """Create a new gradebook's tables and stamp nbgrader's schema version, as nbgrader does.
-    nbgrader's Gradebook would run the `alembic` executable for this, which fails when the
-    virtual environment is not activated; alembic's Python API gives the same head revision."""
-    import nbgrader.dbutil
-    from alembic.config import Config
-    from alembic.script import ScriptDirectory
-    from nbgrader.api import Base
-    from sqlalchemy import create_engine, inspect, text
-
-    engine = create_engine(url, future=True)
-    try:
-        if inspect(engine).get_table_names():
-            return
-        cfg = Config()
-        cfg.set_main_option("script_location", nbgrader.dbutil.ALEMBIC_DIR)
-        head = ScriptDirectory.from_config(cfg).get_current_head()
-        Base.metadata.create_all(bind=engine)
-        with engine.begin() as conn:
-            conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
-            conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": head})
-    finally:
-        engine.dispose()
+    path = sqlite_path(url)
+    return path is not None and not path.exists()
 
 
 @contextlib.contextmanager
 def _gradebook(db: str | Path) -> Iterator[Any]:
-    from nbgrader.api import Gradebook
-
     url = db_url_of(db)
     try:
-        if url.startswith("sqlite:///") and _sqlite_missing(url):
-            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-        _create_tables(url)
-        gb = Gradebook(url)
+        gb = open_gradebook(url)
     except Exception as e:  # bad URL, unreachable server, not a database
         raise ReviewError(f"cannot open the gradebook {url}: {e}") from None
     try:
@@ -196,33 +157,41 @@ def _course_paths(assignment: str) -> Any:
         return None
 
 
-def _notebook_from_config(assignment: str, grade_id: str) -> str | None:
+def _config(assignment: str) -> Any:
+    """The assignment's grading config from the course, or None outside a course folder."""
     from .assignment import ConfigError, load_assignment
 
     paths = _course_paths(assignment)
     if paths is None or not paths.config_file.exists():
         return None
     try:
-        config = load_assignment(paths.config_file)
+        return load_assignment(paths.config_file)
     except ConfigError:
         return None
-    for nb in config.notebooks:
+
+
+def _solution_name(assignment: str, grade_id: str) -> str:
+    """The solution cell a grade cell's comment lives on, named as gradebook.py names it (a
+    short answer is its own solution cell; outside a course, assume it is one)."""
+    config = _config(assignment)
+    answers = [g for nb in config.notebooks for g in nb.answer_cells] if config else [grade_id]
+    return solution_cell_for(grade_id, answers)
+
+
+def _cell_points_from_config(assignment: str, grade_id: str) -> float | None:
+    config = _config(assignment)
+    for nb in (config.notebooks if config else ()):
         if grade_id in nb.cell_points:
-            return nb.stem
+            return nb.cell_points[grade_id]
     return None
 
 
-def _max_score_from_rubric(assignment: str, grade_id: str) -> float | None:
-    paths = _course_paths(assignment)
-    if paths is None or not paths.rubrics_file.exists():
-        return None
-    try:
-        from .shortanswers.rubric import load_rubric
-
-        q = load_rubric(paths.rubrics_file).questions.get(grade_id)
-    except Exception:
-        return None
-    return q.points if q else None
+def _notebook_from_config(assignment: str, grade_id: str) -> str | None:
+    config = _config(assignment)
+    for nb in (config.notebooks if config else ()):
+        if grade_id in nb.cell_points:
+            return nb.stem
+    return None
 
 
 def _ensure_grade(gb: Any, assignment: str, student: str, grade_id: str, notebook: str, max_score: float | None) -> tuple[Any, Any, float]:
@@ -239,17 +208,18 @@ def _ensure_grade(gb: Any, assignment: str, student: str, grade_id: str, noteboo
         cell = gb.find_grade_cell(grade_id, notebook, assignment)
     except MissingEntry:
         if max_score is None:
-            max_score = _max_score_from_rubric(assignment, grade_id)
+            max_score = _cell_points_from_config(assignment, grade_id)
         if max_score is None:
             raise ReviewError(
                 f"{assignment}/{notebook}/{grade_id} is not in the gradebook and its points are unknown; "
                 "grade the assignment first or give the maximum score"
             ) from None
         cell = gb.add_grade_cell(grade_id, notebook, assignment, max_score=max_score, cell_type="markdown")
+    sol_name = _solution_name(assignment, grade_id)
     try:
-        sol = gb.find_solution_cell(grade_id, notebook, assignment)
+        sol = gb.find_solution_cell(sol_name, notebook, assignment)
     except MissingEntry:
-        sol = gb.add_solution_cell(grade_id, notebook, assignment)
+        sol = gb.add_solution_cell(sol_name, notebook, assignment)
     try:
         gb.find_student(student)
     except MissingEntry:
@@ -273,7 +243,7 @@ def _ensure_grade(gb: Any, assignment: str, student: str, grade_id: str, noteboo
         gb.db.add(grade)
         gb.db.commit()
     try:
-        comment = gb.find_comment(grade_id, notebook, assignment, student)
+        comment = gb.find_comment(sol_name, notebook, assignment, student)
     except MissingEntry:
         comment = Comment(cell_id=sol.id, notebook=snb)
         gb.db.add(comment)
@@ -326,7 +296,7 @@ def clear_override(
         grade.manual_score = None
         grade.needs_manual_grade = grade.auto_score is None
         try:
-            com = gb.find_comment(grade_id, nb, assignment, student)
+            com = gb.find_comment(_solution_name(assignment, grade_id), nb, assignment, student)
             had = had or com.manual_comment is not None
             com.manual_comment = None
         except MissingEntry:
@@ -357,7 +327,7 @@ def get_overrides(db_url: str | Path, assignment: str, student: str) -> dict[str
                     grade_id=g.name,
                     notebook=snb.name,
                     score=float(g.manual_score),
-                    comment=comments.get(g.name),
+                    comment=comments.get(_solution_name(assignment, g.name)),
                     max_score=float(g.max_score) if g.max_score is not None else None,
                 )
     return out

@@ -16,6 +16,8 @@ from pathlib import Path
 from nbformat import reads
 from traitlets.config import Config
 
+from autograder.gradebook import create_tables
+
 from .errors import ReleaseError
 from .source import SourceNotebook
 from .steps import FINAL_STEPS, notebook_bytes, run_steps, write_notebook
@@ -84,25 +86,6 @@ def stage_course(workdir: Path, assignment: str, sources: list[SourceNotebook], 
     return course
 
 
-def create_private_gradebook(db_url: str) -> None:
-    """Create the throw-away gradebook's tables before nbgrader opens it.
-
-    nbgrader's Gradebook, on a database without tables, asks the `alembic` command for the
-    schema head (nbgrader/api.py:37, `sp.check_output(['alembic', ...])`), which fails with
-    FileNotFoundError unless the virtual environment's bin/ is on PATH, and costs a subprocess.
-    A database that already has the tables skips that (api.py:1303, `if not db_exists`); the
-    alembic version only matters to `nbgrader db upgrade`, never run on this database.
-    """
-    from nbgrader.api import Base
-    from sqlalchemy import create_engine
-
-    engine = create_engine(db_url, future=True)
-    try:
-        Base.metadata.create_all(bind=engine)
-    finally:
-        engine.dispose()
-
-
 def generate_release(course: Path, assignment: str, out_dir: Path) -> list[Path]:
     """Run nbgrader's GenerateAssignment on the staged course and write the normalised student
     notebooks (and copied supporting files) into out_dir. Returns the files written."""
@@ -110,7 +93,8 @@ def generate_release(course: Path, assignment: str, out_dir: Path) -> list[Path]
     from nbgrader.coursedir import CourseDirectory
 
     config = nbgrader_config(course, assignment)
-    create_private_gradebook(config.CourseDirectory.db_url)
+    # nbgrader would shell out to `alembic` (on PATH only in an activated venv) to create it
+    create_tables(config.CourseDirectory.db_url)
     log, collect = _quiet_logger(assignment)
     coursedir = CourseDirectory(config=config, log=log)
     app = GenerateAssignment(coursedir=coursedir, config=config, log=log)
