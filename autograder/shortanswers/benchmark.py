@@ -28,7 +28,7 @@ else:  # pragma: no cover
 
 from .groups import GroupMember, group_answers
 from .rubric import Rubric, load_rubric
-from .score import grade_short_answers
+from .grade import grade_short_answers
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "short_answers"
