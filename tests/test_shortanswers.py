@@ -532,6 +532,10 @@ MISC = '\n[[questions.q1.misconceptions]]\nid = "m"\nen = "x"\nzh = "x"\npattern
     ("[settings]\nreview_band = [0.7, 0.3]\n" + MINIMAL, "review_band = [0.7, 0.3]", r"settings\.review_band: low 0\.7 is above high 0\.3"),
     ("[settings]\nreview_band = [1, 2]\n" + MINIMAL, "review_band = [1, 2]", r"settings\.review_band: must be \[low, high\], shares"),
     ("", None, r"questions: no \[questions\.<grade_id>\] sections found"),
+    (MINIMAL.replace("[[questions.q1.concepts]]", '[[questions.q1.aspects]]\nid = "why"\nen = "why"\nzh = "为什么"\n\n[[questions.q1.concepts]]'),
+     "[[questions.q1.concepts]]", r"questions\.q1\.concepts\[0\]\.aspect: missing: the question declares aspects \(why\)"),
+    (MINIMAL.replace('id = "a"', 'id = "a"\naspect = "how"'), 'aspect = "how"', r"questions\.q1\.concepts\[0\]\.aspect: no aspect 'how'"),
+    ("[settings]\ntechnical_words = ['Sigmoid']\n" + MINIMAL, "technical_words = ['Sigmoid']", r"settings\.technical_words: must be lower-case"),
 ])
 def test_malformed_rubric_errors_name_line_and_key(bad, key_line, expect, tmp_path):
     p = tmp_path / "mini.toml"

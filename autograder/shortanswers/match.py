@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from . import spelling, zh
 from .negation import Sentence
 from .rubric_model import Question, Settings
-from .text import CJK, normalize, sentences
+from .text import normalize, sentences
 
 MAX_CHARS = 20_000  # longer answers are graded on their beginning (a short answer is ~100-300 words)
-_CJK_START = re.compile(f"[{CJK}]")
 
 
 def prepare(text: str, settings: Settings) -> str:
@@ -39,9 +38,7 @@ def _concept_hits(q: Question, s: Sentence) -> tuple[dict[str, bool], list[tuple
     for c in q.concepts:
         for t in c.matcher.terms:
             for m in t.finditer(s.text):
-                if _CJK_START.match(s.text, m.start()) and m.start() not in s.word_starts:
-                    continue
-                found.append((c.id, m.start(), m.end(), False))  # a Chinese term starts a word: 线性 not in 非线性
+                found.append((c.id, m.start(), m.end(), False))
         for p in c.matcher.patterns:
             for m in p.finditer(s.text):
                 found.append((c.id, m.start(), m.end(), True))

@@ -58,7 +58,7 @@ def _zh_cue(word: str) -> bool:
     """A jieba word that negates: 不, 没有, 并非, and words built on them (也不, 不等价, 没用)."""
     if word in ZH_CUES:
         return True
-    if len(word) < 2 or word in ZH_NOT_CUES:
+    if len(word) < 2 or any(word.startswith(w) for w in ZH_NOT_CUES):
         return False
     return word[0] in "不没未" or word[-1] in "不没"
 
@@ -80,15 +80,6 @@ class Sentence:
     @cached_property
     def _zh_words(self) -> list[tuple[str, int, int]]:
         return zh.words(self.text) if re.search(f"[{CJK}]", self.text) else []
-
-    @cached_property
-    def word_starts(self) -> frozenset[int]:
-        """Offsets where a word starts: inside a Chinese jieba word, no offset but its first does."""
-        starts = set(range(len(self.text) + 1))
-        for w, s, e in self._zh_words:
-            if re.search(f"[{CJK}]", w):
-                starts.difference_update(range(s + 1, e))
-        return frozenset(starts)
 
     @cached_property
     def cues(self) -> tuple[Cue, ...]:
