@@ -54,7 +54,9 @@ def _concept_hits(q: Question, s: Sentence) -> tuple[dict[str, bool], list[tuple
     return hits, spans
 
 
-def _old_negated(sentence: str, start: int, end: int, negation: re.Pattern) -> bool:
+def _misconception_negated(sentence: str, start: int, end: int, negation: re.Pattern) -> bool:
+    """A misconception's pattern is ignored when the rubric's `settings.negation` appears just
+    before or inside its match ("sigmoid does NOT solve it" is no misconception)."""
     window = sentence[max(0, start - 24):end]
     return bool(negation.search(window))
 
@@ -72,7 +74,7 @@ def find(q: Question, prepared: str, settings: Settings) -> Found:
                 continue
             for p in m.patterns:
                 mm = p.search(text)
-                if mm and not (m.skip_if_negated and _old_negated(text, mm.start(), mm.end(), settings.negation)):
+                if mm and not (m.skip_if_negated and _misconception_negated(text, mm.start(), mm.end(), settings.negation)):
                     out.misconceptions.setdefault(m.id, []).append(si)
                     break
     for cid in out.concepts:
