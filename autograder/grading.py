@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
-from autograder.assignment import AssignmentConfig, NotebookSpec, load_assignment
+from autograder.assignment import AssignmentConfig, ConfigError, NotebookSpec, load_assignment
 from autograder.course import AssignmentPaths
 from autograder.engine.plugin import ResultsPlugin, Selection
 from autograder.engine.run import run_checks
@@ -24,6 +25,7 @@ class GradeRequest:
     public_only: bool = False  # `autograder check`: public checks of the notebooks present
     student: str | None = None
     limits: Limits = Limits()
+    now: datetime | None = None  # when the student's feedback is decided (short answers); None: the clock
 
 
 def grade_submission(request: GradeRequest, paths: AssignmentPaths,
@@ -42,7 +44,7 @@ def grade_submission(request: GradeRequest, paths: AssignmentPaths,
             request, paths, config, rec, extra_hidden)
         result.notes += rec.problems + notes
         if not request.public_only:
-            result.checks += _short_answers(config, rec, paths)
+            result.checks += _short_answers(config, rec, paths, request.now or datetime.now(timezone.utc))
     result.execution_time_s = round(time.perf_counter() - started, 2)
     return result
 
@@ -68,11 +70,18 @@ def _run_code_checks(request: GradeRequest, paths: AssignmentPaths, config: Assi
     return checks, plugin.grader_errors, session.notes, warnings
 
 
-def _short_answers(config: AssignmentConfig, rec: Recognition, paths: AssignmentPaths) -> list[CheckResult]:
+def _short_answers(config: AssignmentConfig, rec: Recognition, paths: AssignmentPaths, now: datetime) -> list[CheckResult]:
     """Rubric scores of the markdown answer cells. Only the notebook's text is read: no
-    submission code runs for this, so it needs no sandbox."""
-    from autograder.shortanswers import grade_short_answers
+    submission code runs for this, so it needs no sandbox. What the student-facing messages may
+    show follows the course's [short_answer_feedback] setting at `now`."""
+    from autograder.shortanswers import FeedbackPolicy, FeedbackPolicyError, feedback_level, grade_short_answers
 
+    try:
+        policy = FeedbackPolicy.from_mapping(config.sections.get("short_answer_feedback", {}),
+                                             f"{config.path}: [short_answer_feedback]")
+    except FeedbackPolicyError as e:
+        raise ConfigError(str(e)) from None
+    level = feedback_level(policy, now)
     out: list[CheckResult] = []
     for nb in config.notebooks:
         if not nb.answer_cells:
@@ -83,7 +92,8 @@ def _short_answers(config: AssignmentConfig, rec: Recognition, paths: Assignment
                     for gid in nb.answer_cells]
             continue
         release = paths.release / f"{nb.stem}.ipynb"
-        graded = grade_short_answers(sub.nb, paths.rubrics_file, release if release.exists() else None, notebook=nb.stem)
+        graded = grade_short_answers(sub.nb, paths.rubrics_file, release if release.exists() else None,
+                                     notebook=nb.stem, level=level)
         out += [c for c in graded if c.grade_id in nb.answer_cells]
     return out
 

@@ -108,7 +108,9 @@ def synthetic_result(material: list[str], student: str = "alice") -> SubmissionR
         CheckResult("q3_vanishing_gradient: what is it?", "q3_vanishing_gradient", "03_activations_and_optimizers",
                     1.5, 3.0, Status.FAILED, "1.5/3 points. Covered: gradients become small.", tags=("short_answer",),
                     flagged=True,
-                    details={"concepts_matched": [{"id": "small", "en": "gradients become very small", "zh": "梯度变小",
+                    details={"feedback": {"level": "aspects", "covered": [],
+                                          "missing": [{"en": "why it happens", "zh": "为什么会发生"}]},
+                             "concepts_matched": [{"id": "small", "en": "gradients become very small", "zh": "梯度变小",
                                                    "points": 1.0, "patterns": material[-5:]}],
                              "concepts_missed": [{"id": "chain", "en": "the chain rule multiplies derivatives",
                                                   "zh": "链式法则连乘", "points": 1.0}],
@@ -134,10 +136,30 @@ def test_feedback_page_shows_scores_verdicts_errors_plots_and_concepts(pytorch_b
     assert "&lt;b&gt;bold?&lt;/b&gt;" in page
     assert "cell 12, line 3: ValueError: shapes do not match" in page
     assert page.count('src="data:image/png;base64,') == 2  # the student's and the reference boundary
-    assert "gradients become very small" in page and "梯度变小" in page
-    assert "the chain rule multiplies derivatives" in page and "a TA will review this" in page
+    # short answers: the student view at the course's feedback level (here: aspects), never the
+    # TA-facing concept labels kept in the same details
+    assert "Not yet answered · 尚未回答的部分" in page and "why it happens" in page and "为什么会发生" in page
+    assert "gradients become very small" not in page and "梯度变小" not in page
+    assert "the chain rule multiplies derivatives" not in page and "a TA will review this" in page
     assert "public · 公开" in page and "hidden inputs · 隐藏输入" in page
     assert "http://" not in page and "https://" not in page
+
+
+def test_feedback_page_shows_rubric_labels_only_at_the_rubric_level():
+    view = {"level": "rubric", "covered": [{"en": "gradients become very small", "zh": "梯度变小"}],
+            "missing": [{"en": "the chain rule multiplies derivatives", "zh": "链式法则连乘"}]}
+    details = {"concepts_matched": [{"id": "small", "en": "TA-only label", "zh": "助教用"}]}
+    check = CheckResult("q3: what is it?", "q3", "nb", 1.5, 3.0, Status.FAILED, "1.5/3", tags=("short_answer",),
+                        details={**details, "feedback": view})
+    page = render_feedback(SubmissionResult("a", "s", [check]))
+    assert "Concepts found · 已答到的要点" in page and "gradients become very small" in page
+    assert "the chain rule multiplies derivatives" in page and "链式法则连乘" in page
+    assert "TA-only label" not in page
+    for level in ("score", None):
+        hidden = CheckResult("q3: what is it?", "q3", "nb", 1.5, 3.0, Status.FAILED, "1.5/3", tags=("short_answer",),
+                             details={**details, "feedback": {**view, "level": level}})
+        page = render_feedback(SubmissionResult("a", "s", [hidden]))
+        assert "gradients become very small" not in page and "TA-only label" not in page and "Concepts" not in page
 
 
 def test_feedback_page_never_shows_hidden_material(pytorch_basics_paths):

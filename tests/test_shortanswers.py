@@ -20,7 +20,7 @@ else:  # pragma: no cover
 
 from autograder.results import Status, Visibility
 from autograder.shortanswers import (
-    RubricError, extract_answer, grade_short_answers, load_rubric, parse_rubric, prompts_from_notebook,
+    Level, RubricError, extract_answer, grade_short_answers, load_rubric, parse_rubric, prompts_from_notebook,
 )
 from autograder.shortanswers import benchmark
 from autograder.shortanswers import extract as ex
@@ -116,8 +116,8 @@ def extract(rubric, nb, gid, release_prompt=None):
                           other_prompts=others, stub_texts=rubric.settings.stub_texts)
 
 
-def grade_one(rubric, nb, gid, release_prompts=None):
-    results = {c.grade_id: c for c in grade_short_answers(nb, rubric, release_prompts)}
+def grade_one(rubric, nb, gid, release_prompts=None, level=Level.ASPECTS):
+    results = {c.grade_id: c for c in grade_short_answers(nb, rubric, release_prompts, level=level)}
     return results[gid]
 
 
@@ -200,7 +200,7 @@ def test_misconceptions_cost_points_and_are_flagged(labelled_run):
 
 def test_check_results_for_a_whole_notebook(rubric):
     nb = full_notebook(rubric, {"q3_vanishing_gradient": GOOD_Q3, "q5_softmax": "Softmax is used to get probabilities."})
-    results = grade_short_answers(nb, rubric)
+    results = grade_short_answers(nb, rubric, level=Level.RUBRIC)
     assert [c.grade_id for c in results] == GRADE_IDS
     by = {c.grade_id: c for c in results}
     q3 = by["q3_vanishing_gradient"]
@@ -220,7 +220,8 @@ def test_check_results_for_a_whole_notebook(rubric):
 
 
 def test_feedback_names_labels_in_both_languages(rubric):
-    c = grade_one(rubric, full_notebook(rubric, {"q3_vanishing_gradient": "梯度越来越小，前面的层训练很慢。"}), "q3_vanishing_gradient")
+    c = grade_one(rubric, full_notebook(rubric, {"q3_vanishing_gradient": "梯度越来越小，前面的层训练很慢。"}), "q3_vanishing_gradient",
+                  level=Level.RUBRIC)
     q = rubric.questions["q3_vanishing_gradient"]
     by = {x.id: x for x in q.concepts}
     assert by["shrink"].en in c.message and by["shrink"].zh in c.message
@@ -264,7 +265,8 @@ def test_negated_misconception_is_not_one(rubric):
 
 
 def test_misconception_feedback_gives_the_correction(rubric):
-    c = grade_one(rubric, full_notebook(rubric, {"q5_softmax": "Softmax gives independent probabilities that need not sum to 1."}), "q5_softmax")
+    c = grade_one(rubric, full_notebook(rubric, {"q5_softmax": "Softmax gives independent probabilities that need not sum to 1."}), "q5_softmax",
+                  level=Level.RUBRIC)
     assert c.flagged and c.details["misconceptions"]
     assert "they always sum to 1" in c.message
     assert any("misconception" in r for r in c.details["flag_reasons"])
@@ -272,8 +274,9 @@ def test_misconception_feedback_gives_the_correction(rubric):
 
 def test_flagging_rules(rubric):
     q = rubric.questions["q5_softmax"]
+    # a plain partial answer the grader is sure of is not sent to a TA, middle band or not
     mid = score_text("Softmax turns the scores into a probability distribution.", q, rubric.settings)
-    assert 1 <= mid.points <= 2 and mid.flagged and any("middle band" in r for r in mid.flag_reasons)
+    assert 1 <= mid.points <= 2 and mid.confidence >= rubric.settings.review_confidence and not mid.flagged
     full = score_text(
         "Softmax maps logits to a probability distribution: outputs are positive and sum to 1. "
         "With cross-entropy loss it is the standard output for multi-class classification.", q, rubric.settings)
@@ -283,6 +286,22 @@ def test_flagging_rules(rubric):
         "The output layer gives a score for each class. We turn those scores into something we can compare "
         "between classes. Then the class with the highest score is predicted by the output layer.", q, rubric.settings)
     assert para.confidence < rubric.settings.low_confidence and para.flagged
+    # in the band and unsure: flagged, with the reason in words
+    unsure = score_text("Softmax gives probabilities. The output layer then compares the scores of the classes "
+                        "and the training uses them.", q, rubric.settings)
+    assert 1 <= unsure.points <= 2 and unsure.flagged and any("review band" in r for r in unsure.flag_reasons)
+
+
+def test_review_band_is_a_share_of_the_question_points():
+    """Issue 12: with a fixed 1-2 point band, a full-marks answer to a 2-point question was flagged."""
+    rubric = parse_rubric(MINIMAL.replace("points = 3\n", "points = 2\n", 1).replace('id = "a"\npoints = 3', 'id = "a"\npoints = 2'))
+    q = rubric.questions["q1"]
+    assert q.points == 2
+    s = score_text("The grader checks the answer because of this reason, and it is explained here.", q, rubric.settings)
+    assert s.points == 2 and not s.flagged
+    # the band itself scales: 0.3-0.7 of 2 points is 0.6-1.4
+    lo, hi = rubric.settings.review_band
+    assert (lo * q.points, hi * q.points) == (0.6, 1.4)
 
 
 def test_stuffing_detection_spares_real_bullet_lists(rubric):
@@ -510,8 +529,13 @@ MISC = '\n[[questions.q1.misconceptions]]\nid = "m"\nen = "x"\nzh = "x"\npattern
      r"questions\.q1\.core: no concept 'zzz'"),
     (MINIMAL + MISC, 'voids = ["nope"]', r"questions\.q1\.misconceptions\[0\]\.voids: no concept 'nope'"),
     (MINIMAL.replace('terms = ["because"]', 'terms = "because"'), 'terms = "because"', r"terms: must be a list of strings"),
-    ("[settings]\nreview_band = [2, 1]\n" + MINIMAL, "review_band = [2, 1]", r"settings\.review_band: low 2 is above high 1"),
+    ("[settings]\nreview_band = [0.7, 0.3]\n" + MINIMAL, "review_band = [0.7, 0.3]", r"settings\.review_band: low 0\.7 is above high 0\.3"),
+    ("[settings]\nreview_band = [1, 2]\n" + MINIMAL, "review_band = [1, 2]", r"settings\.review_band: must be \[low, high\], shares"),
     ("", None, r"questions: no \[questions\.<grade_id>\] sections found"),
+    (MINIMAL.replace("[[questions.q1.concepts]]", '[[questions.q1.aspects]]\nid = "why"\nen = "why"\nzh = "为什么"\n\n[[questions.q1.concepts]]'),
+     "[[questions.q1.concepts]]", r"questions\.q1\.concepts\[0\]\.aspect: missing: the question declares aspects \(why\)"),
+    (MINIMAL.replace('id = "a"', 'id = "a"\naspect = "how"'), 'aspect = "how"', r"questions\.q1\.concepts\[0\]\.aspect: no aspect 'how'"),
+    ("[settings]\ntechnical_words = ['Sigmoid']\n" + MINIMAL, "technical_words = ['Sigmoid']", r"settings\.technical_words: must be lower-case"),
 ])
 def test_malformed_rubric_errors_name_line_and_key(bad, key_line, expect, tmp_path):
     p = tmp_path / "mini.toml"

@@ -1,14 +1,13 @@
 """Loading and validating `grading/rubrics.toml` (the format is documented in that file).
 
-`load_rubric(path)` returns a `Rubric` with every term and pattern compiled, or raises
-`RubricError` naming the file, the line where it can be found and the key that is wrong.
+`load_rubric(path)` returns a `Rubric` (see rubric_model.py) with every term and pattern compiled,
+or raises `RubricError` naming the file, the line where it can be found and the key that is wrong.
 """
 from __future__ import annotations
 
 import dataclasses
 import re
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,128 +16,22 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from .text import CJK, normalize
-
-
-class RubricError(ValueError):
-    """A malformed rubric file: the message names the file, line and key."""
-
-
-@dataclass(frozen=True)
-class Matcher:
-    """Terms (compiled to word-aware regexes, searched in the whole answer) and patterns
-    (regexes searched one sentence at a time)."""
-
-    terms: tuple[re.Pattern, ...] = ()
-    patterns: tuple[re.Pattern, ...] = ()
-
-
-@dataclass(frozen=True)
-class Concept:
-    id: str
-    points: float
-    en: str
-    zh: str
-    matcher: Matcher
-
-    @property
-    def label(self) -> str:
-        return f"{self.en} ({self.zh})"
-
-
-@dataclass(frozen=True)
-class Misconception:
-    id: str
-    en: str  # the correction shown to the student
-    zh: str
-    patterns: tuple[re.Pattern, ...]
-    unless: tuple[re.Pattern, ...] = ()
-    skip_if_negated: bool = True
-    penalty: float = 1.0
-    max_score: float | None = None
-    voids: tuple[str, ...] = ()
-
-    @property
-    def label(self) -> str:
-        return f"{self.en} ({self.zh})"
-
-
-@dataclass(frozen=True)
-class Question:
-    grade_id: str
-    title: str
-    title_zh: str
-    points: float
-    concepts: tuple[Concept, ...]
-    misconceptions: tuple[Misconception, ...] = ()
-    core: tuple[str, ...] = ()
-    max_without_core: float | None = None
-    topic: tuple[re.Pattern, ...] = ()
-
-    @property
-    def prompts(self) -> tuple[str, str]:
-        return (self.title, self.title_zh)
-
-
-@dataclass(frozen=True)
-class Settings:
-    stub_texts: tuple[str, ...] = ("YOUR ANSWER HERE",)
-    review_band: tuple[float, float] = (1.0, 2.0)
-    low_confidence: float = 0.6
-    stuffing_cap: float = 1.0
-    negation: re.Pattern = re.compile(r"\b(not|no|never)\b|不|没")
-
-
-@dataclass(frozen=True)
-class Rubric:
-    questions: dict[str, Question]
-    settings: Settings = field(default_factory=Settings)
-    source: str = "<rubric>"
-
-    def raw_pattern_texts(self) -> list[str]:
-        """Every regex text of the rubric (for tests that feedback never leaks them)."""
-        out: list[str] = []
-        for q in self.questions.values():
-            for c in q.concepts:
-                out += [p.pattern for p in c.matcher.patterns]
-            for m in q.misconceptions:
-                out += [p.pattern for p in m.patterns] + [p.pattern for p in m.unless]
-        return out
-
-
-# ---------------------------------------------------------------------------------------------
-# term compilation
-
-_ASCII_ALNUM = re.compile(r"[a-z0-9]")
-
-
-def compile_term(term: str) -> re.Pattern:
-    """A rubric term as a regex over normalised text (see the rules in rubrics.toml)."""
-    t = normalize(term).strip()
-    prefix = t.endswith("*")
-    t = t.rstrip("*").strip()
-    if not t:
-        raise ValueError("empty term")
-    parts = [p for p in re.split(r"[\s\-_]+", t) if p]
-    body = r"[\s\-_]*".join(re.escape(p) for p in parts)
-    left = r"(?<![a-z0-9])" if _ASCII_ALNUM.match(t[0]) else ""
-    if prefix or not _ASCII_ALNUM.match(t[-1]):
-        right = ""
-    elif t[-1].isdigit():
-        right = r"(?![0-9])"
-    else:
-        right = r"(?:s|es)?(?![a-z0-9])"
-    return re.compile(left + body + right)
-
+from .rubric_model import (
+    Aspect, Concept, Matcher, Misconception, Question, Rubric, RubricError, Settings, compile_term,
+)
+from .text import CJK
 
 # ---------------------------------------------------------------------------------------------
 # loading
 
 _TOP_KEYS = {"settings", "questions"}
-_SETTINGS_KEYS = {"stub_texts", "review_band", "low_confidence", "stuffing_cap", "negation"}
-_QUESTION_KEYS = {"title", "title_zh", "points", "core", "max_without_core", "topic", "concepts", "misconceptions"}
-_CONCEPT_KEYS = {"id", "points", "en", "zh", "terms", "patterns"}
-_MISC_KEYS = {"id", "en", "zh", "patterns", "unless", "skip_if_negated", "penalty", "max_score", "voids"}
+_SETTINGS_KEYS = {"stub_texts", "review_band", "review_confidence", "low_confidence", "stuffing_cap", "negation",
+                  "technical_words"}
+_QUESTION_KEYS = {"title", "title_zh", "points", "core", "max_without_core", "topic", "aspects", "concepts",
+                  "misconceptions"}
+_ASPECT_KEYS = {"id", "en", "zh"}
+_CONCEPT_KEYS = {"id", "points", "en", "zh", "terms", "patterns", "aspect"}
+_MISC_KEYS = {"id", "en", "zh", "patterns", "unless", "skip_if_negated", "penalty", "max_score", "voids", "aspect"}
 
 class _Ctx:
     """Error messages with the file, the line and the key."""
@@ -256,18 +149,24 @@ def _load_settings(ctx: _Ctx, d: Any) -> Settings:
         kw["stub_texts"] = tuple(_str_list(ctx, "settings.stub_texts", d["stub_texts"], at))
     if "review_band" in d:
         band = d["review_band"]
-        if not isinstance(band, list) or len(band) != 2:
-            raise ctx.error("settings.review_band", f"must be [low, high], got {band!r}", at)
-        lo = _number(ctx, "settings.review_band", band[0], at)
-        hi = _number(ctx, "settings.review_band", band[1], at)
-        if lo > hi:
-            raise ctx.error("settings.review_band", f"low {lo:g} is above high {hi:g}", at)
-        kw["review_band"] = (lo, hi)
-    if "low_confidence" in d:
-        v = d["low_confidence"]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
-            raise ctx.error("settings.low_confidence", f"must be a number in [0, 1], got {v!r}", at)
-        kw["low_confidence"] = float(v)
+        if (not isinstance(band, list) or len(band) != 2
+                or any(isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1 for v in band)):
+            raise ctx.error("settings.review_band", f"must be [low, high], shares of the question's points in [0, 1], got {band!r}", at)
+        if band[0] > band[1]:
+            raise ctx.error("settings.review_band", f"low {band[0]:g} is above high {band[1]:g}", at)
+        kw["review_band"] = (float(band[0]), float(band[1]))
+    for name in ("low_confidence", "review_confidence"):
+        if name in d:
+            v = d[name]
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v <= 1:
+                raise ctx.error(f"settings.{name}", f"must be a number in [0, 1], got {v!r}", at)
+            kw[name] = float(v)
+    if "technical_words" in d:
+        words = _str_list(ctx, "settings.technical_words", d["technical_words"], at)
+        bad = [w for w in words if not re.fullmatch(r"[a-z][a-z0-9]*", w)]
+        if bad:
+            raise ctx.error("settings.technical_words", f"must be lower-case ASCII words, got {bad[0]!r}", at)
+        kw["technical_words"] = frozenset(words)
     if "stuffing_cap" in d:
         kw["stuffing_cap"] = _number(ctx, "settings.stuffing_cap", d["stuffing_cap"], at)
     if "negation" in d:
@@ -290,6 +189,8 @@ def _load_question(ctx: _Ctx, qid: str, d: Any) -> Question:
     title_zh = _str(ctx, f"{key}.title_zh", d["title_zh"], at)
     points = _number(ctx, f"{key}.points", d["points"], at, allow_zero=False)
 
+    aspects = _load_aspects(ctx, qid, d.get("aspects", []), at)
+    aspect_ids = {a.id for a in aspects}
     concepts: list[Concept] = []
     seen: set[str] = set()
     for i, c in enumerate(_table_list(ctx, f"{key}.concepts", d["concepts"], at)):
@@ -313,6 +214,7 @@ def _load_question(ctx: _Ctx, qid: str, d: Any) -> Question:
             en=_str(ctx, f"{ck}.en", c["en"], cat),
             zh=_str(ctx, f"{ck}.zh", c["zh"], cat),
             matcher=Matcher(terms, patterns),
+            aspect=_aspect_ref(ctx, f"{ck}.aspect", c.get("aspect"), aspect_ids, cat),
         ))
     if not concepts:
         raise ctx.error(f"{key}.concepts", "at least one concept is needed", at)
@@ -360,6 +262,7 @@ def _load_question(ctx: _Ctx, qid: str, d: Any) -> Question:
             penalty=_number(ctx, f"{mk}.penalty", m.get("penalty", 1.0), mat),
             max_score=max_score,
             voids=voids,
+            aspect=_aspect_ref(ctx, f"{mk}.aspect", m.get("aspect"), aspect_ids, mat, required=False),
         ))
 
     core = tuple(_str_list(ctx, f"{key}.core", d.get("core", []), at))
@@ -374,8 +277,41 @@ def _load_question(ctx: _Ctx, qid: str, d: Any) -> Question:
     topic = _terms(ctx, f"{key}.topic", d.get("topic", []), at)
     return Question(
         grade_id=qid, title=title, title_zh=title_zh, points=points, concepts=tuple(concepts),
-        misconceptions=tuple(miscs), core=core, max_without_core=mwc, topic=topic,
+        misconceptions=tuple(miscs), core=core, max_without_core=mwc, topic=topic, aspects=aspects,
     )
+
+
+def _load_aspects(ctx: _Ctx, qid: str, value: Any, at: int | None) -> tuple[Aspect, ...]:
+    out: list[Aspect] = []
+    for i, a in enumerate(_table_list(ctx, f"questions.{qid}.aspects", value, at)):
+        ak = f"questions.{qid}.aspects[{i}]"
+        aat = ctx.anchor(qid, "aspects", i)
+        _unknown(ctx, ak, a, _ASPECT_KEYS, aat)
+        for req in ("id", "en", "zh"):
+            if req not in a:
+                raise ctx.error(f"{ak}.{req}", "missing", aat)
+        aid = _str(ctx, f"{ak}.id", a["id"], aat)
+        if any(x.id == aid for x in out):
+            raise ctx.error(f"{ak}.id", f"duplicate aspect id {aid!r}", aat)
+        zh = _str(ctx, f"{ak}.zh", a["zh"], aat)
+        if not re.search(f"[{CJK}]", zh):
+            raise ctx.error(f"{ak}.zh", f"must be Chinese text, got {zh!r}", aat)
+        out.append(Aspect(aid, _str(ctx, f"{ak}.en", a["en"], aat), zh))
+    return tuple(out)
+
+
+def _aspect_ref(ctx: _Ctx, key: str, value: Any, known: set[str], at: int | None, *, required: bool = True) -> str:
+    """The aspect a concept belongs to: required once the question declares aspects (students are
+    shown aspects, never a concept's wording, before the deadline)."""
+    if value is None:
+        if known and required:
+            raise ctx.error(key, f"missing: the question declares aspects ({', '.join(sorted(known))}); "
+                                 "every concept names the one it answers", at)
+        return ""
+    ref = _str(ctx, key, value, at)
+    if ref not in known:
+        raise ctx.error(key, f"no aspect {ref!r} in this question (known: {', '.join(sorted(known)) or 'none'})", at)
+    return ref
 
 
 def parse_rubric(raw: str, source: str = "<rubric>") -> Rubric:
@@ -409,6 +345,6 @@ def load_rubric(path: str | Path) -> Rubric:
 
 
 __all__ = [
-    "Concept", "Matcher", "Misconception", "Question", "Rubric", "RubricError", "Settings",
-    "compile_term", "load_rubric", "parse_rubric", "CJK",
+    "Aspect", "Concept", "Matcher", "Misconception", "Question", "Rubric", "RubricError", "Settings",
+    "compile_term", "load_rubric", "parse_rubric",
 ]

@@ -1,7 +1,7 @@
 """Text normalisation shared by the rubric matcher, the extractor and the scorer.
 
-Pure stdlib. Works on English, Chinese and mixed text: Chinese is matched by substring (no word
-segmenter), English by words.
+Pure stdlib. Works on English, Chinese and mixed text: rubric terms match Chinese by substring and
+English by words; zh.py adds word segmentation where it measurably helps (negation cues, term lists).
 """
 from __future__ import annotations
 
@@ -104,22 +104,5 @@ EN_FUNCTION_WORDS = frozenset(
     """.split()
 )
 # Characters that glue Chinese sentences: particles, auxiliaries, copulas, prepositions,
-# conjunctions, adverbs of degree, common verbs.
+# conjunctions, adverbs of degree, common verbs (zh.ZH_FUNCTION_WORDS counts them as jieba words).
 ZH_FUNCTION_CHARS = frozenset("的是了在使让会能可把被而就也都这那其所因为由于致更很则从对向将得地着过要需应该如果时有用到与及并但却还即若以之于它们我你他每最较")
-
-
-def function_word_count(text_norm: str) -> tuple[int, int, int, int]:
-    """(English function words, English words, Chinese function characters, Chinese characters)."""
-    words = en_words(text_norm)
-    chars = cjk_chars(text_norm)
-    return (
-        sum(1 for w in words if w in EN_FUNCTION_WORDS),
-        len(words),
-        sum(1 for c in chars if c in ZH_FUNCTION_CHARS),
-        len(chars),
-    )
-
-
-def has_function_word(segment_norm: str) -> bool:
-    fe, _, fz, _ = function_word_count(segment_norm)
-    return fe + fz > 0

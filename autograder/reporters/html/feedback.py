@@ -6,8 +6,10 @@ message in plain words, the student's own errors and notes, the decision-boundar
 
 What it never shows: `grader_errors` (tracebacks, TA-only), checks whose visibility is
 `hidden` (and then no total either, as on Gradescope), and any `details` entry other than the
-whitelisted pictures and concept labels: no test code, hidden data, reference outputs or rubric
-patterns can reach the page through it.
+whitelisted pictures and the short-answer student view (covered and missing items at the course's
+feedback level: aspects of the question before the deadline, the rubric's concept labels only
+when the course allows it): no test code, hidden data, reference outputs or rubric patterns can
+reach the page through it.
 """
 from __future__ import annotations
 
@@ -70,10 +72,13 @@ def _check_view(c: CheckResult) -> dict[str, Any]:
         cap = d.get("boundary_caption")
         view["boundary"] = {"mine": mine, "reference": ref, "caption": cap[:300] if isinstance(cap, str) else ""}
     if SHORT_ANSWER_TAG in c.tags:
-        matched = _labels(d.get("concepts_matched"))
-        missed = _labels(d.get("concepts_missed"))
-        if matched or missed or c.flagged:
-            view["concepts"] = {"matched": matched, "missed": missed}
+        # only the student view the grader wrote at the course's feedback level; the TA-facing
+        # details (concept labels, flag reasons) never reach this page
+        fb = d.get("feedback") if isinstance(d.get("feedback"), dict) else {}
+        level = fb.get("level")
+        if level in ("rubric", "aspects"):
+            view["concepts"] = {"kind": level, "matched": _labels(fb.get("covered")),
+                                "missed": _labels(fb.get("missing"))}
     return view
 
 

@@ -1,0 +1,85 @@
+"""Finding a question's concepts and misconceptions in an answer.
+
+`prepare(text, settings)` turns an answer into the text every matcher reads: normalised (lower
+case, half-width, n't -> not), traditional characters as simplified ones, misspelled technical
+words mended. `find(question, prepared, settings)` then looks for each concept one sentence at a
+time and keeps a match only when the sentence does not say its opposite (negation.py).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import spelling, zh
+from .negation import Sentence
+from .rubric_model import Question, Settings
+from .text import normalize, sentences
+
+MAX_CHARS = 20_000  # longer answers are graded on their beginning (a short answer is ~100-300 words)
+
+
+def prepare(text: str, settings: Settings) -> str:
+    norm = zh.to_simplified(normalize(text[:MAX_CHARS]))
+    return spelling.mend(norm, settings.technical_words)
+
+
+@dataclass
+class Found:
+    concepts: dict[str, list[int]] = field(default_factory=dict)  # concept id -> sentence indexes
+    negated: dict[str, list[int]] = field(default_factory=dict)  # concepts seen only in negated form
+    misconceptions: dict[str, list[int]] = field(default_factory=dict)
+    spans: list[tuple[int, int, int]] = field(default_factory=list)  # (sentence, start, end) of term matches
+    sentences: list[str] = field(default_factory=list)
+
+
+def _concept_hits(q: Question, s: Sentence) -> tuple[dict[str, bool], list[tuple[int, int]]]:
+    """concept id -> True when affirmed in this sentence, False when only negated; term spans."""
+    found: list[tuple[str, int, int, bool]] = []  # (concept, start, end, is a pattern)
+    for c in q.concepts:
+        for t in c.matcher.terms:
+            for m in t.finditer(s.text):
+                found.append((c.id, m.start(), m.end(), False))
+        for p in c.matcher.patterns:
+            for m in p.finditer(s.text):
+                found.append((c.id, m.start(), m.end(), True))
+    # cues that belong to a match ("not saturate", 不饱和, "does not suffer from vanishing")
+    owned = {(a, b): s.owned_cues(a, b, pattern=pat) for _, a, b, pat in found}
+    hits: dict[str, bool] = {}
+    for cid, a, b, pat in found:
+        if hits.get(cid):
+            continue
+        others = frozenset(c for span, cues in owned.items() if span != (a, b) for c in cues)
+        hits[cid] = not s.negates(a, b, pattern=pat, owned=others)
+    spans = [(a, b) for _, a, b, pat in found if not pat]
+    return hits, spans
+
+
+def _misconception_negated(sentence: str, start: int, end: int, negation: re.Pattern) -> bool:
+    """A misconception's pattern is ignored when the rubric's `settings.negation` appears just
+    before or inside its match ("sigmoid does NOT solve it" is no misconception)."""
+    window = sentence[max(0, start - 24):end]
+    return bool(negation.search(window))
+
+
+def find(q: Question, prepared: str, settings: Settings) -> Found:
+    out = Found(sentences=sentences(prepared) or [prepared.strip()])
+    for si, text in enumerate(out.sentences):
+        s = Sentence(text)
+        hits, spans = _concept_hits(q, s)
+        out.spans += [(si, a, b) for a, b in spans]
+        for cid, affirmed in hits.items():
+            (out.concepts if affirmed else out.negated).setdefault(cid, []).append(si)
+        for m in q.misconceptions:
+            if any(u.search(text) for u in m.unless):
+                continue
+            for p in m.patterns:
+                mm = p.search(text)
+                if mm and not (m.skip_if_negated and _misconception_negated(text, mm.start(), mm.end(), settings.negation)):
+                    out.misconceptions.setdefault(m.id, []).append(si)
+                    break
+    for cid in out.concepts:
+        out.negated.pop(cid, None)
+    return out
+
+
+__all__ = ["Found", "MAX_CHARS", "find", "prepare"]

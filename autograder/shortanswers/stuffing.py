@@ -1,0 +1,55 @@
+"""Keyword stuffing: an answer that is a list of terms without the sentences that connect them.
+
+`stuffing_features` measures the text (segments without function words, share of connecting
+words, share of characters inside term matches); `judge_stuffing` decides, and says how
+suspicious a text is when it is not clearly a list.
+"""
+from __future__ import annotations
+
+import re
+
+from .text import CJK, cjk_chars, en_words, token_count
+from .zh import function_word_count, has_function_word
+
+_SEGMENT_SPLIT = re.compile(r"[,，、;；|\n]|[。!?](?:\s|$)|\.(?:\s|$)")
+
+
+def stuffing_features(norm: str, term_spans: list[tuple[int, int]]) -> dict[str, float]:
+    segs = [s.strip(" -*+•·\t()[]:") for s in _SEGMENT_SPLIT.split(norm)]
+    segs = [s for s in segs if re.search(rf"[a-z0-9{CJK}]", s)]
+    bare = [s for s in segs if not has_function_word(s) and len(en_words(s)) <= 5 and len(cjk_chars(s)) <= 8]
+    fe, ne, fz, nz = function_word_count(norm)
+    denom = ne + nz / 2
+    func_ratio = (fe + fz) / denom if denom else 0.0
+    # term density: share of word characters inside term matches
+    covered = set()
+    for a, b in term_spans:
+        covered.update(range(a, b))
+    wordish = [i for i, ch in enumerate(norm) if ch.isalnum()]
+    density = (sum(1 for i in wordish if i in covered) / len(wordish)) if wordish else 0.0
+    return {
+        "segments": float(len(segs)),
+        "bare_fraction": (len(bare) / len(segs)) if segs else 0.0,
+        "function_ratio": func_ratio,
+        "term_density": density,
+        "tokens": float(token_count(norm)),
+    }
+
+
+def judge_stuffing(f: dict[str, float], n_concepts: int) -> tuple[bool, float]:
+    """(is stuffing, suspicion 0..1)."""
+    list_like = f["segments"] >= 4 and f["bare_fraction"] >= 0.7
+    terse = f["tokens"] >= 8 and f["function_ratio"] < 0.12
+    dense = f["tokens"] >= 8 and f["term_density"] >= 0.6 and f["function_ratio"] < 0.25
+    stuffed = n_concepts >= 1 and (list_like or (terse and f["term_density"] >= 0.35) or dense)
+    suspicion = 0.0
+    if f["segments"] >= 3:
+        suspicion = max(suspicion, min(1.0, max(0.0, f["bare_fraction"] - 0.4) / 0.3))
+    if f["tokens"] >= 8:
+        suspicion = max(suspicion, min(1.0, max(0.0, 0.25 - f["function_ratio"]) / 0.13))
+        if f["function_ratio"] < 0.3:  # dense in terms AND short of connecting words
+            suspicion = max(suspicion, min(1.0, max(0.0, f["term_density"] - 0.4) / 0.2))
+    return stuffed, (1.0 if stuffed else suspicion)
+
+
+__all__ = ["judge_stuffing", "stuffing_features"]
