@@ -1,0 +1,145 @@
+"""The class comparison: read every student's work, fingerprint it, compare the pairs that share
+something, rank them, find clusters, count the histogram, and write the staff report."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Mapping
+
+from .answers import compare_answers
+from .code import (CodeMatch, boilerplate_hashes, common_hashes, compare, discount, fingerprint,
+                   shared_counts)
+from .config import SimilarityConfig
+from .model import HISTOGRAM_BINS, Cluster, PairResult, SimilarityReport, StudentSummary
+from .work import StudentWork, load_template, read_class
+
+REPORT_HTML = "similarity.html"
+REPORT_JSON = "similarity.json"
+NO_CODE = CodeMatch(0.0, 0.0, 0, (), ())
+
+SubmissionSource = Path  # a folder of notebooks or one .ipynb, as batch.discover finds them
+
+
+class SimilarityError(Exception):
+    """The report cannot be made as asked (no release, an output folder inside the submissions)."""
+
+
+def similarity_report(submissions: Mapping[str, SubmissionSource], release_dir: Path, out_dir: Path,
+                      config: SimilarityConfig | None = None, *, key_dir: Path | None = None,
+                      assignment: str = "") -> SimilarityReport:
+    """Compare every pair of students and write `similarity.html` and `similarity.json` to
+    `out_dir` (a staff folder: nothing is written anywhere else, nothing goes to students).
+
+    submissions: student id -> their submission. release_dir: the student release (what everyone
+    was given). key_dir: the published answer key, discounted like the starter code."""
+    from .page import render_page
+
+    config = config or SimilarityConfig()
+    _check_out_dir(out_dir, submissions.values())
+    t0 = time.perf_counter()
+    template = load_template(Path(release_dir), Path(key_dir) if key_dir else None)
+    works = read_class(submissions, template, config.max_code_chars)
+    report = compare_class(works, template, config, assignment or Path(release_dir).name)
+    report.elapsed_s = time.perf_counter() - t0
+    out_dir.mkdir(parents=True, exist_ok=True)
+    report.html = _atomic_write(out_dir / REPORT_HTML, render_page(report, works, config))
+    report.json = _atomic_write(out_dir / REPORT_JSON, json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    return report
+
+
+def compare_class(works: list[StudentWork], template, config: SimilarityConfig, assignment: str) -> SimilarityReport:
+    n = len(works)
+    k, w = config.noise_tokens, config.window
+    fps = [fingerprint(s.student, s.blocks, k, w) for s in works]
+    given = boilerplate_hashes(template.boilerplate_code, k, w)
+    ignore = given | common_hashes(fps, config.max_df(n))
+    given_shares = []
+    for fp in fps:
+        unique = fp.unique
+        given_shares.append(len(unique & given) / len(unique) if unique else 0.0)
+        discount(fp, ignore)
+
+    candidates = shared_counts([fp.hashes for fp in fps], config.min_shared)
+    code = {}
+    for (i, j) in candidates:
+        m = compare(fps[i], fps[j])
+        if m.chars >= config.min_match_chars:
+            code[(i, j)] = m
+    answers = compare_answers([s.answers for s in works], template.prompts, template.key_answers,
+                              config.answer_shingle, config.min_answer_shingles, config.max_df(n))
+    pairs = []
+    for (i, j) in sorted(set(code) | set(answers)):
+        m, a = code.get((i, j), NO_CODE), tuple(answers.get((i, j), ()))
+        score = max(m.a_in_b, m.b_in_a, max((x.jaccard for x in a), default=0.0))
+        if score > 0:
+            pairs.append(PairResult(works[i].student, works[j].student, score, m, a))
+    pairs.sort(key=lambda p: (-p.score, -p.code.chars, p.a, p.b))
+
+    students = [StudentSummary(s.student, s.notebooks, len(s.code), int(fp.token_coverage), round(g, 4),
+                               len(s.answers), tuple(s.notes)) for s, fp, g in zip(works, fps, given_shares)]
+    total = n * (n - 1) // 2
+    return SimilarityReport(
+        assignment=assignment, students=students, pairs=pairs,
+        clusters=clusters(pairs, config.cluster_threshold), histogram=histogram(pairs, total),
+        pairs_total=total, pairs_compared=len(set(candidates) | set(answers)),
+        threshold=config.cluster_threshold, settings=asdict(config))
+
+
+def histogram(pairs: list[PairResult], total: int, bins: int = HISTOGRAM_BINS) -> list[int]:
+    counts = [0] * bins
+    for p in pairs:
+        counts[min(int(p.score * bins), bins - 1)] += 1
+    counts[0] += total - len(pairs)  # pairs sharing nothing score 0
+    return counts
+
+
+def clusters(pairs: list[PairResult], threshold: float) -> list[Cluster]:
+    """Connected components of three or more students, joined by pairs scoring >= threshold."""
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    strong = [p for p in pairs if p.score >= threshold]
+    for p in strong:
+        parent[root(p.a)] = root(p.b)
+    groups: dict[str, list[str]] = {}
+    for x in list(parent):
+        groups.setdefault(root(x), []).append(x)
+    out = []
+    for members in groups.values():
+        if len(members) >= 3:
+            inside = [p for p in strong if p.a in members]
+            out.append(Cluster(tuple(sorted(members)), len(inside), max(p.score for p in inside)))
+    return sorted(out, key=lambda c: (-len(c.students), -c.max_score, c.students))
+
+
+def _check_out_dir(out_dir: Path, sources) -> None:
+    out = Path(out_dir).resolve()
+    for src in sources:
+        src = Path(src).resolve()
+        folder = src if src.is_dir() else src.parent
+        if out == folder or folder in out.parents:
+            raise SimilarityError(f"the report folder {out_dir} is inside a submission ({src}); "
+                                  "choose a staff folder outside the submissions")
+
+
+def _atomic_write(path: Path, text: str) -> Path:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o640)  # staff material: not world-readable
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,91 @@
+"""The similarity report as plain data: what the HTML page shows and what the class summary
+page (or any other reader) takes. Scores are fractions in [0, 1]."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from .answers import AnswerMatch
+from .code import CodeMatch
+
+HISTOGRAM_BINS = 20
+
+
+@dataclass(frozen=True)
+class StudentSummary:
+    student: str
+    notebooks: tuple[str, ...]  # the assignment's notebooks found in the submission
+    own_chars: int  # characters of their own code (starter code taken out)
+    compared_chars: int  # normalised characters left after discounting the key and common idioms
+    given_share: float  # share of their own code's fingerprints that are the key's or the release's
+    answered: int  # short answers given
+    notes: tuple[str, ...] = ()  # what could not be read, and why
+
+
+@dataclass(frozen=True)
+class PairResult:
+    a: str
+    b: str
+    score: float  # what pairs are ranked by: the larger of code_score and answer_score
+    code: CodeMatch
+    answers: tuple[AnswerMatch, ...] = ()
+
+    @property
+    def a_in_b(self) -> float:
+        return self.code.a_in_b
+
+    @property
+    def b_in_a(self) -> float:
+        return self.code.b_in_a
+
+    @property
+    def code_score(self) -> float:
+        return max(self.code.a_in_b, self.code.b_in_a)
+
+    @property
+    def answer_score(self) -> float:
+        return max((m.jaccard for m in self.answers), default=0.0)
+
+    def to_dict(self) -> dict:
+        return {"a": self.a, "b": self.b, "score": round(self.score, 4),
+                "code": {"a_in_b": round(self.a_in_b, 4), "b_in_a": round(self.b_in_a, 4), "chars": self.code.chars},
+                "answers": [{"grade_id": m.grade_id, "jaccard": round(m.jaccard, 4), "a_in_b": round(m.a_in_b, 4),
+                             "b_in_a": round(m.b_in_a, 4)} for m in self.answers]}
+
+
+@dataclass(frozen=True)
+class Cluster:
+    students: tuple[str, ...]  # three or more, joined by pairs at or above the threshold
+    pairs: int  # pairs inside the cluster at or above the threshold
+    max_score: float
+
+
+@dataclass
+class SimilarityReport:
+    assignment: str
+    students: list[StudentSummary]
+    pairs: list[PairResult]  # every pair with a score above 0, best first
+    clusters: list[Cluster]
+    histogram: list[int]  # all n(n-1)/2 pairs by score, HISTOGRAM_BINS equal bins over [0, 1]
+    pairs_total: int
+    pairs_compared: int  # pairs that shared enough fingerprints or shingles to be compared in detail
+    threshold: float
+    settings: dict = field(default_factory=dict)
+    elapsed_s: float = 0.0
+    html: Path | None = None
+    json: Path | None = None
+
+    def top(self, n: int = 10) -> list[PairResult]:
+        return self.pairs[:n]
+
+    def flagged(self) -> list[PairResult]:
+        return [p for p in self.pairs if p.score >= self.threshold]
+
+    def to_dict(self) -> dict:
+        return {"assignment": self.assignment, "note": "similarity, not proof",
+                "students": [asdict(s) for s in self.students],
+                "pairs": [p.to_dict() for p in self.pairs],
+                "clusters": [asdict(c) for c in self.clusters],
+                "histogram": {"bins": HISTOGRAM_BINS, "counts": self.histogram},
+                "pairs_total": self.pairs_total, "pairs_compared": self.pairs_compared,
+                "threshold": self.threshold, "settings": self.settings}
