@@ -12,9 +12,10 @@ common in the class discounted. Writes one self-contained page, `similarity.html
 `similarity.json`, to the staff folder given, and nowhere else. `python -m autograder.similarity`
 runs it on a class folder (see cli.py).
 """
-from .analysis import REPORT_HTML, REPORT_JSON, SimilarityError, SubmissionSource, compare_class, similarity_report
+from .analysis import REPORT_HTML, REPORT_JSON, SimilarityError, SubmissionSource, compare_class, read_and_fingerprint, similarity_report
 from .config import SimilarityConfig
 from .model import Cluster, PairResult, SimilarityReport, StudentSummary
 
 __all__ = ["Cluster", "PairResult", "REPORT_HTML", "REPORT_JSON", "SimilarityConfig", "SimilarityError",
-           "SimilarityReport", "StudentSummary", "SubmissionSource", "compare_class", "similarity_report"]
+           "SimilarityReport", "StudentSummary", "SubmissionSource", "compare_class", "read_and_fingerprint",
+           "similarity_report"]

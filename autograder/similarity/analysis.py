@@ -6,20 +6,22 @@ import json
 import os
 import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 from typing import Mapping
 
 from .answers import compare_answers
-from .code import (CodeMatch, boilerplate_hashes, common_hashes, compare, discount, fingerprint,
+from .code import (CodeMatch, Fingerprint, boilerplate_hashes, common_hashes, compare, discount, fingerprint,
                    shared_counts)
 from .config import SimilarityConfig
 from .model import HISTOGRAM_BINS, Cluster, PairResult, SimilarityReport, StudentSummary
-from .work import StudentWork, load_template, read_class
+from .work import StudentWork, Template, load_template, read_work
 
 REPORT_HTML = "similarity.html"
 REPORT_JSON = "similarity.json"
 NO_CODE = CodeMatch(0.0, 0.0, 0, (), ())
+MIN_PER_PROCESS = 20  # below this many students per process, starting processes costs more than it saves
 
 SubmissionSource = Path  # a folder of notebooks or one .ipynb, as batch.discover finds them
 
@@ -30,20 +32,21 @@ class SimilarityError(Exception):
 
 def similarity_report(submissions: Mapping[str, SubmissionSource], release_dir: Path, out_dir: Path,
                       config: SimilarityConfig | None = None, *, key_dir: Path | None = None,
-                      assignment: str = "") -> SimilarityReport:
+                      assignment: str = "", jobs: int | None = None) -> SimilarityReport:
     """Compare every pair of students and write `similarity.html` and `similarity.json` to
     `out_dir` (a staff folder: nothing is written anywhere else, nothing goes to students).
 
     submissions: student id -> their submission. release_dir: the student release (what everyone
-    was given). key_dir: the published answer key, discounted like the starter code."""
+    was given). key_dir: the published answer key, discounted like the starter code. jobs:
+    processes reading and fingerprinting submissions (default: one per CPU core)."""
     from .page import render_page
 
     config = config or SimilarityConfig()
     _check_out_dir(out_dir, submissions.values())
     t0 = time.perf_counter()
     template = load_template(Path(release_dir), Path(key_dir) if key_dir else None)
-    works = read_class(submissions, template, config.max_code_chars)
-    report = compare_class(works, template, config, assignment or Path(release_dir).name)
+    works, fps = read_and_fingerprint(submissions, template, config, jobs)
+    report = compare_class(works, fps, template, config, assignment or Path(release_dir).name)
     report.elapsed_s = time.perf_counter() - t0
     out_dir.mkdir(parents=True, exist_ok=True)
     report.html = _atomic_write(out_dir / REPORT_HTML, render_page(report, works, config))
@@ -51,10 +54,30 @@ def similarity_report(submissions: Mapping[str, SubmissionSource], release_dir: 
     return report
 
 
-def compare_class(works: list[StudentWork], template, config: SimilarityConfig, assignment: str) -> SimilarityReport:
+def _one(args: tuple[str, Path, Template, SimilarityConfig]) -> tuple[StudentWork, Fingerprint]:
+    student, path, template, config = args
+    work = read_work(student, Path(path), template, config.max_code_chars)
+    return work, fingerprint(student, work.blocks, config.noise_tokens, config.window)
+
+
+def read_and_fingerprint(submissions: Mapping[str, SubmissionSource], template: Template, config: SimilarityConfig,
+                         jobs: int | None = None) -> tuple[list[StudentWork], list[Fingerprint]]:
+    """Each student's work and fingerprints, in student order; tokenising is most of the time
+    and each student is independent, so it runs in `jobs` processes."""
+    tasks = [(s, p, template, config) for s, p in sorted(submissions.items())]
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks) // MIN_PER_PROCESS))
+    if jobs == 1:
+        done = [_one(t) for t in tasks]
+    else:
+        with ProcessPoolExecutor(jobs) as pool:
+            done = list(pool.map(_one, tasks, chunksize=max(1, len(tasks) // (4 * jobs))))
+    return [w for w, _ in done], [f for _, f in done]
+
+
+def compare_class(works: list[StudentWork], fps: list[Fingerprint], template: Template, config: SimilarityConfig,
+                  assignment: str) -> SimilarityReport:
     n = len(works)
     k, w = config.noise_tokens, config.window
-    fps = [fingerprint(s.student, s.blocks, k, w) for s in works]
     given = boilerplate_hashes(template.boilerplate_code, k, w)
     ignore = given | common_hashes(fps, config.max_df(n))
     given_shares = []
@@ -74,9 +97,10 @@ def compare_class(works: list[StudentWork], template, config: SimilarityConfig, 
     pairs = []
     for (i, j) in sorted(set(code) | set(answers)):
         m, a = code.get((i, j), NO_CODE), tuple(answers.get((i, j), ()))
-        score = max(m.a_in_b, m.b_in_a, max((x.jaccard for x in a), default=0.0))
+        code_score = max(m.a_in_b, m.b_in_a) * min(1.0, m.chars / config.full_match_chars)
+        score = max(code_score, max((x.jaccard for x in a), default=0.0))
         if score > 0:
-            pairs.append(PairResult(works[i].student, works[j].student, score, m, a))
+            pairs.append(PairResult(works[i].student, works[j].student, score, code_score, m, a))
     pairs.sort(key=lambda p: (-p.score, -p.code.chars, p.a, p.b))
 
     students = [StudentSummary(s.student, s.notebooks, len(s.code), int(fp.token_coverage), round(g, 4),

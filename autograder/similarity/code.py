@@ -19,6 +19,7 @@ fingerprints are compared in detail (copydetect's own CopyDetector compares all 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -62,6 +63,15 @@ class Fingerprint:
         return set(self.selected.tolist())
 
 
+@lru_cache(maxsize=8192)
+def normalised(code: str) -> tuple[str, np.ndarray]:
+    """copydetect's tokenised and normalised code and its offsets. Cached: the same block (a
+    demonstration cell, a shared helper) recurs across a class, and tokenising is most of the cost."""
+    text, offsets = filter_code(code, "code.py", "python")
+    offsets.setflags(write=False)
+    return text, offsets
+
+
 def fingerprint(name: str, blocks: Sequence[str], k: int, window: int) -> Fingerprint:
     """Fingerprints of a student's code, given as blocks joined by newlines in `raw_code`. Each
     block is tokenised and winnowed on its own (no fingerprint spans two blocks); positions and
@@ -70,7 +80,7 @@ def fingerprint(name: str, blocks: Sequence[str], k: int, window: int) -> Finger
     filtered, offsets, sel, idx = [], [], [], []
     f_start = r_start = 0
     for block in blocks:
-        text, off = filter_code(block, f"{name}.py", "python")
+        text, off = normalised(block)
         shift = r_start - f_start
         if len(off):
             offsets.append(off + np.array([f_start, shift]))
@@ -97,7 +107,7 @@ def boilerplate_hashes(sources: Iterable[str], k: int, window: int) -> set[int]:
     pick a different fingerprint of the same shared text)."""
     out: set[int] = set()
     for src in sources:
-        filtered, _ = filter_code(src, "boilerplate.py", "python")
+        filtered, _ = normalised(src)
         out |= set(kgram_hashes(filtered, k).tolist())
     return out
 

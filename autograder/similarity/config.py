@@ -22,6 +22,9 @@ class SimilarityConfig:
     min_match_chars: int = field(default=60, metadata={
         "help": "a code match covering fewer normalised characters than this (about two statements) "
                 "scores 0: a few shared lines of a tiny submission are not a finding"})
+    full_match_chars: int = field(default=200, metadata={
+        "help": "a code match this long (about six statements) is full evidence; a shorter one scores "
+                "proportionally less, so a few shared lines of a student who wrote little do not rank first"})
     answer_shingle: int = field(default=3, metadata={
         "help": "short answers are compared as sets of this many consecutive words (a Chinese "
                 "character counts as a word)"})

@@ -27,6 +27,7 @@ class PairResult:
     a: str
     b: str
     score: float  # what pairs are ranked by: the larger of code_score and answer_score
+    code_score: float  # the larger direction, scaled down for a short match (SimilarityConfig.full_match_chars)
     code: CodeMatch
     answers: tuple[AnswerMatch, ...] = ()
 
@@ -39,16 +40,12 @@ class PairResult:
         return self.code.b_in_a
 
     @property
-    def code_score(self) -> float:
-        return max(self.code.a_in_b, self.code.b_in_a)
-
-    @property
     def answer_score(self) -> float:
         return max((m.jaccard for m in self.answers), default=0.0)
 
     def to_dict(self) -> dict:
         return {"a": self.a, "b": self.b, "score": round(self.score, 4),
-                "code": {"a_in_b": round(self.a_in_b, 4), "b_in_a": round(self.b_in_a, 4), "chars": self.code.chars},
+                "code": {"score": round(self.code_score, 4), "a_in_b": round(self.a_in_b, 4), "b_in_a": round(self.b_in_a, 4), "chars": self.code.chars},
                 "answers": [{"grade_id": m.grade_id, "jaccard": round(m.jaccard, 4), "a_in_b": round(m.a_in_b, 4),
                              "b_in_a": round(m.b_in_a, 4)} for m in self.answers]}
 

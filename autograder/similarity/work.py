@@ -13,7 +13,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import Mapping
 
 from autograder.shortanswers.extract import (cell_grade_id, cell_source, extract_answer, nbgrader_meta,
                                              prompts_from_notebook)
@@ -183,7 +182,3 @@ def read_work(student: str, submission: Path, template: Template, max_code_chars
     if not chosen and not notes:
         notes.append("no notebook of the assignment was found")
     return StudentWork(student, kept, answers, tuple(sorted(chosen)), notes)
-
-
-def read_class(submissions: Mapping[str, Path], template: Template, max_code_chars: int) -> list[StudentWork]:
-    return [read_work(s, Path(p), template, max_code_chars) for s, p in sorted(submissions.items())]

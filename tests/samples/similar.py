@@ -65,7 +65,7 @@ for epoch in range(epochs):
     optimizer.zero_grad()
     out = model(X)
     value = criterion(out, Y)
-    history.append(float(value))
+    history.append(value.item())
     value.backward()
     optimizer.step()
 return history""",
