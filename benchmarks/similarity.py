@@ -20,6 +20,7 @@ import argparse
 import ast
 import os
 import random
+import resource
 import shutil
 import sys
 import tempfile
@@ -121,25 +122,34 @@ def synthesise(n: int, folder: Path, seed: int = 0) -> list[tuple[str, str]]:
     return planted
 
 
-def measure(n: int, config: SimilarityConfig, work: Path) -> dict:
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the fingerprinting processes)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def measure(n: int, config: SimilarityConfig, work: Path, jobs: int | None) -> dict:
     cls = work / f"class-{n}"
     if not cls.exists():
         planted = synthesise(n, cls)
         (cls.parent / f"planted-{n}.txt").write_text("\n".join(f"{a} {b}" for a, b in planted))
     planted = {tuple(sorted(line.split())) for line in (cls.parent / f"planted-{n}.txt").read_text().splitlines()}
     subs = {p.name: p for p in sorted(cls.iterdir())}
-    t0 = time.perf_counter()
-    report = similarity_report(subs, S.P.RELEASE, work / f"report-{n}", config, key_dir=ROOT / "solutions" / "pytorch_basics")
-    wall = time.perf_counter() - t0
+    t0, cpu0 = time.perf_counter(), _cpu()
+    report = similarity_report(subs, S.P.RELEASE, work / f"report-{n}", config,
+                               key_dir=ROOT / "solutions" / "pytorch_basics", jobs=jobs)
+    wall, cpu = time.perf_counter() - t0, _cpu() - cpu0
     top = {tuple(sorted((p.a, p.b))) for p in report.pairs[:len(planted)]}
-    return {"n": n, "wall_s": wall, "pairs": report.pairs_total, "compared": report.pairs_compared,
-            "nonzero": len(report.pairs), "planted_on_top": len(top & planted), "planted": len(planted)}
+    return {"n": n, "wall_s": wall, "cpu_s": cpu, "pairs": report.pairs_total, "compared": report.pairs_compared,
+            "nonzero": len(report.pairs), "planted_on_top": len(top & planted), "planted": len(planted),
+            "phases": ", ".join(f"{k} {v:.1f}" for k, v in report.timings.items())}
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--n", type=int, nargs="+", default=[500])
     p.add_argument("--worst", action="store_true", help="also run with the idiom discount off (every pair compared)")
+    p.add_argument("--jobs", type=int, help="processes fingerprinting (default: one per CPU core)")
     p.add_argument("--keep", type=Path, help="keep the synthetic classes in this folder")
     args = p.parse_args(argv)
     work = args.keep or Path(tempfile.mkdtemp(prefix="similarity-bench-"))
@@ -148,14 +158,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.worst:
         runs.append(("no idiom discount", SimilarityConfig(common_share=1.0)))
     print(f"cpus: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.1f}")
-    print("| students | settings | pairs | compared in detail | scored > 0 | planted copies on top | wall |")
-    print("|---:|---|---:|---:|---:|---:|---:|")
+    print("| students | settings | pairs | compared in detail | scored > 0 | planted copies on top | wall | CPU | phases (wall s) |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---|")
     try:
         for n in args.n:
             for label, config in runs:
-                r = measure(n, config, work)
+                r = measure(n, config, work, args.jobs)
                 print(f"| {n} | {label} | {r['pairs']} | {r['compared']} | {r['nonzero']} | "
-                      f"{r['planted_on_top']}/{r['planted']} | {r['wall_s']:.1f} s |", flush=True)
+                      f"{r['planted_on_top']}/{r['planted']} | {r['wall_s']:.1f} s | {r['cpu_s']:.1f} s | {r['phases']} |", flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder.similarity import SimilarityConfig, SimilarityError, similarity_report
+from autograder.similarity import SimilarityConfig, SimilarityError, SimilaritySummary, similarity_report
 from autograder.similarity.answers import shingles
 from autograder.similarity.cli import main as similarity_main
 from autograder.similarity.code import compare, fingerprint, shared_counts
-from autograder.similarity.safe_read import read_regular_file, UnsafeFile
+from autograder.similarity.safe_read import UnsafeFile, read_regular_file
 from samples import planted as P
 from samples import similar as S
 from test_html import DevTools, chromium  # noqa: F401 - the fixture, and the harness the HTML tests use
@@ -281,6 +281,15 @@ def test_cli_reads_an_lms_zip_through_the_batch_discovery(planted, tmp_path, cap
     assert rc == 0, capsys.readouterr().err
     data = json.loads((tmp_path / "staff" / "similarity.json").read_text(encoding="utf-8"))
     assert len(data["students"]) == 8 and {data["pairs"][0]["a"], data["pairs"][0]["b"]} <= {"copy1", "copy2", "copy2b", "ind1", "ind2"}
+
+
+def test_plain_data_for_the_class_summary_page(report):
+    summary = report.summary(3)
+    assert {frozenset((p.a, p.b)) for p in summary.top} <= {frozenset(p) for p in S.COPIES}
+    assert summary.flagged == 4 and summary.students == 8 and summary.note == "similarity, not proof"
+    assert [set(c.students) for c in summary.clusters] == [{"ind2", "copy2", "copy2b"}]
+    assert SimilaritySummary.read(report.html.parent, 3) == summary  # read back from similarity.json
+    assert SimilaritySummary.read(report.html.parent / "nothing") is None
 
 
 def test_histogram_counts_every_pair_once(report):

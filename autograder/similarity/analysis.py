@@ -15,11 +15,9 @@ from .answers import compare_answers
 from .code import (CodeMatch, Fingerprint, boilerplate_hashes, common_hashes, compare, discount, fingerprint,
                    shared_counts)
 from .config import SimilarityConfig
-from .model import HISTOGRAM_BINS, Cluster, PairResult, SimilarityReport, StudentSummary
+from .model import HISTOGRAM_BINS, REPORT_HTML, REPORT_JSON, Cluster, PairResult, SimilarityReport, StudentSummary
 from .work import StudentWork, Template, load_template, read_work
 
-REPORT_HTML = "similarity.html"
-REPORT_JSON = "similarity.json"
 NO_CODE = CodeMatch(0.0, 0.0, 0, (), ())
 MIN_PER_PROCESS = 20  # below this many students per process, starting processes costs more than it saves
 
@@ -46,10 +44,15 @@ def similarity_report(submissions: Mapping[str, SubmissionSource], release_dir: 
     t0 = time.perf_counter()
     template = load_template(Path(release_dir), Path(key_dir) if key_dir else None)
     works, fps = read_and_fingerprint(submissions, template, config, jobs)
+    t1 = time.perf_counter()
     report = compare_class(works, fps, template, config, assignment or Path(release_dir).name)
-    report.elapsed_s = time.perf_counter() - t0
+    report.timings = {"read and fingerprint": t1 - t0, **report.timings}
+    t2 = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
-    report.html = _atomic_write(out_dir / REPORT_HTML, render_page(report, works, config))
+    page = render_page(report, works, config)
+    report.timings["page"] = time.perf_counter() - t2
+    report.elapsed_s = time.perf_counter() - t0
+    report.html = _atomic_write(out_dir / REPORT_HTML, page)
     report.json = _atomic_write(out_dir / REPORT_JSON, json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     return report
 
@@ -78,6 +81,7 @@ def compare_class(works: list[StudentWork], fps: list[Fingerprint], template: Te
                   assignment: str) -> SimilarityReport:
     n = len(works)
     k, w = config.noise_tokens, config.window
+    t0 = time.perf_counter()
     given = boilerplate_hashes(template.boilerplate_code, k, w)
     ignore = given | common_hashes(fps, config.max_df(n))
     given_shares = []
@@ -92,8 +96,10 @@ def compare_class(works: list[StudentWork], fps: list[Fingerprint], template: Te
         m = compare(fps[i], fps[j])
         if m.chars >= config.min_match_chars:
             code[(i, j)] = m
+    t1 = time.perf_counter()
     answers = compare_answers([s.answers for s in works], template.prompts, template.key_answers,
                               config.answer_shingle, config.min_answer_shingles, config.max_df(n))
+    t2 = time.perf_counter()
     pairs = []
     for (i, j) in sorted(set(code) | set(answers)):
         m, a = code.get((i, j), NO_CODE), tuple(answers.get((i, j), ()))
@@ -110,7 +116,8 @@ def compare_class(works: list[StudentWork], fps: list[Fingerprint], template: Te
         assignment=assignment, students=students, pairs=pairs,
         clusters=clusters(pairs, config.cluster_threshold), histogram=histogram(pairs, total),
         pairs_total=total, pairs_compared=len(set(candidates) | set(answers)),
-        threshold=config.cluster_threshold, settings=asdict(config))
+        threshold=config.cluster_threshold, settings=asdict(config),
+        timings={"code pairs": t1 - t0, "answer pairs": t2 - t1, "rank": time.perf_counter() - t2})
 
 
 def histogram(pairs: list[PairResult], total: int, bins: int = HISTOGRAM_BINS) -> list[int]:

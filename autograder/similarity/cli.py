@@ -28,6 +28,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, help="staff folder for similarity.html and similarity.json "
                                             "(default: SUBMISSIONS-similarity beside SUBMISSIONS)")
     p.add_argument("--threshold", type=float, help="pairs at or above this score (0-1) form clusters (default 0.5)")
+    p.add_argument("--jobs", "-j", type=int, help="processes reading and fingerprinting submissions "
+                                                  "(default: one per CPU core)")
     p.add_argument("--no-key", action="store_true",
                    help="do not discount the answer key's code and answers (the release's starter code still is)")
 
@@ -50,6 +52,9 @@ def run(args: argparse.Namespace, paths) -> int:
     if not paths.release.is_dir():
         print(f"{prog}: no release at {paths.release}; run `autograder release {paths.name}` first", file=sys.stderr)
         return EXIT_USAGE
+    if args.jobs is not None and args.jobs < 1:
+        print(f"{prog}: --jobs must be 1 or more", file=sys.stderr)
+        return EXIT_USAGE
     out = (args.out or default_out(args.submissions)).resolve()
     root = args.submissions.resolve()
     if root.is_dir() and (out == root or root in out.parents):
@@ -62,7 +67,8 @@ def run(args: argparse.Namespace, paths) -> int:
         if not found.submissions:
             raise SubmissionsError(f"no submissions found in {args.submissions}")
         report = similarity_report({s.student: s.path for s in found.submissions}, paths.release, out, config,
-                                   key_dir=None if args.no_key else paths.solutions, assignment=paths.name)
+                                   key_dir=None if args.no_key else paths.solutions, assignment=paths.name,
+                                   jobs=args.jobs)
     except (SubmissionsError, SimilarityError, ValueError) as e:
         print(f"{prog}: {e}", file=sys.stderr)
         return EXIT_USAGE

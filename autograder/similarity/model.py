@@ -9,6 +9,8 @@ from .answers import AnswerMatch
 from .code import CodeMatch
 
 HISTOGRAM_BINS = 20
+REPORT_HTML = "similarity.html"  # the files a report writes to its staff folder
+REPORT_JSON = "similarity.json"
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,50 @@ class Cluster:
     max_score: float
 
 
+@dataclass(frozen=True)
+class PairLine:
+    """One ranked pair, as the class summary shows it (no code, no answers)."""
+    a: str
+    b: str
+    score: float
+    a_in_b: float
+    b_in_a: float
+    answers: tuple[str, ...]  # grade ids of the short answers found alike
+
+
+@dataclass(frozen=True)
+class SimilaritySummary:
+    """What a section of the class summary page needs: built from a report, or read back from
+    the similarity.json a report wrote (`SimilaritySummary.read(folder)`)."""
+    assignment: str
+    students: int
+    pairs_total: int
+    threshold: float
+    flagged: int  # pairs at or above the threshold
+    top: tuple[PairLine, ...]
+    clusters: tuple[Cluster, ...]
+    histogram: tuple[int, ...]
+    note: str = "similarity, not proof"
+
+    @classmethod
+    def from_dict(cls, data: dict, n: int = 10) -> "SimilaritySummary":
+        pairs = data["pairs"]
+        return cls(data["assignment"], len(data["students"]), data["pairs_total"], data["threshold"],
+                   sum(1 for p in pairs if p["score"] >= data["threshold"]),
+                   tuple(PairLine(p["a"], p["b"], p["score"], p["code"]["a_in_b"], p["code"]["b_in_a"],
+                                  tuple(m["grade_id"] for m in p["answers"])) for p in pairs[:n]),
+                   tuple(Cluster(tuple(c["students"]), c["pairs"], c["max_score"]) for c in data["clusters"]),
+                   tuple(data["histogram"]["counts"]))
+
+    @classmethod
+    def read(cls, folder: Path, n: int = 10) -> "SimilaritySummary | None":
+        """The summary of the report in `folder`, or None when there is none."""
+        import json
+
+        path = Path(folder) / REPORT_JSON
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")), n) if path.is_file() else None
+
+
 @dataclass
 class SimilarityReport:
     assignment: str
@@ -69,6 +115,7 @@ class SimilarityReport:
     threshold: float
     settings: dict = field(default_factory=dict)
     elapsed_s: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
     html: Path | None = None
     json: Path | None = None
 
@@ -77,6 +124,9 @@ class SimilarityReport:
 
     def flagged(self) -> list[PairResult]:
         return [p for p in self.pairs if p.score >= self.threshold]
+
+    def summary(self, n: int = 10) -> SimilaritySummary:
+        return SimilaritySummary.from_dict(self.to_dict(), n)
 
     def to_dict(self) -> dict:
         return {"assignment": self.assignment, "note": "similarity, not proof",
