@@ -246,6 +246,31 @@ def test_links_fifos_and_oversized_files_are_not_read(tmp_path):
         read_regular_file(thief / f"{P.STEMS[0]}.ipynb", 10**8)
 
 
+def test_malformed_notebooks_and_a_failing_student_do_not_stop_the_class(planted, tmp_path, monkeypatch):
+    import autograder.similarity.analysis as analysis
+
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "a.ipynb").write_text(json.dumps({"cells": [
+        {"cell_type": "code", "source": [1, None, "x = 1"], "metadata": {"nbgrader": {"grade_id": "sol_products", "solution": True}}},
+        {"cell_type": 7, "source": {"a": 1}, "metadata": "zz"}, "not a cell", None,
+        {"cell_type": "markdown", "source": ["an answer", 3], "metadata": {"nbgrader": {"grade_id": "q5_softmax"}}}]}))
+    (broken / "b.ipynb").write_text("[" * 100_000)  # deeper than the JSON parser goes
+    real = analysis.read_work
+
+    def fails_for_ind3(student, *args):
+        if student == "ind3":
+            raise RuntimeError("boom")
+        return real(student, *args)
+
+    monkeypatch.setattr(analysis, "read_work", fails_for_ind3)
+    subs = {**{p.name: p for p in sorted(planted.iterdir())}, "broken": broken}
+    r = similarity_report(subs, RELEASE, tmp_path / "staff", key_dir=KEY, jobs=1)
+    notes = {s.student: " ".join(s.notes) for s in r.students}
+    assert "RuntimeError: boom" in notes["ind3"] and "b.ipynb is not a notebook" in notes["broken"]
+    assert _score(r, "copy1", "ind1") > 0.9 and len(r.students) == 9
+
+
 # -- where it writes ------------------------------------------------------------------------------
 
 def _tree(root: Path) -> dict[str, str]:

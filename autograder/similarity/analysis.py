@@ -59,8 +59,12 @@ def similarity_report(submissions: Mapping[str, SubmissionSource], release_dir: 
 
 def _one(args: tuple[str, Path, Template, SimilarityConfig]) -> tuple[StudentWork, Fingerprint]:
     student, path, template, config = args
-    work = read_work(student, Path(path), template, config.max_code_chars)
-    return work, fingerprint(student, work.blocks, config.noise_tokens, config.window)
+    try:
+        work = read_work(student, Path(path), template, config.max_code_chars)
+        return work, fingerprint(student, work.blocks, config.noise_tokens, config.window)
+    except Exception as e:  # noqa: BLE001 - one student's malformed notebook never stops the class
+        work = StudentWork(student, [], {}, (), [f"could not be compared ({type(e).__name__}: {str(e)[:200]})"])
+        return work, fingerprint(student, [], config.noise_tokens, config.window)
 
 
 def read_and_fingerprint(submissions: Mapping[str, SubmissionSource], template: Template, config: SimilarityConfig,

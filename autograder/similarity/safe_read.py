@@ -56,7 +56,8 @@ def read_regular_file(path: Path, max_bytes: int) -> bytes:
 
 
 def read_notebook(path: Path, max_bytes: int = MAX_NOTEBOOK_BYTES) -> dict:
-    """A submitted notebook's JSON, or UnsafeFile saying why it is not one."""
+    """A submitted notebook's cells (type, source as one string, nbgrader metadata: nothing
+    else is compared), or UnsafeFile saying why it is not a notebook."""
     data = read_regular_file(path, max_bytes)
     try:
         nb = json.loads(data.decode("utf-8"))
@@ -64,7 +65,24 @@ def read_notebook(path: Path, max_bytes: int = MAX_NOTEBOOK_BYTES) -> dict:
         raise UnsafeFile(f"{path.name} is not a notebook (not UTF-8 JSON)") from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise UnsafeFile(f"{path.name} has no list of cells; it is not a Jupyter notebook")
-    return nb
+    return {"cells": [c for c in map(_plain_cell, nb["cells"]) if c is not None]}
+
+
+def _plain_cell(cell) -> dict | None:
+    """The parts of a cell that are compared, in the types the readers expect (a hostile file
+    can put a number where the source should be, or a string where the metadata should be)."""
+    if not isinstance(cell, dict):
+        return None
+    src = cell.get("source", "")
+    if isinstance(src, list):
+        src = "".join(part for part in src if isinstance(part, str))
+    elif not isinstance(src, str):
+        src = ""
+    meta = cell.get("metadata")
+    nbgrader = meta.get("nbgrader") if isinstance(meta, dict) else None
+    kind = cell.get("cell_type")
+    return {"cell_type": kind if isinstance(kind, str) else "raw", "source": src,
+            "metadata": {"nbgrader": nbgrader} if isinstance(nbgrader, dict) else {}}
 
 
 def notebook_files(submission: Path) -> tuple[list[Path], list[str]]:
