@@ -317,6 +317,14 @@ def test_plain_data_for_the_class_summary_page(report):
     assert SimilaritySummary.read(report.html.parent / "nothing") is None
 
 
+def test_the_json_keeps_the_best_pairs_and_counts_them_all(planted, tmp_path):
+    subs = {p.name: p for p in sorted(planted.iterdir())}
+    r = similarity_report(subs, RELEASE, tmp_path, SimilarityConfig(pairs_saved=2), key_dir=KEY, jobs=1)
+    data = json.loads(r.json.read_text(encoding="utf-8"))
+    assert len(data["pairs"]) == 2 and data["pairs_scored"] == len(r.pairs) > 2
+    assert SimilaritySummary.read(tmp_path).flagged == 4 and sum(data["histogram"]["counts"]) == 28
+
+
 def test_histogram_counts_every_pair_once(report):
     assert sum(report.histogram) == report.pairs_total == math.comb(8, 2)
     assert report.histogram[-1] >= len(S.COPIES) - 1

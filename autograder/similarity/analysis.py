@@ -54,7 +54,8 @@ def similarity_report(submissions: Mapping[str, SubmissionSource], release_dir: 
     report.timings["page"] = time.perf_counter() - t2
     report.elapsed_s = time.perf_counter() - t0
     report.html = _atomic_write(out_dir / REPORT_HTML, page)
-    report.json = _atomic_write(out_dir / REPORT_JSON, json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    report.json = _atomic_write(out_dir / REPORT_JSON, json.dumps(report.to_dict(config.pairs_saved), ensure_ascii=False,
+                                                                   separators=(",", ":")))
     return report
 
 

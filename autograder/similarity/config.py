@@ -34,6 +34,8 @@ class SimilarityConfig:
     cluster_threshold: float = field(default=0.5, metadata={
         "help": "pairs scoring at least this are joined into clusters"})
     pairs_shown: int = field(default=200, metadata={"help": "pairs listed in the ranked table"})
+    pairs_saved: int = field(default=5000, metadata={
+        "help": "pairs written to similarity.json, best first (its histogram and counts cover every pair)"})
     pairs_detailed: int = field(default=30, metadata={
         "help": "top pairs whose matching code and answers are shown side by side"})
     context_lines: int = field(default=2, metadata={
@@ -50,7 +52,7 @@ class SimilarityConfig:
             raise ValueError("similarity: need 5 <= noise_tokens <= guarantee_tokens")
         if not 0 < self.common_share <= 1 or not 0 <= self.cluster_threshold <= 1:
             raise ValueError("similarity: common_share must be in (0, 1] and cluster_threshold in [0, 1]")
-        if self.answer_shingle < 1 or self.pairs_shown < 0 or self.pairs_detailed < 0:
+        if self.answer_shingle < 1 or min(self.pairs_shown, self.pairs_saved, self.pairs_detailed) < 0:
             raise ValueError("similarity: answer_shingle must be >= 1 and pairs_shown/pairs_detailed >= 0")
 
     def max_df(self, n_students: int) -> int:

@@ -86,11 +86,9 @@ class SimilaritySummary:
 
     @classmethod
     def from_dict(cls, data: dict, n: int = 10) -> "SimilaritySummary":
-        pairs = data["pairs"]
-        return cls(data["assignment"], len(data["students"]), data["pairs_total"], data["threshold"],
-                   sum(1 for p in pairs if p["score"] >= data["threshold"]),
+        return cls(data["assignment"], len(data["students"]), data["pairs_total"], data["threshold"], data["flagged"],
                    tuple(PairLine(p["a"], p["b"], p["score"], p["code"]["a_in_b"], p["code"]["b_in_a"],
-                                  tuple(m["grade_id"] for m in p["answers"])) for p in pairs[:n]),
+                                  tuple(m["grade_id"] for m in p["answers"])) for p in data["pairs"][:n]),
                    tuple(Cluster(tuple(c["students"]), c["pairs"], c["max_score"]) for c in data["clusters"]),
                    tuple(data["histogram"]["counts"]))
 
@@ -126,12 +124,14 @@ class SimilarityReport:
         return [p for p in self.pairs if p.score >= self.threshold]
 
     def summary(self, n: int = 10) -> SimilaritySummary:
-        return SimilaritySummary.from_dict(self.to_dict(), n)
+        return SimilaritySummary.from_dict(self.to_dict(n), n)
 
-    def to_dict(self) -> dict:
+    def to_dict(self, max_pairs: int | None = None) -> dict:
+        """Plain data; `max_pairs`: only the best pairs (the histogram and counts cover all)."""
         return {"assignment": self.assignment, "note": "similarity, not proof",
                 "students": [asdict(s) for s in self.students],
-                "pairs": [p.to_dict() for p in self.pairs],
+                "pairs_scored": len(self.pairs), "flagged": len(self.flagged()),
+                "pairs": [p.to_dict() for p in self.pairs[:max_pairs]],
                 "clusters": [asdict(c) for c in self.clusters],
                 "histogram": {"bins": HISTOGRAM_BINS, "counts": self.histogram},
                 "pairs_total": self.pairs_total, "pairs_compared": self.pairs_compared,
