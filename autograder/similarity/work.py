@@ -64,12 +64,22 @@ def own_blocks(source: str, starter: str) -> list[str]:
     given = [ln.strip() for ln in starter.splitlines()]
     lines = source.splitlines()
     mine = [ln.strip() for ln in lines]
-    runs: list[str] = []
+    keep = [False] * len(lines)
     for tag, _, _, j1, j2 in SequenceMatcher(None, given, mine, autojunk=False).get_opcodes():
-        run = "\n".join(ln for ln in lines[j1:j2] if ln.strip())
-        if tag in ("insert", "replace") and run:
-            runs.append(run)
-    return runs
+        if tag in ("insert", "replace"):
+            keep[j1:j2] = [True] * (j2 - j1)
+    return _runs(lines, keep)
+
+
+def _runs(lines: list[str], keep: list[bool]) -> list[str]:
+    runs, current = [], []
+    for line, k in zip(lines, keep):
+        if k and line.strip():
+            current.append(line)
+        elif not k and current:
+            runs.append("\n".join(current))
+            current = []
+    return runs + (["\n".join(current)] if current else [])
 
 
 def _code_cells(nb: dict) -> list[tuple[int, str | None, str]]:
@@ -131,8 +141,8 @@ def _own_code(stem: str, nb: dict, template: Template) -> list[str]:
         if gid in template.solution_cells:
             mine, label = own_blocks(src, template.solution_cells[gid][1]), gid
         elif gid is None:  # a cell the student added (or a demonstration cell they changed)
-            given = "\n".join(ln for ln in src.splitlines() if ln.strip() in template.given_lines.get(stem, ()))
-            mine, label = own_blocks(src, given), f"cell {number}"
+            lines, given = src.splitlines(), template.given_lines.get(stem, frozenset())
+            mine, label = _runs(lines, [ln.strip() not in given for ln in lines]), f"cell {number}"
         else:  # locked check cells: the grader's, not the student's
             continue
         if mine:
