@@ -22,7 +22,8 @@ import pytest
 from autograder.similarity import SimilarityConfig, SimilarityError, SimilaritySummary, similarity_report
 from autograder.similarity.answers import shingles
 from autograder.similarity.cli import main as similarity_main
-from autograder.similarity.code import compare, fingerprint, shared_counts
+from autograder.similarity.code import compare, fingerprint
+from autograder.similarity.index import shared_counts
 from autograder.similarity.safe_read import UnsafeFile, read_regular_file
 from samples import planted as P
 from samples import similar as S

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Mapping
 
 from .answers import compare_answers
-from .code import (CodeMatch, Fingerprint, boilerplate_hashes, common_hashes, compare, discount, fingerprint,
-                   shared_counts)
+from .code import CodeMatch, Fingerprint, boilerplate_hashes, common_hashes, compare, discount, fingerprint
 from .config import SimilarityConfig
+from .index import shared_counts
 from .model import HISTOGRAM_BINS, REPORT_HTML, REPORT_JSON, Cluster, PairResult, SimilarityReport, StudentSummary
 from .work import StudentWork, Template, load_template, read_work
 

@@ -15,7 +15,7 @@ from typing import Mapping, Sequence
 
 from autograder.shortanswers.text import CJK, normalize, strip_markdown
 
-from .code import shared_counts
+from .index import shared_counts
 
 _WORD = re.compile(f"[{CJK}]|[^\\W_]+", re.UNICODE)
 

@@ -13,8 +13,8 @@ Two things are done here rather than in copydetect, for reasons of its design:
   fingerprints found in more than a share of the class (idioms, or a widely shared leak that
   the per-pair report would not explain anyway).
 
-Pairs are found through an inverted index from fingerprint to students, so only pairs that share
-fingerprints are compared in detail (copydetect's own CopyDetector compares all n² pairs).
+Pairs are found through an inverted index from fingerprint to students (index.py), so only pairs
+that share fingerprints are compared in detail (copydetect's own CopyDetector compares all n² pairs).
 """
 from __future__ import annotations
 
@@ -130,28 +130,6 @@ def common_hashes(fps: Sequence[Fingerprint], max_df: int) -> set[int]:
         for h in fp.unique:
             counts[h] = counts.get(h, 0) + 1
     return {h for h, c in counts.items() if c > max_df}
-
-
-def shared_counts(sets: Sequence[set], min_shared: int) -> dict[tuple[int, int], int]:
-    """{(i, j): how many elements sets i and j share} for i < j sharing at least `min_shared`,
-    through an inverted index: a pair that shares nothing costs nothing."""
-    postings: dict[object, list[int]] = {}
-    for i, s in enumerate(sets):
-        for h in s:
-            postings.setdefault(h, []).append(i)
-    chunks_a, chunks_b = [], []
-    for ids in postings.values():
-        if len(ids) < 2:
-            continue
-        a = np.asarray(ids, dtype=np.int64)
-        ia, ib = np.triu_indices(len(a), k=1)
-        chunks_a.append(a[ia])
-        chunks_b.append(a[ib])
-    if not chunks_a:
-        return {}
-    n = len(sets)
-    keys, counts = np.unique(np.concatenate(chunks_a) * n + np.concatenate(chunks_b), return_counts=True)
-    return {(int(key // n), int(key % n)): int(c) for key, c in zip(keys, counts) if c >= min_shared}
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from .model import HISTOGRAM_BINS, PairResult, SimilarityReport
 from .work import StudentWork
 
 TEMPLATES = Path(__file__).parent / "templates"
+SHARED_SHOWN = 12  # shared runs of words listed under a pair of answers
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Detail:
     pair: PairResult
     left: Side
     right: Side
-    answers: tuple[tuple[str, float, str, str], ...]  # (grade_id, jaccard, A's answer, B's answer)
+    answers: tuple[tuple[str, float, str, str, tuple[str, ...]], ...]  # (grade_id, jaccard, A's, B's, shared runs)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,8 @@ def details(report: SimilarityReport, works: list[StudentWork], config: Similari
     out = []
     for rank, p in enumerate(report.pairs[:config.pairs_detailed], start=1):
         a, b = by_id[p.a], by_id[p.b]
-        answers = tuple((m.grade_id, m.jaccard, a.answers[m.grade_id], b.answers[m.grade_id]) for m in p.answers)
+        answers = tuple((m.grade_id, m.jaccard, a.answers[m.grade_id], b.answers[m.grade_id], m.shared[:SHARED_SHOWN])
+                        for m in p.answers)
         out.append(Detail(rank, p, Side(p.a, p.a_in_b, excerpt(a.code, p.code.slices_a, config.context_lines)),
                           Side(p.b, p.b_in_a, excerpt(b.code, p.code.slices_b, config.context_lines)), answers))
     return out
