@@ -160,6 +160,19 @@ def test_renamed_reordered_commented_code_keeps_its_fingerprints():
     assert compare(a, c).a_in_b < 0.5
 
 
+def test_fingerprinting_in_worker_processes_gives_the_same_fingerprints(planted):
+    from autograder.similarity import read_and_fingerprint
+    from autograder.similarity.work import load_template
+
+    template = load_template(RELEASE, KEY)
+    subs = {p.name: p for p in sorted(planted.iterdir())}
+    one = read_and_fingerprint(subs, template, SimilarityConfig(), jobs=1)
+    two = read_and_fingerprint(subs, template, SimilarityConfig(), jobs=2)
+    assert [w.blocks for w in one[0]] == [w.blocks for w in two[0]]
+    assert [f.selected.tolist() for f in one[1]] == [f.selected.tolist() for f in two[1]]
+    assert all(len(f.selected) > 50 for f, w in zip(one[1], one[0]) if w.student != "key")
+
+
 def test_pairs_come_from_an_inverted_index_of_what_they_share():
     sets = [{1, 2, 3}, {3, 4}, {5}, {1, 2, 3, 9}]
     assert shared_counts(sets, 1) == {(0, 1): 1, (0, 3): 3, (1, 3): 1}

@@ -36,7 +36,8 @@ def similarity_report(submissions: Mapping[str, SubmissionSource], release_dir: 
 
     submissions: student id -> their submission. release_dir: the student release (what everyone
     was given). key_dir: the published answer key, discounted like the starter code. jobs:
-    processes reading and fingerprinting submissions (default: one per CPU core)."""
+    processes reading and fingerprinting submissions (default: one per CPU core, for 20 students or
+    more each)."""
     from .page import render_page
 
     config = config or SimilarityConfig()
@@ -74,7 +75,9 @@ def read_and_fingerprint(submissions: Mapping[str, SubmissionSource], template: 
     """Each student's work and fingerprints, in student order; tokenising is most of the time
     and each student is independent, so it runs in `jobs` processes."""
     tasks = [(s, p, template, config) for s, p in sorted(submissions.items())]
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks) // MIN_PER_PROCESS))
+    if jobs is None:
+        jobs = min(os.cpu_count() or 1, len(tasks) // MIN_PER_PROCESS)
+    jobs = max(1, min(jobs, len(tasks)))
     if jobs == 1:
         done = [_one(t) for t in tasks]
     else:
