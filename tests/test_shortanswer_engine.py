@@ -81,6 +81,23 @@ def test_chinese_negation_cues_follow_word_boundaries():
     assert any("不" in s.text[c.start:c.end] for c in s.cues)
 
 
+@pytest.mark.parametrize("text", [
+    "Adam 收敛快，但泛化性能普遍不如 SGD。",
+    "Adam 的泛化能力不及 SGD。",
+])
+def test_a_comparison_is_not_a_denial(rubric, text):
+    # 不如 / 不及 compare two things ("Adam generalises worse than SGD"): the comparison is the concept
+    s = points(rubric, "q6_sgd_vs_adam", text)
+    assert "sgd_generalises" in s.matched, (s.matched, s.negated)
+
+
+def test_a_negated_first_match_does_not_hide_an_affirmed_later_one(rubric):
+    # the pattern's leftmost start (不泛化) is negated; the later start in the same sentence is not
+    text = "Adam 容易陷入平滑但不泛化的最优点，泛化性能普遍比 SGD 差。"
+    s = points(rubric, "q6_sgd_vs_adam", text)
+    assert "sgd_generalises" in s.matched, (s.matched, s.negated)
+
+
 def test_scope_stops_at_a_new_clause_but_runs_through_a_list():
     s = Sentence("it was not trained on gpus, imagenet or with dropout")
     assert s.negates(s.text.index("imagenet"), s.text.index("imagenet") + 8)
