@@ -91,6 +91,15 @@ def test_a_comparison_is_not_a_denial(rubric, text):
     assert "sgd_generalises" in s.matched, (s.matched, s.negated)
 
 
+@pytest.mark.parametrize("text", [
+    "梯度逐层传播时会逐渐趋于零，导致训练速度很慢或收敛不好。",  # 不 negates the next predicate (收敛)
+    "梯度趋于零，前面层的训练很慢收敛不好。",  # 不好 is a negative adjective, not a denial
+])
+def test_a_cue_on_a_coordinated_predicate_does_not_deny_the_match(rubric, text):
+    s = points(rubric, "q3_vanishing_gradient", text)
+    assert "early_layers" in s.matched, (s.matched, s.negated)
+
+
 def test_a_negated_first_match_does_not_hide_an_affirmed_later_one(rubric):
     # the pattern's leftmost start (不泛化) is negated; the later start in the same sentence is not
     text = "Adam 容易陷入平滑但不泛化的最优点，泛化性能普遍比 SGD 差。"
