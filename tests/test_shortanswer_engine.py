@@ -114,6 +114,20 @@ def test_scope_stops_at_a_new_clause_but_runs_through_a_list():
     assert not s.negates(s.text.index("training"), s.text.index("training") + 8)
 
 
+def test_an_aspect_cap_limits_a_list_of_one_part_of_the_question(rubric):
+    # q1 has two parts, AlexNet's new features and why they help: naming every feature without the
+    # why earns at most the features part's cap
+    features = ("AlexNet has 8 layers (5 convolutional, 3 fully connected), uses ReLU, dropout, data augmentation, "
+                "two GPUs, ImageNet data and overlapping max pooling.")
+    q = rubric.questions["q1_alexnet"]
+    cap = q.aspect("features").max_points
+    s = points(rubric, "q1_alexnet", features)
+    assert cap is not None and s.points <= cap < q.max_without_core, s.matched
+    why = (" Dropout and augmentation keep the large model from overfitting; ReLU does not saturate, so training is "
+           "faster; and its larger capacity pays off with far more data and GPU compute.")
+    assert points(rubric, "q1_alexnet", features + why).points == q.points
+
+
 # ---------------------------------------------------------------------------------------------
 # misspellings, traditional characters, word boundaries
 
