@@ -171,11 +171,11 @@ def splits(rubric):
 
 def test_the_real_set_is_big_varied_and_sourced():
     answers = benchmark.load_labelled(benchmark.DATA / "real.toml")
-    assert len(answers) >= 150 and len({a.id for a in answers}) == len(answers)
+    assert len(answers) >= 250 and len({a.id for a in answers}) == len(answers)
     for gid in ("q1_alexnet", "q2_activation_functions", "q3_vanishing_gradient", "q4_wide_vs_deep", "q5_softmax",
                 "q6_sgd_vs_adam"):
         mine = [a for a in answers if a.grade_id == gid]
-        assert len(mine) >= 20, gid
+        assert len(mine) >= 35, gid
         assert {a.lang for a in mine} >= {"zh", "en"} or gid == "q1_alexnet", gid
     assert {a.kind for a in answers} == {"homework", "public"}
     for a in answers:
@@ -193,23 +193,25 @@ def test_the_real_set_is_big_varied_and_sourced():
 def test_held_out_real_answers(splits):
     """Answers no rubric change was fitted to. The issue's targets: within one point >= 95 %,
     exact (±0.5) >= 60 %, |mean bias| <= 0.2, at most 25 % sent to a TA, at most one TA action
-    per five answers. Measured: within one point falls short (about 87 %: paraphrases the rubric
-    does not know; the grader sends most of those answers to a TA); the bars below guard what was
-    reached, the README quotes the figures."""
+    per five answers. Measured on 102 held-out answers: within one point still falls short (94 %:
+    six answers, mostly correct paraphrases the rubric does not know, most of them sent to a TA);
+    the other targets hold. The bars below guard what was reached, the README quotes the figures."""
     b = splits[benchmark.HELD_OUT]
     print("\nheld-out:", b.summary())
-    assert b.within_one >= 0.85
+    assert b.n >= 100
+    assert b.within_one >= 0.92
     assert b.exact >= 0.60
     assert abs(b.mean_bias) <= 0.2
     assert b.flagged_share <= 0.25
-    assert b.ta_actions() <= b.n / 4
+    assert b.ta_actions() <= b.n / 5
     wrong = [r for r in b.rows if abs(r.diff) > 1]
     assert sum(r.flagged for r in wrong) >= len(wrong) / 2, "most answers the grader gets badly wrong go to a TA"
 
 
 def test_tuning_split_agreement(splits):
     b = splits[benchmark.TUNING]
-    assert b.within_one >= 0.95 and b.exact >= 0.75 and abs(b.mean_bias) <= 0.2 and b.flagged_share <= 0.25
+    assert b.within_one >= 0.95 and b.exact >= 0.85 and abs(b.mean_bias) <= 0.2 and b.flagged_share <= 0.25
+    assert b.ta_actions() <= b.n / 5
 
 
 def test_traps_score_at_most_one_point(rubric):
