@@ -81,11 +81,51 @@ def test_chinese_negation_cues_follow_word_boundaries():
     assert any("不" in s.text[c.start:c.end] for c in s.cues)
 
 
+@pytest.mark.parametrize("text", [
+    "Adam 收敛快，但泛化性能普遍不如 SGD。",
+    "Adam 的泛化能力不及 SGD。",
+])
+def test_a_comparison_is_not_a_denial(rubric, text):
+    # 不如 / 不及 compare two things ("Adam generalises worse than SGD"): the comparison is the concept
+    s = points(rubric, "q6_sgd_vs_adam", text)
+    assert "sgd_generalises" in s.matched, (s.matched, s.negated)
+
+
+@pytest.mark.parametrize("text", [
+    "梯度逐层传播时会逐渐趋于零，导致训练速度很慢或收敛不好。",  # 不 negates the next predicate (收敛)
+    "梯度趋于零，前面层的训练很慢收敛不好。",  # 不好 is a negative adjective, not a denial
+])
+def test_a_cue_on_a_coordinated_predicate_does_not_deny_the_match(rubric, text):
+    s = points(rubric, "q3_vanishing_gradient", text)
+    assert "early_layers" in s.matched, (s.matched, s.negated)
+
+
+def test_a_negated_first_match_does_not_hide_an_affirmed_later_one(rubric):
+    # the pattern's leftmost start (不泛化) is negated; the later start in the same sentence is not
+    text = "Adam 容易陷入平滑但不泛化的最优点，泛化性能普遍比 SGD 差。"
+    s = points(rubric, "q6_sgd_vs_adam", text)
+    assert "sgd_generalises" in s.matched, (s.matched, s.negated)
+
+
 def test_scope_stops_at_a_new_clause_but_runs_through_a_list():
     s = Sentence("it was not trained on gpus, imagenet or with dropout")
     assert s.negates(s.text.index("imagenet"), s.text.index("imagenet") + 8)
     s = Sentence("relu does not saturate, so training is faster")
     assert not s.negates(s.text.index("training"), s.text.index("training") + 8)
+
+
+def test_an_aspect_cap_limits_a_list_of_one_part_of_the_question(rubric):
+    # q1 has two parts, AlexNet's new features and why they help: naming every feature without the
+    # why earns at most the features part's cap
+    features = ("AlexNet has 8 layers (5 convolutional, 3 fully connected), uses ReLU, dropout, data augmentation, "
+                "two GPUs, ImageNet data and overlapping max pooling.")
+    q = rubric.questions["q1_alexnet"]
+    cap = q.aspect("features").max_points
+    s = points(rubric, "q1_alexnet", features)
+    assert cap is not None and s.points <= cap < q.max_without_core, s.matched
+    why = (" Dropout and augmentation keep the large model from overfitting; ReLU does not saturate, so training is "
+           "faster; and its larger capacity pays off with far more data and GPU compute.")
+    assert points(rubric, "q1_alexnet", features + why).points == q.points
 
 
 # ---------------------------------------------------------------------------------------------
@@ -131,11 +171,11 @@ def splits(rubric):
 
 def test_the_real_set_is_big_varied_and_sourced():
     answers = benchmark.load_labelled(benchmark.DATA / "real.toml")
-    assert len(answers) >= 150 and len({a.id for a in answers}) == len(answers)
+    assert len(answers) >= 250 and len({a.id for a in answers}) == len(answers)
     for gid in ("q1_alexnet", "q2_activation_functions", "q3_vanishing_gradient", "q4_wide_vs_deep", "q5_softmax",
                 "q6_sgd_vs_adam"):
         mine = [a for a in answers if a.grade_id == gid]
-        assert len(mine) >= 20, gid
+        assert len(mine) >= 35, gid
         assert {a.lang for a in mine} >= {"zh", "en"} or gid == "q1_alexnet", gid
     assert {a.kind for a in answers} == {"homework", "public"}
     for a in answers:
@@ -153,23 +193,25 @@ def test_the_real_set_is_big_varied_and_sourced():
 def test_held_out_real_answers(splits):
     """Answers no rubric change was fitted to. The issue's targets: within one point >= 95 %,
     exact (±0.5) >= 60 %, |mean bias| <= 0.2, at most 25 % sent to a TA, at most one TA action
-    per five answers. Measured: within one point falls short (about 87 %: paraphrases the rubric
-    does not know; the grader sends most of those answers to a TA); the bars below guard what was
-    reached, the README quotes the figures."""
+    per five answers. Measured on 102 held-out answers: within one point still falls short (94 %:
+    six answers, mostly correct paraphrases the rubric does not know, most of them sent to a TA);
+    the other targets hold. The bars below guard what was reached, the README quotes the figures."""
     b = splits[benchmark.HELD_OUT]
     print("\nheld-out:", b.summary())
-    assert b.within_one >= 0.85
+    assert b.n >= 100
+    assert b.within_one >= 0.92
     assert b.exact >= 0.60
     assert abs(b.mean_bias) <= 0.2
     assert b.flagged_share <= 0.25
-    assert b.ta_actions() <= b.n / 4
+    assert b.ta_actions() <= b.n / 5
     wrong = [r for r in b.rows if abs(r.diff) > 1]
     assert sum(r.flagged for r in wrong) >= len(wrong) / 2, "most answers the grader gets badly wrong go to a TA"
 
 
 def test_tuning_split_agreement(splits):
     b = splits[benchmark.TUNING]
-    assert b.within_one >= 0.95 and b.exact >= 0.75 and abs(b.mean_bias) <= 0.2 and b.flagged_share <= 0.25
+    assert b.within_one >= 0.95 and b.exact >= 0.85 and abs(b.mean_bias) <= 0.2 and b.flagged_share <= 0.25
+    assert b.ta_actions() <= b.n / 5
 
 
 def test_traps_score_at_most_one_point(rubric):

@@ -536,6 +536,8 @@ MISC = '\n[[questions.q1.misconceptions]]\nid = "m"\nen = "x"\nzh = "x"\npattern
      "[[questions.q1.concepts]]", r"questions\.q1\.concepts\[0\]\.aspect: missing: the question declares aspects \(why\)"),
     (MINIMAL.replace('id = "a"', 'id = "a"\naspect = "how"'), 'aspect = "how"', r"questions\.q1\.concepts\[0\]\.aspect: no aspect 'how'"),
     ("[settings]\ntechnical_words = ['Sigmoid']\n" + MINIMAL, "technical_words = ['Sigmoid']", r"settings\.technical_words: must be lower-case"),
+    (MINIMAL.replace("[[questions.q1.concepts]]", '[[questions.q1.aspects]]\nid = "why"\nen = "why"\nzh = "为什么"\nmax = 0.7\n\n[[questions.q1.concepts]]')
+     .replace('id = "a"', 'id = "a"\naspect = "why"'), "max = 0.7", r"questions\.q1\.aspects\[0\]\.max: must be a multiple of 0\.5"),
 ])
 def test_malformed_rubric_errors_name_line_and_key(bad, key_line, expect, tmp_path):
     p = tmp_path / "mini.toml"

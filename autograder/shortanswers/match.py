@@ -32,6 +32,18 @@ class Found:
     sentences: list[str] = field(default_factory=list)
 
 
+def _overlapping(p: re.Pattern, text: str, limit: int = 24):
+    """Matches of a pattern starting at every position, not only the leftmost non-overlapping ones:
+    in "不泛化 ... 泛化不如 sgd" the negated first start must not hide the affirmed second one."""
+    pos = 0
+    for _ in range(limit):
+        m = p.search(text, pos)
+        if not m:
+            return
+        yield m
+        pos = m.start() + 1
+
+
 def _concept_hits(q: Question, s: Sentence) -> tuple[dict[str, bool], list[tuple[int, int]]]:
     """concept id -> True when affirmed in this sentence, False when only negated; term spans."""
     found: list[tuple[str, int, int, bool]] = []  # (concept, start, end, is a pattern)
@@ -40,7 +52,7 @@ def _concept_hits(q: Question, s: Sentence) -> tuple[dict[str, bool], list[tuple
             for m in t.finditer(s.text):
                 found.append((c.id, m.start(), m.end(), False))
         for p in c.matcher.patterns:
-            for m in p.finditer(s.text):
+            for m in _overlapping(p, s.text):
                 found.append((c.id, m.start(), m.end(), True))
     # cues that belong to a match ("not saturate", 不饱和, "does not suffer from vanishing")
     owned = {(a, b): s.owned_cues(a, b, pattern=pat) for _, a, b, pat in found}

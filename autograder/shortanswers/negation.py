@@ -34,12 +34,20 @@ ZH_CUES = frozenset(
     "非 难以 不可能 决不 别".split()
 )
 # 的/时/则/就 end a negated condition: 没有激活函数的每层 / 没有激活函数时 ... negate the condition only
-# words that begin with 不/没/无/未 but negate nothing (or are negative adjectives: 初始化不当 is a cause)
+# words that begin with 不/没/无/未 but negate nothing (or are negative adjectives: 初始化不当 is a cause,
+# or compare: 不如)
 ZH_NOT_CUES = frozenset(
     "不同 不断 不仅 不只 不少 不管 不论 不过 不足 不久 不错 不禁 不得不 不妨 不当 不良 不佳 不稳定 不够 不易 不利 不均 "
-    "不平衡 不一 不停 无论 无数 无穷 无限 无穷大 无穷小 没错 未来 未知".split())
+    "不平衡 不一 不停 无论 无数 无穷 无限 无穷大 无穷小 没错 未来 未知".split()
+    # comparisons, not denials: "Adam 的泛化不如 SGD" says SGD generalises better
+    + "不如 不及 比不上 不亚于".split()
+    # a negative adjective, not a denial: 收敛不好 (converges badly)
+    + ["不好"])
 ZH_BREAK = frozenset("但 但是 而 而是 却 因此 所以 从而 因为 由于 使得 导致 然而 不过 只是 以便 比 相比 而且 的 时 则 就 那么 的话".split())
 ZH_POST = re.compile(r"^[、和与及或\s]{0,2}.{0,6}?(无关|没有关系|没关系|不相关|不重要|没有用|没用|没有作用|不存在|并不存在)")
+# a coordinator between a match and a later cue: the cue denies the next predicate, not the match
+# ("训练速度很慢或收敛不好")
+_ZH_COORD = re.compile(r"[或和与及、]")
 _ZH_STOP = re.compile(r"[，,。；;：:！!？?]")
 _COMMA = re.compile(r"[,，、]")
 # what a negation inside a pattern may legitimately negate: a bad outcome, right after the cue
@@ -140,7 +148,8 @@ class Sentence:
             for cue in self.cues:
                 if (cue.cjk and end <= cue.start <= end + 4 and cue.start not in owned
                         and not _OUTCOME_ZH.match(self.text[cue.end:cue.end + 4])
-                        and not any(end <= b < cue.start for b in self.breaks)):
+                        and not any(end <= b < cue.start for b in self.breaks)
+                        and not _ZH_COORD.search(self.text[end:cue.start])):
                     return True
         return False
 

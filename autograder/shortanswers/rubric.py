@@ -29,7 +29,7 @@ _SETTINGS_KEYS = {"stub_texts", "review_band", "review_confidence", "low_confide
                   "technical_words"}
 _QUESTION_KEYS = {"title", "title_zh", "points", "core", "max_without_core", "topic", "aspects", "concepts",
                   "misconceptions"}
-_ASPECT_KEYS = {"id", "en", "zh"}
+_ASPECT_KEYS = {"id", "en", "zh", "max"}
 _CONCEPT_KEYS = {"id", "points", "en", "zh", "terms", "patterns", "aspect"}
 _MISC_KEYS = {"id", "en", "zh", "patterns", "unless", "skip_if_negated", "penalty", "max_score", "voids", "aspect"}
 
@@ -296,7 +296,8 @@ def _load_aspects(ctx: _Ctx, qid: str, value: Any, at: int | None) -> tuple[Aspe
         zh = _str(ctx, f"{ak}.zh", a["zh"], aat)
         if not re.search(f"[{CJK}]", zh):
             raise ctx.error(f"{ak}.zh", f"must be Chinese text, got {zh!r}", aat)
-        out.append(Aspect(aid, _str(ctx, f"{ak}.en", a["en"], aat), zh))
+        cap = _number(ctx, f"{ak}.max", a["max"], aat, allow_zero=False) if "max" in a else None
+        out.append(Aspect(aid, _str(ctx, f"{ak}.en", a["en"], aat), zh, cap))
     return tuple(out)
 
 

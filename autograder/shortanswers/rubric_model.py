@@ -42,6 +42,9 @@ class Aspect(_Bilingual):
     id: str
     en: str
     zh: str
+    # the most this part of the question is worth, however many of its concepts an answer names
+    # (a list of AlexNet's features without the why earns at most this); None: no cap
+    max_points: float | None = None
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,18 @@ def _half(x: float) -> float:
     return math.floor(x * 2 + 0.5 + 1e-9) / 2
 
 
+def _capped_by_aspect(q: Question, matched) -> float:
+    """The covered concepts' points, each aspect counting at most its `max_points`."""
+    by_aspect: dict[str, float] = {}
+    for c in matched:
+        by_aspect[c.aspect] = by_aspect.get(c.aspect, 0.0) + c.points
+    total = 0.0
+    for aid, pts in by_aspect.items():
+        a = q.aspect(aid)
+        total += min(pts, a.max_points) if a is not None and a.max_points is not None else pts
+    return total
+
+
 def unanswered(q: Question, status: str) -> AnswerScore:
     return AnswerScore(0.0, q.points, (), tuple(c.id for c in q.concepts), (), 1.0, False, (), status=status)
 
@@ -62,7 +74,7 @@ def score_text(text: str, q: Question, settings: Settings, *, found: str = ex.FO
     voided = {v for m in q.misconceptions if m.id in hits.misconceptions for v in m.voids}
     matched = [c for c in q.concepts if c.id in hits.concepts and c.id not in voided]
     raw = sum(c.points for c in matched)
-    pts = min(q.points, raw)
+    pts = min(q.points, _capped_by_aspect(q, matched))
     core_capped = False
     if q.core and q.max_without_core is not None and not any(c.id in q.core for c in matched):
         core_capped = pts > q.max_without_core
