@@ -8,8 +8,8 @@ import torch
 from autograder.checks import Equal, Number, Tuple, check, judge
 
 
-def _judge_describe(nb, m: torch.Tensor, what: str) -> None:
-    judge(nb, "describe", m, shown=what, names=("m",), returns=Tuple(
+def _judge_describe(nb, m: torch.Tensor, what: str, public: bool = False) -> None:
+    judge(nb, "describe", m, shown=what, keep_inputs=not public, names=("m",), returns=Tuple(
         Equal(m.shape, torch.Size, name="size", wrong=f"expected the size {list(m.shape)}"),
         Number(m.numel(), name="number of elements", integer=True, tol=0,
                wrong=f"expected the number of elements {m.numel()} as an int"),
@@ -20,7 +20,7 @@ def _judge_describe(nb, m: torch.Tensor, what: str) -> None:
 @check("check_describe", points=1, public=True)
 def test_describe_public(nb, device):
     "describe: the notebook's zeros of shape [2, 3, 4]"
-    _judge_describe(nb, torch.zeros(2, 3, 4, device=device), "a tensor of shape [2, 3, 4]")
+    _judge_describe(nb, torch.zeros(2, 3, 4, device=device), "a tensor of shape [2, 3, 4]", public=True)
 
 
 @check("check_describe", points=1)

@@ -11,9 +11,10 @@ from autograder.checks import (
 )
 
 
-def _like(nb, x: torch.Tensor, device: str, what: str) -> torch.Tensor:
-    """One call, judged for shapes, dtypes, device, the ones and x left as it was; the noise."""
-    ones, noise = judge(nb, "like_tensors", x, shown=what, names=("x",), returns=Tuple(
+def _like(nb, x: torch.Tensor, device: str, what: str, public: bool = False) -> torch.Tensor:
+    """One call, judged for shapes, dtypes, device, the ones and (hidden checks) x left as it
+    was; the noise."""
+    ones, noise = judge(nb, "like_tensors", x, shown=what, names=("x",), keep_inputs=not public, returns=Tuple(
         Tensor(name="first result", shape=(5, 3), dtype=x.dtype, device=device),
         Tensor(name="second result", shape=x.shape, dtype=torch.float32, device=device)))
     assert bool((ones.cpu() == 1).all()), f"like_tensors({what}), first result: expected all ones"
@@ -34,12 +35,13 @@ def _judge_normal(noise: torch.Tensor, what: str) -> None:
 def test_like_tensors_public(nb, device):
     "like_tensors: the notebook's int64 zeros of shape [100, 100] and float64 zeros of shape [2, 2]"
     what = "int64 zeros of shape [100, 100]"
-    noise = _like(nb, torch.zeros(100, 100, dtype=torch.int64, device=device), device, what)
+    noise = _like(nb, torch.zeros(100, 100, dtype=torch.int64, device=device), device, what, public=True)
     m, s = noise.mean().item(), noise.std().item()
     assert abs(m) < 0.15 and 0.85 < s < 1.15, (
         f"like_tensors({what}), second result: expected standard-normal samples (mean 0, std 1), "
         f"got mean {m:.2f} and std {s:.2f}")
-    _like(nb, torch.zeros(2, 2, dtype=torch.float64, device=device), device, "float64 zeros of shape [2, 2]")
+    _like(nb, torch.zeros(2, 2, dtype=torch.float64, device=device), device, "float64 zeros of shape [2, 2]",
+          public=True)
 
 
 @check("check_like_tensors", points=1)

@@ -9,9 +9,9 @@ from autograder.checks import Tensor, Tuple, check, judge
 WAYS = (".t()", ".transpose(0, 1)", ".permute(1, 0)")
 
 
-def _judge_transposes(nb, m: torch.Tensor, device: str, what: str) -> None:
+def _judge_transposes(nb, m: torch.Tensor, device: str, what: str, public: bool = False) -> None:
     want = m.cpu().t()
-    judge(nb, "transposes", m, shown=what, names=("m",), returns=Tuple(*(
+    judge(nb, "transposes", m, shown=what, keep_inputs=not public, names=("m",), returns=Tuple(*(
         Tensor(want, name=f"value {i} ({how})", device=device, wrong=f"value {i} ({how}) is not the transpose of m")
         for i, how in enumerate(WAYS, 1))))
 
@@ -19,7 +19,7 @@ def _judge_transposes(nb, m: torch.Tensor, device: str, what: str) -> None:
 @check("check_transposes", points=1, public=True)
 def test_transposes_public(nb, device):
     "transposes: the notebook's 2x3 example"
-    _judge_transposes(nb, torch.arange(6, device=device).reshape(2, 3), device, "the notebook's 2x3 matrix")
+    _judge_transposes(nb, torch.arange(6, device=device).reshape(2, 3), device, "the notebook's 2x3 matrix", public=True)
 
 
 @check("check_transposes", points=1)

@@ -53,10 +53,10 @@ def _inputs(gen, device: str) -> list[tuple[torch.Tensor, str]]:
 
 
 def _judge_elementwise(nb, fn: str, oracle, x: torch.Tensor, what: str, device: str, *args,
-                       rtol: float = 1e-5, atol: float = 1e-6) -> None:
+                       rtol: float = 1e-5, atol: float = 1e-6, public: bool = False) -> None:
     shown = what + "".join(", " + repr(a) for a in args)
     call = f"{fn}({shown})"
-    y = judge(nb, fn, x, *args, shown=shown, names=("x",),
+    y = judge(nb, fn, x, *args, shown=shown, names=("x",), keep_inputs=not public,
               returns=Tensor(shape=x.shape, dtype=x.dtype, device=device, finite=False))
     assert bool(torch.isfinite(y.cpu()).all()), (
         f"{call}: the result has nan or inf values; it must stay finite for inputs as large as ±1000 "
@@ -91,14 +91,14 @@ def test_activations_public(nb, device):
                     (x32.reshape(1, 101), "linspace(-10, 10, 101) of shape [1, 101]")):
         atol = 1e-6 if x.dtype == torch.float32 else 1e-12
         for fn in ("sigmoid", "tanh_via_sigmoid", "relu"):
-            _judge_elementwise(nb, fn, ORACLES[fn], x, what, device, rtol=0, atol=atol)
+            _judge_elementwise(nb, fn, ORACLES[fn], x, what, device, rtol=0, atol=atol, public=True)
     small = torch.tensor([-2.0, 0.0, 3.0], device=device)
-    _judge_elementwise(nb, "leaky_relu", _leaky, small, "[-2, 0, 3]", device)
-    _judge_elementwise(nb, "leaky_relu", lambda t: _leaky(t, 0.2), small, "[-2, 0, 3]", device, 0.2)
-    _judge_elementwise(nb, "sigmoid_grad", _sigmoid_grad, x32, "linspace(-10, 10, 101)", device)
+    _judge_elementwise(nb, "leaky_relu", _leaky, small, "[-2, 0, 3]", device, public=True)
+    _judge_elementwise(nb, "leaky_relu", lambda t: _leaky(t, 0.2), small, "[-2, 0, 3]", device, 0.2, public=True)
+    _judge_elementwise(nb, "sigmoid_grad", _sigmoid_grad, x32, "linspace(-10, 10, 101)", device, public=True)
     big = torch.tensor([-1000.0, -100.0, 0.0, 100.0, 1000.0], device=device)
     for fn, oracle in ORACLES.items():
-        _judge_elementwise(nb, fn, oracle, big, "[-1000, -100, 0, 100, 1000]", device)
+        _judge_elementwise(nb, fn, oracle, big, "[-1000, -100, 0, 100, 1000]", device, public=True)
 
 
 def _judge_function(nb, source, device: str, gen, fn: str) -> None:

@@ -78,9 +78,10 @@ def _judge_untouched(nb, what: str, handle, model) -> None:
 
 @check("check_collapse_linear", points=1, public=True)
 def test_collapse_linear_public(nb, device):
-    "collapse_linear: the notebook's 4 -> 8 -> 16 -> 3 stack and a stack of one Linear(5, 2)"
+    "collapse_linear: the notebook's 4 -> 8 -> 16 -> 3 stack, a stack of one Linear(5, 2) and a float64 stack"
     _judge_collapse(nb, [4, 8, 16, 3], seed=0, device=device, default_init=True)
     _judge_collapse(nb, [5, 2], seed=0, device=device, default_init=True)
+    _judge_collapse(nb, [3, 3, 2], seed=0, device=device, default_init=True, dtype=torch.float64)
 
 
 @check("check_collapse_linear", points=2)
