@@ -99,9 +99,13 @@ REFUSED = [
     ("lambda at top level", [KEY.replace("def relu(x):\n    " + RELU, "relu = lambda x: torch.relu(x)")], "relu", "forbidden"),
     ("class helper", ["class A(torch.nn.ReLU):\n    pass\n", KEY.replace(RELU, "return A()(x)")], "relu", "forbidden"),
     ("star import", ["from torch.nn.functional import *\n", KEY.replace(RELU, "return hardtanh(x, 0, 1e9)")],
-     "relu", "module"),
+     "relu", "forbidden"),
+    ("star import, another name", ["from torch.nn.functional import *\n",
+                                   KEY.replace("def relu(x):\n    " + RELU, "def my_relu(x):\n    " + RELU)
+                                   + "\ndef relu(x):\n    return hardtanh(x, 0, 1e9)\n"], "relu", "forbidden"),
     ("softmax of [0, x]", [KEY.replace(SIG, "return torch.softmax(torch.stack([torch.zeros_like(x), x]), 0)[1]")],
      "sigmoid", "forbidden"),
+    ("a star import after the def", [KEY, "from torch.nn.functional import *\n"], "relu", "forbidden"),
     ("global rebinding in a function", [KEY, "def setup():\n    global relu\n    relu = torch.relu\nsetup()\n"],
      "relu", "forbidden"),
     ("the name as a string", ["import operator\n", KEY.replace(SIG, "return operator.methodcaller('sigmoid')(x)")],
@@ -133,6 +137,7 @@ ACCEPTED = [
                                        KEY.replace(SIG, "z = _stable_exp_neg_abs(x)")]),
     ("docstrings naming the function", [KEY.replace('"""Element-wise logistic sigmoid"""', '"""sigmoid"""')]),
     ("torch.sigmoid used elsewhere in the notebook", [KEY, "print(torch.sigmoid(torch.zeros(1)))\n"]),
+    ("a star import of names the functions do not use", ["from math import *\n", KEY]),
 ]
 
 

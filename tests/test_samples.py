@@ -18,6 +18,7 @@ child process, and the suite time is printed at the end of the run.
 """
 from __future__ import annotations
 
+import ast
 import concurrent.futures as cf
 import multiprocessing as mp
 import os
@@ -67,9 +68,9 @@ def graded(tmp_path_factory, request):
     base = tmp_path_factory.mktemp("samples")
     folders: dict[str, tuple[Path, str]] = {"key": (P.build_key(base / "key" / "sub"), "cpu")}
     # the notebook-02 submissions are the slow ones (fit_spiral trains 4 times): start them first
-    for group in sorted([[s] for s in P.PLANTED] + LAZY_GROUPS + ALTERNATIVE_GROUPS, key=lambda g: g[0].notebook != P.NB2):
-        name = group[0].name if len(group) == 1 and group[0] in P.PLANTED else P.group_name(group)
-        folders[name] = (P.build_group(group, base / f"sub{len(folders)}" / "sub"), "cpu")
+    submissions = [[s] for s in P.PLANTED] + LAZY_GROUPS + ALTERNATIVE_GROUPS
+    for group in sorted(submissions, key=lambda g: g[0].notebook != P.NB2):
+        folders[P.group_name(group)] = (P.build_group(group, base / f"sub{len(folders)}" / "sub"), "cpu")
     folders["unanswered"] = (P.build_unanswered(base / "unanswered" / "sub"), "cpu")
     if torch.cuda.is_available():
         folders["key@cuda"] = (P.build_key(base / "key_cuda" / "sub"), "cuda")
@@ -166,6 +167,18 @@ def test_there_are_enough_samples():
     assert ALL_CODE_IDS - lazy == {"check_make_basic_tensors"}, "a grade cell without lazy replies"
     assert all(len(s.loses) == 1 and s.cell in ("", next(iter(s.loses))) for s in P.LAZY)
     assert all(s.cell in ALL_CODE_IDS for s in P.ALTERNATIVES), "every alternative names the grade cell it edits"
+
+
+def test_every_sample_leaves_valid_python():
+    """A sample whose edit broke the cell's syntax would lose its points for that, not for its idea."""
+    for sample in P.PLANTED + P.GPU_PLANTED + P.LAZY + P.ALTERNATIVES:
+        nb = P.load_key(sample.notebook)
+        for old, new in sample.edits:
+            nb = P.apply(nb, old, new)
+        for cell in nb["cells"]:
+            source = P._source(cell)
+            if cell.get("cell_type") == "code" and not source.lstrip().startswith("%%"):
+                ast.parse(source, f"{sample.name}")
 
 
 def test_unanswered_release_scores_zero_with_not_implemented(graded):

@@ -13,7 +13,7 @@ NAMESPACE_WRITERS = frozenset({"exec", "eval", "compile", "globals", "locals", "
 
 
 @dataclass
-class _Binding:
+class Binding:
     kind: str  # "def" (function or class), "expr" (assigned value), "import" (module path), "star"
     cell: int
     line: int
@@ -22,17 +22,17 @@ class _Binding:
 
 
 @dataclass
-class _Notebook:
-    bindings: dict[str, list[_Binding]] = field(default_factory=dict)
-    stars: list[_Binding] = field(default_factory=list)
+class NotebookNames:
+    bindings: dict[str, list[Binding]] = field(default_factory=dict)
+    stars: list[Binding] = field(default_factory=list)
     patches: list[tuple[str, int, int, str]] = field(default_factory=list)  # (what, cell, line, module changed)
 
-    def bind(self, name: str, b: _Binding) -> None:
+    def bind(self, name: str, b: Binding) -> None:
         self.bindings.setdefault(name, []).append(b)
 
 
-def index(source: NotebookSource) -> _Notebook:
-    nb = _Notebook()
+def index(source: NotebookSource) -> NotebookNames:
+    nb = NotebookNames()
     for cell, tree in source.parsed():
         for stmt in tree.body:
             _bind_statement(nb, stmt, cell)
@@ -48,33 +48,33 @@ def index(source: NotebookSource) -> _Notebook:
     return nb
 
 
-def _bind_statement(nb: _Notebook, stmt: ast.AST, cell: int, only: set[str] | None = None,
+def _bind_statement(nb: NotebookNames, stmt: ast.AST, cell: int, only: set[str] | None = None,
                     nested: bool = False) -> None:
     """Record the global names `stmt` binds (conservatively: every binding counts)."""
     line = getattr(stmt, "lineno", 0)
 
-    def add(name: str, b: _Binding) -> None:
+    def add(name: str, b: Binding) -> None:
         if only is None or name in only:
             nb.bind(name, b)
 
     if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        add(stmt.name, _Binding("def", cell, line, stmt))
+        add(stmt.name, Binding("def", cell, line, stmt))
         return
     if isinstance(stmt, ast.Import):
         for a in stmt.names:
             if a.asname:
-                add(a.asname, _Binding("import", cell, line, path=a.name))
+                add(a.asname, Binding("import", cell, line, path=a.name))
             else:
-                add(a.name.split(".")[0], _Binding("import", cell, line, path=a.name.split(".")[0]))
+                add(a.name.split(".")[0], Binding("import", cell, line, path=a.name.split(".")[0]))
         return
     if isinstance(stmt, ast.ImportFrom):
         base = "." * stmt.level + (stmt.module or "")
         for a in stmt.names:
             if a.name == "*":
                 if only is None:
-                    nb.stars.append(_Binding("star", cell, line, path=base))
+                    nb.stars.append(Binding("star", cell, line, path=base))
             else:
-                add(a.asname or a.name, _Binding("import", cell, line, path=f"{base}.{a.name}"))
+                add(a.asname or a.name, Binding("import", cell, line, path=f"{base}.{a.name}"))
         return
     targets: list[ast.AST] = []
     value: ast.AST | None = None
@@ -87,13 +87,13 @@ def _bind_statement(nb: _Notebook, stmt: ast.AST, cell: int, only: set[str] | No
     elif isinstance(stmt, (ast.With, ast.AsyncWith)):
         for item in stmt.items:
             if item.optional_vars is not None:
-                for name in _store_names(item.optional_vars):
-                    add(name, _Binding("expr", cell, line, item.context_expr))
+                for name in store_names(item.optional_vars):
+                    add(name, Binding("expr", cell, line, item.context_expr))
     elif isinstance(stmt, ast.NamedExpr):
         targets, value = [stmt.target], stmt.value
     for t in targets:
-        for name in _store_names(t):
-            add(name, _Binding("expr", cell, line, value))
+        for name in store_names(t):
+            add(name, Binding("expr", cell, line, value))
     if not nested:  # statements inside top-level blocks (if, for, try, with, while) bind globals too
         for child in ast.iter_child_nodes(stmt):
             if isinstance(child, ast.stmt) or isinstance(child, ast.excepthandler):
@@ -105,7 +105,7 @@ def _bind_statement(nb: _Notebook, stmt: ast.AST, cell: int, only: set[str] | No
                         _bind_statement(nb, sub, cell, only, nested=True)
 
 
-def _store_names(target: ast.AST) -> Iterator[str]:
+def store_names(target: ast.AST) -> Iterator[str]:
     for node in ast.walk(target):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             yield node.id
@@ -117,7 +117,7 @@ def _root_name(node: ast.AST) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
-def _module_of(nb: _Notebook, name: str) -> str | None:
+def _module_of(nb: NotebookNames, name: str) -> str | None:
     """The module the global `name` is (or is reached from), if it may be one."""
     for b in nb.bindings.get(name, []):
         if b.kind == "import":
@@ -135,7 +135,7 @@ def _constant(node: ast.AST | None) -> bool:
                                                      ast.Load)) for n in ast.walk(node))
 
 
-def _patch(nb: _Notebook, node: ast.AST) -> tuple[str, str] | None:
+def _patch(nb: NotebookNames, node: ast.AST) -> tuple[str, str] | None:
     """(what, the module it changes or "") when `node` changes what no static reading can
     follow: a module's attribute set to anything but a constant (`torch.exp = torch.sigmoid`;
     `torch.backends.cudnn.deterministic = True` is fine), or the namespace itself."""
@@ -153,7 +153,7 @@ def _patch(nb: _Notebook, node: ast.AST) -> tuple[str, str] | None:
                     root = _root_name(sub)
                     module = _module_of(nb, root) if root else None
                     if module:
-                        return f"assigning {_dotted(sub) or root + '[...]'}", module
+                        return f"assigning {dotted(sub) or root + '[...]'}", module
     if isinstance(node, ast.Call):
         name = node.func.id if isinstance(node.func, ast.Name) else None
         if name in NAMESPACE_WRITERS:
@@ -175,7 +175,7 @@ def _patch(nb: _Notebook, node: ast.AST) -> tuple[str, str] | None:
     return None
 
 
-def _dotted(node: ast.AST) -> str | None:
+def dotted(node: ast.AST) -> str | None:
     parts = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)

@@ -8,7 +8,7 @@ import types
 from typing import Iterable, Iterator, Sequence
 
 from autograder.checks.source_model import CallRule, Finding
-from autograder.checks.source_names import _Binding, _Notebook, _dotted, _store_names
+from autograder.checks.source_names import Binding, NotebookNames, dotted, store_names
 
 # Reading a name at run time, or writing one: nothing a static reading can follow.
 DYNAMIC_CALLS = frozenset({"eval", "exec", "compile", "__import__", "globals", "locals", "vars", "getattr",
@@ -18,12 +18,15 @@ DYNAMIC_MODULES = frozenset({"importlib", "builtins", "__main__", "sys", "inspec
 
 
 class Analysis:
-    def __init__(self, nb: _Notebook, rule: CallRule, function: str, others: frozenset[str]):
+    """The findings of one graded function: run() follows it, and every notebook binding it
+    reaches, once."""
+
+    def __init__(self, nb: NotebookNames, rule: CallRule, function: str, others: frozenset[str]):
         self.nb, self.rule, self.function, self.others = nb, rule, function, others
         self.findings: list[Finding] = []
         self.cell, self.via = 0, ()
         self.seen: set[int] = set()
-        self.queue: list[tuple[_Binding, tuple[str, ...]]] = []
+        self.queue: list[tuple[Binding, tuple[str, ...]]] = []
 
     def run(self) -> list[Finding]:
         bindings = self.nb.bindings.get(self.function, [])
@@ -47,10 +50,10 @@ class Analysis:
             elif id(b) not in self.seen:
                 self.seen.add(id(b))
                 self.queue.append((b, via + ((name,) if name != self.function else ())))
-        if not bindings and node is not None:
-            if name in DYNAMIC_CALLS:
-                self._add(f"{name}()", node, "dynamic")
-            for star in self.nb.stars:
+        if not bindings and node is not None and name in DYNAMIC_CALLS:
+            self._add(f"{name}()", node, "dynamic")
+        for star in self.nb.stars:  # `from m import *` may bind any name m has, after a def too
+            if _may_have(star.path, name, self.rule.modules):
                 self._check_path(f"{star.path}.{name}", star.cell, star.line, via, dynamic_ok=True)
 
     def _add(self, what: str, node: ast.AST, kind: str) -> None:
@@ -100,7 +103,7 @@ class Analysis:
                 self._visit(stmt, scopes + [set()])
             return
         if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
-            local = {n for g in node.generators for n in _store_names(g.target)}
+            local = {n for g in node.generators for n in store_names(g.target)}
             for child in ast.iter_child_nodes(node):
                 self._visit(child, scopes + [local])
             return
@@ -139,11 +142,11 @@ class Analysis:
     def _attribute(self, node: ast.Attribute, scopes: list[set[str]]) -> None:
         if node.attr.startswith("__") and node.attr.endswith("__"):
             self._add(f"the attribute {node.attr}", node, "dynamic")
-        dotted = _dotted(node)
-        root = dotted.split(".")[0] if dotted else None
-        if dotted and not any(root in s for s in scopes):
+        path = dotted(node)
+        root = path.split(".")[0] if path else None
+        if path and not any(root in s for s in scopes):
             imports = [b for b in self.nb.bindings.get(root, []) if b.kind == "import"]
-            rest = dotted.split(".")[1:]
+            rest = path.split(".")[1:]
             for b in imports:
                 self._check_path(".".join([b.path, *rest]), self.cell, node.lineno, self.via, node)
             if any(b.kind != "import" for b in self.nb.bindings.get(root, [])) or not imports:
@@ -151,7 +154,7 @@ class Analysis:
                     self._follow(root, self.via, node)
                 bad = next((p for p in rest if p in self.rule.names), None)
                 if bad:
-                    self._add(f"{dotted}", node, "forbidden")
+                    self._add(path, node, "forbidden")
             return
         if node.attr in self.rule.names:  # a method of some value: x.sigmoid(), model[0].relu
             self._add(f".{node.attr}()", node, "forbidden")
@@ -218,3 +221,16 @@ def _containing_module(parts: Sequence[str], allowed: Iterable[str]) -> str | No
         else:
             break
     return module
+
+
+def _may_have(module: str, name: str, allowed: Iterable[str]) -> bool:
+    """Whether `from module import *` can bind `name`: looked up in the grader's own import of
+    an allowed module; any other module may have anything."""
+    if module.split(".")[0] not in {m.split(".")[0] for m in allowed}:
+        return True
+    try:
+        obj = importlib.import_module(module)
+    except ImportError:
+        return True
+    exported = getattr(obj, "__all__", None)
+    return name in exported if isinstance(exported, (list, tuple)) else hasattr(obj, name) and not name.startswith("_")
