@@ -20,7 +20,7 @@ from autograder.checks import (  # noqa: E402
 )
 from autograder.checks.source import Cell  # noqa: E402
 from autograder.sandbox import Handle  # noqa: E402
-from autograder.sandbox.worker import figure_summary  # noqa: E402
+from autograder.checks import figure_summary  # noqa: E402
 
 # -- how a function is written ----------------------------------------------------------------
 

@@ -9,7 +9,9 @@ from typing import Callable, Sequence
 import torch
 
 from autograder.checks.summaries import short_type, summary_number
+from autograder.reporters.html.plots import boundary_details, grid_points  # noqa: F401 (feedback pictures)
 from autograder.sandbox import Handle
+from autograder.sandbox.worker import figure_summary  # noqa: F401 (what a worker sends for a Figure)
 
 FILLED_TYPES = ("QuadContourSet", "ContourSet", "QuadMesh", "PolyCollection", "PolyQuadMesh")
 SCATTER_TYPES = ("PathCollection",)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import torch
 
-from autograder.engine.content import import_helper
+from autograder.checks import import_helper
 
 R = import_helper(Path(__file__).resolve().parent, "pytorch_basics", "reference")
 
@@ -189,7 +189,7 @@ def regions() -> None:
     import matplotlib.pyplot as plt
 
     from autograder.checks import region_agreement
-    from autograder.sandbox.worker import figure_summary
+    from autograder.checks import figure_summary
 
     key = json.loads((Path(__file__).resolve().parents[2] / "02_spiral_classification.ipynb").read_text())
     ns = {"torch": torch, "nn": torch.nn, "plt": plt, "math": math}
