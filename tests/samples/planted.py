@@ -362,7 +362,7 @@ LAZY: list[Sample] = [
     _s("spiral_uniform_noise", NB2, _NOISE, "        + noise * (torch.rand(N, generator=gen) - 0.5) * 12 ** 0.5",
        {"check_make_spiral"}, "uniform angle noise of the right mean and std"),
     _s("spiral_sorted_noise", NB2, _NOISE, "        + noise * torch.randn(N, generator=gen).sort().values",
-       {"check_make_spiral"}, "normal noise, sorted: not independent from point to point"),
+       {"check_make_spiral"}, "normal noise, sorted: each draw correlated with the next"),
     _s("spiral_fixed_noise_level", NB2, _NOISE, "        + 0.2 * torch.randn(N, generator=gen)",
        {"check_make_spiral"}, "the noise argument ignored (always 0.2)"),
     _s("linear_model_frozen", NB2, "return nn.Sequential(nn.Linear(D, H), nn.Linear(H, C))",

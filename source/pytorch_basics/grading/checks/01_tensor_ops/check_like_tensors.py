@@ -28,7 +28,7 @@ def _judge_normal(noise: torch.Tensor, what: str) -> None:
         f"{d:.3f} away from N(0, 1) (Kolmogorov-Smirnov distance; chance allows {bar:.3f}), so they are not "
         "drawn from N(0, 1) even if their mean and std look right")
     r, rbar = lag1_autocorrelation(noise), autocorrelation_bar(noise.numel())
-    assert abs(r) <= rbar, f"{what}: the samples are not independent (each is correlated with the next: {r:.2f})"
+    assert abs(r) <= rbar, f"{what}: the samples are correlated with each other (each with the next: {r:.2f}); expected independent draws"
 
 
 @check("check_like_tensors", points=1, public=True)

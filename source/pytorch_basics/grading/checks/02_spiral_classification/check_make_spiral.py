@@ -1,7 +1,7 @@
 """make_spiral (6 points): the contract's spiral, vectorised, seeded, on the requested device.
 Lazy replies considered: a wrong angle law, the noise level or class count ignored, noise right
 only in mean and std (scaled uniform noise: Kolmogorov-Smirnov against N(0, 1)), noise that is
-normal but not independent (sorted), a Python loop over points, the seed ignored."""
+normal but correlated from point to point (sorted), a Python loop over points, the seed ignored."""
 from __future__ import annotations
 
 import time
