@@ -41,13 +41,14 @@ from autograder.engine.content import import_helper
 from autograder.sandbox import CallTimeout, StudentError, SubmissionFault
 
 __all__ = [
-    "CallRule", "CallTimeout", "Called", "Credit", "Equal", "Finding", "HelperFailed", "NotebookSource", "Number",
-    "RegionAgreement", "StudentError", "SubmissionFault", "Tensor", "Tuple", "autocorrelation_bar", "axes_bar_spans",
-    "axes_bars", "boundary_details", "call_keeping_inputs", "call_sequence", "call_watching_inputs", "changed_message", "check", "close",
-    "device_matches", "drawn_points", "expect_handle", "expect_list_of_numbers", "expect_number",
-    "expect_state_dict", "expect_tensor", "expect_tuple", "figure_axes", "figure_summary", "filled_axes",
-    "forbidden_calls", "grid_points", "has_filled_regions", "import_helper", "judge", "ks_bar", "ks_normal", "lag1_autocorrelation", "module_devices",
-    "module_leaf_types", "module_leaves", "module_param_ids", "module_parameters", "optimizer_class",
-    "optimizer_groups", "optimizer_param_ids", "region_agreement", "same", "scatter_points", "short_type",
-    "shows_points", "summary_number", "type_name", "worker_helper",
+    "Called", "CallRule", "CallTimeout", "Credit", "Equal", "Finding", "HelperFailed", "NotebookSource",
+    "Number", "RegionAgreement", "StudentError", "SubmissionFault", "Tensor", "Tuple", "autocorrelation_bar",
+    "axes_bar_spans", "axes_bars", "boundary_details", "call_keeping_inputs", "call_sequence",
+    "call_watching_inputs", "changed_message", "check", "close", "device_matches", "drawn_points",
+    "expect_handle", "expect_list_of_numbers", "expect_number", "expect_state_dict", "expect_tensor",
+    "expect_tuple", "figure_axes", "figure_summary", "filled_axes", "forbidden_calls", "grid_points",
+    "has_filled_regions", "import_helper", "judge", "ks_bar", "ks_normal", "lag1_autocorrelation",
+    "module_devices", "module_leaf_types", "module_leaves", "module_param_ids", "module_parameters",
+    "optimizer_class", "optimizer_groups", "optimizer_param_ids", "region_agreement", "same",
+    "scatter_points", "short_type", "shows_points", "summary_number", "type_name", "worker_helper",
 ]
