@@ -1,15 +1,15 @@
 """The common shape of a check, declared: call the student's function on the grader's inputs,
 validate the reply, compare it with the grader's own value, and say what is wrong in words.
 
-    judge(nb, "pick", m, shown="a float64 matrix of shape [5, 7]", returns=Tuple(
-        Tensor(m[0, 2], name="element [0, 2]", device=device, wrong="the first value is not the element in row 0, column 2"),
+    judge(nb, "pick", m, shown="a float64 matrix of shape [5, 7]", names=("m",), returns=Tuple(
+        Tensor(m[0, 2], name="element [0, 2]", wrong="the first value is not the element in row 0, column 2"),
         Tensor(m[:, 1], name="column 1", device=device, wrong="the second value is not column 1"),
         Tensor(m[1], name="row 1", device=device, wrong="the third value is not row 1")))
 
 fails with messages such as "pick(a float64 matrix of shape [5, 7]), column 1: expected shape
 [5], got [7]" or "pick(a float64 matrix of shape [5, 7]): the second value is not column 1", and
-"pick(...): changed its argument m in place; ..." when the function altered its input (every
-tensor argument is put in the worker and read back after the call). It returns the validated
+"pick(...): changed m in place; return a new tensor ..." when the function altered its input
+(every tensor argument is put in the worker and read back after the call). It returns the validated
 reply, so that a check can go on with rules of its own.
 """
 from __future__ import annotations
@@ -84,10 +84,9 @@ class Equal:
     wrong: str = "the value is not right"
 
     def judge(self, value: Any, what: str) -> Any:
+        module = "" if self.kind.__module__ == "builtins" else self.kind.__module__ + "."
         assert isinstance(value, self.kind), (
-            f"{_part(what, self.name)}: returned a {type_name(value)}, expected a {self.kind.__module__}.{self.kind.__name__}"
-            if self.kind.__module__ != "builtins" else
-            f"{_part(what, self.name)}: returned a {type_name(value)}, expected a {self.kind.__name__}")
+            f"{_part(what, self.name)}: returned a {type_name(value)}, expected a {module}{self.kind.__name__}")
         assert value == self.ref, f"{what}: {self.wrong}"
         return value
 
