@@ -10,6 +10,7 @@ from typing import Sequence
 
 from autograder.assignment import AssignmentConfig, ConfigError, NotebookSpec, load_assignment
 from autograder.course import AssignmentPaths
+from autograder.engine.content import check_layout
 from autograder.engine.plugin import ResultsPlugin, Selection
 from autograder.engine.run import run_checks
 from autograder.engine.session import SubmissionSession
@@ -61,7 +62,7 @@ def _run_code_checks(request: GradeRequest, paths: AssignmentPaths, config: Assi
     plugin = ResultsPlugin(session, config, request.device, selection, hidden_visibility=visibility)
     try:
         session.warm_up(sorted(rec.found))
-        run_checks(paths.checks, plugin)
+        run_checks(check_layout(paths.checks, config), plugin)
         warnings = session.isolation_warnings()
     finally:
         session.close()

@@ -8,6 +8,7 @@ import pytest
 
 from autograder.assignment import load_assignment
 from autograder.course import assignment_paths
+from autograder.engine.content import check_layout
 from autograder.engine.run import collect_checks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,7 +18,7 @@ CONFIG = load_assignment(PATHS.config_file)
 
 @pytest.fixture(scope="module")
 def checks():
-    return collect_checks(PATHS.checks)
+    return collect_checks(check_layout(PATHS.checks, CONFIG))
 
 
 def _grade_cells(nb_path: Path) -> dict[str, float]:

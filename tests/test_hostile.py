@@ -111,10 +111,10 @@ CASES = [
         import os, glob
         LEAK_PATHS = [
             "../../source/pytorch_basics/grading/assignment.toml",
-            "../source/pytorch_basics/grading/checks/checks_01_tensor_ops.py",
+            "../source/pytorch_basics/grading/checks/01_tensor_ops/check_products.py",
             "source/pytorch_basics/grading/assignment.toml",
             "{root}/source/pytorch_basics/grading/assignment.toml",
-            "{root}/source/pytorch_basics/grading/checks/checks_01_tensor_ops.py",
+            "{root}/source/pytorch_basics/grading/checks/01_tensor_ops/check_products.py",
             "{root}/source/pytorch_basics/grading/rubrics.toml",
             "{root}/source/pytorch_basics/01_tensor_ops.ipynb",
             "{sub}/01_tensor_ops.ipynb",

@@ -330,12 +330,12 @@ def test_run_autograder_script_from_the_zip(bundle_zip, tmp_path):
 def _tiny_course(course: Path) -> Path:
     """An assignment whose only check is broken (a grader fault) and names a secret."""
     grading = course / "source" / "tiny" / "grading"
-    (grading / "checks").mkdir(parents=True)
+    (grading / "checks" / "nb").mkdir(parents=True)
     (grading / "assignment.toml").write_text(
         '[assignment]\nname = "tiny"\n\n[[notebooks]]\nstem = "nb"\npoints = 1\n'
         'grade_cells = { check_f = 1 }\nfunctions = ["f"]\n', encoding="utf-8")
-    (grading / "checks" / "checks_tiny.py").write_text(
-        "from autograder.engine import check\n\n\n"
+    (grading / "checks" / "nb" / "check_f.py").write_text(  # checks/<notebook>/<grade id>.py
+        "from autograder.checks import check\n\n\n"
         '@check("check_f", points=1)\n'
         "def test_f():\n"
         '    "f: a check whose own code is broken"\n'

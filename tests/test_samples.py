@@ -1,17 +1,24 @@
 """Sample submissions through the real grading pipeline (notebook -> sandbox -> checks).
 
-- the answer key scores every code point (65);
+- the answer key scores every code point (82);
 - each planted mistake loses points on exactly the grade cells it names and keeps all others;
+- each lazy reply (a reply built without the computation the contract asks for, see
+  docs/lazy-replies.md) loses the points of its grade cell and nothing else;
 - each alternative correct implementation loses nothing;
 - the unanswered release scores 0, every message says "not implemented", none shows a traceback.
 
 Samples hold only the notebook they touch, without its ungraded demonstration cells (see
-`samples.planted.without_demo_cells`); the key is graded whole. Everything is graded up front,
+`samples.planted.without_demo_cells`); the key is graded whole. Planted mistakes are graded one
+submission each; lazy replies and alternatives are packed into submissions of one notebook whose
+samples edit different grade cells (`samples.planted.groups`: each check calls only its own
+cell's functions, so a sample's effect stays on its cell, and a submission must lose exactly the
+cells of its lazy replies). Everything is graded up front,
 `AUTOGRADER_TEST_JOBS` (default: the number of CPUs, at most 4) submissions at a time, each in a
 child process, and the suite time is printed at the end of the run.
 """
 from __future__ import annotations
 
+import ast
 import concurrent.futures as cf
 import multiprocessing as mp
 import os
@@ -31,7 +38,9 @@ pytestmark = pytest.mark.slow
 CONFIG = load_assignment(P.SOURCE / "grading" / "assignment.toml")
 CODE_IDS = {nb.stem: set(nb.grade_cells) for nb in CONFIG.notebooks}
 ALL_CODE_IDS = set().union(*CODE_IDS.values())
-CPU_SAMPLES = P.PLANTED + P.ALTERNATIVES
+LAZY_GROUPS = P.groups(P.LAZY)
+ALTERNATIVE_GROUPS = P.groups(P.ALTERNATIVES)
+GROUP_OF = {s.name: P.group_name(g) for g in LAZY_GROUPS + ALTERNATIVE_GROUPS for s in g}
 TRACEBACK_MARKERS = ("Traceback", 'File "')
 
 
@@ -58,9 +67,10 @@ def graded(tmp_path_factory, request):
     t0 = time.perf_counter()
     base = tmp_path_factory.mktemp("samples")
     folders: dict[str, tuple[Path, str]] = {"key": (P.build_key(base / "key" / "sub"), "cpu")}
-    # the notebook-02 samples are the slow ones (fit_spiral trains 4 times): start them first
-    for s in sorted(CPU_SAMPLES, key=lambda s: s.notebook != P.NB2):
-        folders[s.name] = (P.build(s, base / s.name / "sub"), "cpu")
+    # the notebook-02 submissions are the slow ones (fit_spiral trains 4 times): start them first
+    submissions = [[s] for s in P.PLANTED] + LAZY_GROUPS + ALTERNATIVE_GROUPS
+    for group in sorted(submissions, key=lambda g: g[0].notebook != P.NB2):
+        folders[P.group_name(group)] = (P.build_group(group, base / f"sub{len(folders)}" / "sub"), "cpu")
     folders["unanswered"] = (P.build_unanswered(base / "unanswered" / "sub"), "cpu")
     if torch.cuda.is_available():
         folders["key@cuda"] = (P.build_key(base / "key_cuda" / "sub"), "cuda")
@@ -104,13 +114,19 @@ def test_key_scores_every_code_point_on_cuda(graded):
     assert lost == {}, "\n".join(messages(graded["key@cuda"], lost))
 
 
-def _judge_sample(sample: P.Sample, result: dict) -> None:
+def _judge_sample(sample: P.Sample, result: dict, together: list[P.Sample] = ()) -> None:
+    """The sample loses exactly its cells; graded in one submission with others (`together`),
+    the submission loses exactly the cells of them all, and the sample's own cell is lost if
+    and only if the sample should lose it."""
     pts = points_by_grade_id(result)
     ids = CODE_IDS[sample.notebook]
     lost = {g for g in ids if pts[g][0] < pts[g][1] - 1e-9}
-    assert lost == set(sample.loses), (
-        f"{sample.name} ({sample.why}): lost points on {sorted(lost)}, expected {sorted(sample.loses)}\n"
-        + "\n".join(messages(result, lost ^ set(sample.loses))))
+    expected = set().union(*(s.loses for s in together)) if together else set(sample.loses)
+    own = sample.grade_cell if together else None
+    assert lost == expected and (own is None or (own in lost) == bool(sample.loses)), (
+        f"{sample.name} ({sample.why}): lost points on {sorted(lost)}, expected {sorted(expected)}"
+        + (f" (graded together with {', '.join(s.name for s in together if s is not sample)})" if together else "")
+        + "\n" + "\n".join(messages(result, lost ^ expected)))
     for m in messages(result, ids):
         assert m.strip(), f"{sample.name}: a check lost points without a message"
         assert not any(t in m for t in TRACEBACK_MARKERS), f"{sample.name}: traceback text in a message: {m}"
@@ -123,7 +139,16 @@ def test_planted_mistake_loses_exactly_its_points(graded, sample):
 
 @pytest.mark.parametrize("sample", P.ALTERNATIVES, ids=lambda s: s.name)
 def test_alternative_implementation_loses_nothing(graded, sample):
-    _judge_sample(sample, graded[sample.name])
+    _judge_sample(sample, graded[GROUP_OF[sample.name]], together=_group(sample))
+
+
+@pytest.mark.parametrize("sample", P.LAZY, ids=lambda s: s.name)
+def test_lazy_reply_loses_its_grade_cell_and_nothing_else(graded, sample):
+    _judge_sample(sample, graded[GROUP_OF[sample.name]], together=_group(sample))
+
+
+def _group(sample: P.Sample) -> list[P.Sample]:
+    return next(g for g in LAZY_GROUPS + ALTERNATIVE_GROUPS if sample in g)
 
 
 @pytest.mark.gpu
@@ -137,6 +162,23 @@ def test_there_are_enough_samples():
     assert len(P.PLANTED) >= 15 and len(P.ALTERNATIVES) >= 3
     touched = {g for s in P.PLANTED for g in s.loses}
     assert len(touched) >= 15, "planted mistakes should cover most grade cells"
+    lazy = {g for s in P.LAZY for g in s.loses}
+    # make_basic_tensors takes no input: by the contract its reply is a constant
+    assert ALL_CODE_IDS - lazy == {"check_make_basic_tensors"}, "a grade cell without lazy replies"
+    assert all(len(s.loses) == 1 and s.cell in ("", next(iter(s.loses))) for s in P.LAZY)
+    assert all(s.cell in ALL_CODE_IDS for s in P.ALTERNATIVES), "every alternative names the grade cell it edits"
+
+
+def test_every_sample_leaves_valid_python():
+    """A sample whose edit broke the cell's syntax would lose its points for that, not for its idea."""
+    for sample in P.PLANTED + P.GPU_PLANTED + P.LAZY + P.ALTERNATIVES:
+        nb = P.load_key(sample.notebook)
+        for old, new in sample.edits:
+            nb = P.apply(nb, old, new)
+        for cell in nb["cells"]:
+            source = P._source(cell)
+            if cell.get("cell_type") == "code" and not source.lstrip().startswith("%%"):
+                ast.parse(source, f"{sample.name}")
 
 
 def test_unanswered_release_scores_zero_with_not_implemented(graded):

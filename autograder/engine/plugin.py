@@ -1,7 +1,8 @@
 """The pytest plugin that turns check outcomes into CheckResult records.
 
-It also provides the fixtures check modules use (`submission`, `device`, `assignment`,
-`credit`) and keeps only the checks asked for (public ones, present notebooks).
+It also provides the fixtures check modules use (`submission`, `nb`, `source`, `sources`,
+`device`, `assignment`, `credit`) and keeps only the checks asked for (public ones, present
+notebooks).
 """
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from dataclasses import dataclass
 import pytest
 
 from autograder.assignment import AssignmentConfig
+from autograder.checks.source import NotebookSource
 from autograder.engine.checks import Credit
-from autograder.engine.session import SubmissionSession
+from autograder.engine.session import SubmissionSession, SubmissionSources
 from autograder.results import CheckResult, Status, Visibility
 from autograder.sandbox import SubmissionFault
 
@@ -47,6 +49,22 @@ class ResultsPlugin:
     def submission(self) -> SubmissionSession:
         return self.session
 
+    @pytest.fixture
+    def nb(self, request: pytest.FixtureRequest):
+        """The sandboxed worker of the notebook the check's grade cell belongs to."""
+        return self.session.notebook(self._notebook_of[_grade_id(request.node)])
+
+    @pytest.fixture(scope="session")
+    def sources(self) -> SubmissionSources:
+        """The submitted notebooks' code cells, as read from the notebook JSON in the grader
+        (for checks of how a function is written; nothing here runs them)."""
+        return SubmissionSources(self.session.recognition)
+
+    @pytest.fixture
+    def source(self, request: pytest.FixtureRequest, sources: SubmissionSources) -> NotebookSource:
+        """The code cells of the notebook the check's grade cell belongs to."""
+        return sources.notebook(self._notebook_of[_grade_id(request.node)])
+
     @pytest.fixture(scope="session")
     def device(self) -> str:
         return self.device_name
@@ -78,6 +96,11 @@ class ResultsPlugin:
             gid = mark.kwargs["grade_id"]
             if gid not in self._notebook_of:
                 self.grader_errors.append(f"{item.nodeid}: grade_id {gid!r} is not a grade cell of {self.config.name}")
+                drop.append(item)
+                continue
+            if item.path.stem != gid:
+                self.grader_errors.append(f"{item.nodeid}: a check of {gid} in the file of {item.path.stem}; "
+                                          f"move it to {self._notebook_of[gid]}/{gid}.py")
                 drop.append(item)
                 continue
             if self.selection.public_only and not mark.kwargs.get("public"):
@@ -131,3 +154,7 @@ class ResultsPlugin:
             tags=tuple(mark.kwargs.get("tags", ())) + (("public",) if public else ("hidden",)),
             public=public, duration_s=round(duration, 3), details=dict(credit.details),
         )
+
+
+def _grade_id(item: pytest.Item) -> str:
+    return item.get_closest_marker("check").kwargs["grade_id"]

@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Sequence
 
+from autograder.checks.source import Cell, NotebookSource
 from autograder.notebooks import Recognition
 from autograder.sandbox import Limits, Sandbox, SubmissionFault
 
@@ -85,3 +86,19 @@ class SubmissionSession:
         for box in self._sandboxes.values():
             box.close()
         self._sandboxes.clear()
+
+
+class SubmissionSources:
+    """The code cells of each submitted notebook, from its JSON (read in the grader only)."""
+
+    def __init__(self, recognition: Recognition) -> None:
+        self.recognition = recognition
+        self._cache: dict[str, NotebookSource] = {}
+
+    def notebook(self, stem: str) -> NotebookSource:
+        if stem not in self._cache:
+            sub = self.recognition.found.get(stem)
+            if sub is None:
+                raise MissingNotebook(stem)
+            self._cache[stem] = NotebookSource(stem, tuple(Cell(n, src) for n, src in sub.code_cells()))
+        return self._cache[stem]

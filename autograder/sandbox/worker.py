@@ -467,7 +467,48 @@ def optimizer_summary(o) -> dict:
 
 
 def figure_summary(fig) -> dict:
+    from matplotlib.collections import PathCollection
     from matplotlib.patches import Rectangle
+
+    points_cap, steps = 4096, 40
+
+    def fill_probe(ax) -> dict:
+        # What the filled regions show, as checks can compare it with a model's predictions:
+        # the figure is rendered with points, lines and text hidden, and the colour of the
+        # pixel at the centre of each cell of a steps x steps grid over the view limits is
+        # read back (palette of RGB triples + one palette index per cell, rows bottom-up).
+        import numpy as np
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        shown = [c for c in ax.collections if isinstance(c, PathCollection)]
+        hidden = [a for a in (*shown, *ax.lines, *ax.texts, ax.get_legend(), ax.xaxis, ax.yaxis)
+                  if a is not None and a.get_visible()]
+        canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+        try:
+            for a in hidden:
+                a.set_visible(False)
+            canvas.draw()
+            rgb = np.asarray(canvas.buffer_rgba())[..., :3]
+            (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+            xs = x0 + (np.arange(steps) + 0.5) * (x1 - x0) / steps
+            ys = y0 + (np.arange(steps) + 0.5) * (y1 - y0) / steps
+            gx, gy = np.meshgrid(xs, ys)
+            px = ax.transData.transform(np.stack([gx.ravel(), gy.ravel()], axis=1))
+        finally:
+            for a in hidden:
+                a.set_visible(True)
+        h, w = rgb.shape[:2]
+        cols = np.clip(px[:, 0].astype(int), 0, w - 1)
+        rows = np.clip(h - 1 - px[:, 1].astype(int), 0, h - 1)
+        palette, index = np.unique(rgb[rows, cols].reshape(-1, 3), axis=0, return_inverse=True)
+        return {"x": xs.tolist(), "y": ys.tolist(), "palette": palette[:MAX_LISTED].tolist(),
+                "index": index.reshape(steps, steps).tolist()}
+
+    def line_points(line):
+        try:
+            return [[float(x), float(y)] for x, y in zip(line.get_xdata()[:points_cap], line.get_ydata()[:points_cap])]
+        except Exception:  # not numbers (dates, categories): no points to compare
+            return None
 
     axes = []
     for ax in fig.axes:
@@ -477,12 +518,20 @@ def figure_summary(fig) -> dict:
             entry = {"type": _class(c)}
             for key, fn in (("n_offsets", lambda: len(c.get_offsets())),
                             ("n_paths", lambda: len(c.get_paths())),
-                            ("filled", lambda: getattr(c, "filled", None))):
+                            ("filled", lambda: getattr(c, "filled", None)),
+                            ("offsets", lambda: [[float(v) for v in p[:2]] for p in c.get_offsets()[:points_cap]]
+                             if isinstance(c, PathCollection) else None)):
                 try:
                     entry[key] = fn()
                 except Exception:
                     entry[key] = None
             colls.append(entry)
+        probe = None
+        if ax.images or any(not isinstance(c, PathCollection) for c in ax.collections):
+            try:
+                probe = fill_probe(ax)
+            except Exception as e:  # a hostile figure: the summary says so
+                probe = {"error": f"{type(e).__name__}: {_msg(e)}"}
         axes.append({
             "title": str(ax.get_title()),
             "xlabel": str(ax.get_xlabel()),
@@ -495,8 +544,9 @@ def figure_summary(fig) -> dict:
             "bar_widths": [float(r.get_width()) for r in rects[:MAX_LISTED]],
             "collections": colls[:MAX_LISTED],
             "n_images": len(ax.images),
-            "lines": [{"n_points": len(line.get_xdata())} for line in ax.lines[:MAX_LISTED]],
+            "lines": [{"n_points": len(line.get_xdata()), "xy": line_points(line)} for line in ax.lines[:MAX_LISTED]],
             "legend": ax.get_legend() is not None,
+            "fill_probe": probe,
         })
     sup = getattr(fig, "_suptitle", None)
     return {"type": _class(fig), "axes": axes,

@@ -1,8 +1,9 @@
 """Measures the reference figures the thresholds in assignment.toml were set from.
 
-    .venv/bin/python source/pytorch_basics/grading/checks/measure_reference.py [fit|gradient_norms|vectorised|geometry|train|all]
+    .venv/bin/python source/pytorch_basics/grading/checks/measure_reference.py [fit|gradient_norms|vectorised|geometry|train|normality|order|regions|all]
 
-Runs in the grader's environment only (never collected as a check: pytest collects checks_*.py).
+Runs in the grader's environment only (never collected as a check: the engine runs only the
+files named after grade cells, <notebook>/<grade id>.py).
 One thread, as the workers use. Timings on a shared 2-core machine are noisy: read them as orders
 of magnitude.
 """
@@ -17,8 +18,9 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import reference as R  # noqa: E402
+from autograder.checks import import_helper
+
+R = import_helper(Path(__file__).resolve().parent, "pytorch_basics", "reference")
 
 
 def fit(seeds=range(5)) -> None:
@@ -135,10 +137,90 @@ def train() -> None:
         print(f"train: {kind} lr {lr}: losses {[round(v, 4) for v in ref]}; without zero_grad the losses move by up to {diff:.2e}")
 
 
+def normality(seeds=range(10)) -> None:
+    """KS distance of make_spiral's angle residuals from N(0, 1) (the noise test of check_make_spiral)."""
+    from autograder.checks import autocorrelation_bar, ks_bar, ks_normal, lag1_autocorrelation
+
+    n, c, noise = 2000, 3, 0.2
+    honest, uniform, rho = [], [], []
+    for s in seeds:
+        X, _ = R.make_spiral(n, c, noise, seed=s)
+        X = X.double()
+        keep = X.norm(dim=1) > 0.05
+        r = R.wrap_angle(torch.atan2(X[:, 0], X[:, 1]) - R.spiral_angle_law(n, c))[keep] / noise
+        honest.append(ks_normal(r))
+        rho.append(lag1_autocorrelation(r.reshape(-1).sort().values))
+        u = (torch.rand(r.numel(), generator=torch.Generator().manual_seed(s)) - 0.5) * math.sqrt(12)
+        uniform.append(ks_normal(u))
+    m = int(keep.sum())
+    print(f"normality: {m} residuals per spiral: KS of the reference {min(honest):.3f}..{max(honest):.3f} "
+          f"(bar {ks_bar(m):.3f}); scaled uniform noise {min(uniform):.3f}..{max(uniform):.3f}; sorted noise "
+          f"lag-1 autocorrelation {min(rho):.2f}.. (bar {autocorrelation_bar(m):.2f})")
+
+
+def order(seeds=range(3)) -> None:
+    """How many held-out points change class between one shuffled batch and other batch sizes."""
+    g = torch.Generator().manual_seed(0)
+    for name, fn in (("classic ReLU + Adam", lambda X, Y: R.fit_reference(X, Y)), ("answer key", R.fit_key)):
+        moved = []
+        for s in seeds:
+            X, Y = R.make_spiral(1000, 3, 0.2, seed=3000 + s)
+            Xh, _ = R.make_spiral(1000, 3, 0.2, seed=4000 + s)
+            m = fn(X, Y)
+            with torch.no_grad():
+                p1 = torch.randperm(len(Xh), generator=g)
+                a = torch.empty(len(Xh), dtype=torch.long)
+                a[p1] = m(Xh[p1]).argmax(1)
+                p2 = torch.randperm(len(Xh), generator=g)
+                b = torch.empty(len(Xh), dtype=torch.long)
+                for idx in p2.split(7):
+                    b[idx] = m(Xh[idx]).argmax(1)
+            moved.append(int((a != b).sum()))
+        print(f"order: {name}: points whose class changes with the order and batch size: {moved} of {len(Xh)}")
+
+
+def regions() -> None:
+    """Region recall of the answer key's plot_decision_boundary against the model it draws."""
+    import json
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from autograder.checks import region_agreement
+    from autograder.checks import figure_summary
+
+    key = json.loads((Path(__file__).resolve().parents[2] / "02_spiral_classification.ipynb").read_text())
+    ns = {"torch": torch, "nn": torch.nn, "plt": plt, "math": math}
+    for cell in key["cells"]:
+        if (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id") == "sol_plot_decision_boundary":
+            exec("".join(cell["source"]), ns)
+    plot_checks = import_helper(Path(__file__).resolve().parent, "pytorch_basics",
+                                "02_spiral_classification.check_plot_decision_boundary")
+    for n, classes, seed in ((40, 4, 9), (25, 2, 10), (50, 3, 13)):
+        X, Y = R.make_spiral(n, classes, 0.2, seed=seed)
+        model = plot_checks._balanced_model([2, 24, classes], seed, X)
+        box = (X.min(0).values.tolist(), X.max(0).values.tolist())
+
+        def nearest_label(grid, X=X, Y=Y, classes=classes):  # regions painted from the data, not the model
+            return torch.nn.functional.one_hot(Y[torch.cdist(grid, X).argmin(1)], classes).float()
+
+        for name, drawn in (("key", model), ("nearest labelled point", nearest_label)):
+            fig = ns["plot_decision_boundary"](drawn, X, Y)
+            ax = figure_summary(fig)["axes"][0]
+            plt.close(fig)
+            with torch.no_grad():
+                a = region_agreement(ax, lambda p: model(p).argmax(1), box)
+            print(f"regions: {name}, {classes} classes: recall per class {[round(v, 3) for v in a.recall.values()]}, "
+                  f"mean {a.mean_recall:.3f}, classes sharing a colour {list(a.shared_colour)}")
+
+
 if __name__ == "__main__":
     torch.set_num_threads(1)
     what = sys.argv[1] if len(sys.argv) > 1 else "all"
     for name, fn in (("fit", fit), ("gradient_norms", gradient_norms), ("vectorised", vectorised),
-                     ("geometry", geometry), ("train", train)):
+                     ("geometry", geometry), ("train", train), ("normality", normality), ("order", order),
+                     ("regions", regions)):
         if what in (name, "all"):
             fn()

@@ -1,111 +1,18 @@
-"""The grader's own reference implementations and value validators for `pytorch_basics`.
+"""The grader's own reference implementations for `pytorch_basics`: the assignment's oracles.
 
-Everything here runs in the grader process only, on values that came back from the worker as
-plain tensors and containers. Nothing here ever calls a method of an object a student returned:
-student values are validated (type, shape, dtype, device, finiteness) with these helpers before any
-comparison, and every failed validation is an `AssertionError` whose message says in words what
-was expected, without revealing hidden inputs or reference values.
+Everything here runs in the grader process only. Validating what came back from a worker, and
+reading handle summaries, is the engine's check library (`autograder.checks`); this module holds
+what is particular to this assignment: its spiral, its models, its training loop, its optimizer
+steps, and the grader-side copies of models it sends to workers.
 """
 from __future__ import annotations
 
+import itertools
 import math
-import numbers
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 import torch
 from torch import nn
-
-# ---------------------------------------------------------------------------------------------
-# Validation of values that came back from the worker
-# ---------------------------------------------------------------------------------------------
-
-
-def type_name(value: Any) -> str:
-    """A short, student-facing name for what came back (Unsupported keeps the original type)."""
-    tn = getattr(value, "type_name", None)
-    if tn is not None and type(value).__name__ == "Unsupported":
-        return str(tn)
-    kind = getattr(value, "kind", None)
-    if kind is not None and type(value).__name__ == "Handle":
-        return {"module": "nn.Module", "optimizer": "optimizer", "figure": "Figure"}.get(kind, kind)
-    return type(value).__name__
-
-
-def device_matches(t: torch.Tensor, device: str | torch.device) -> bool:
-    return t.device.type == torch.device(device).type
-
-
-def expect_tensor(
-    value: Any,
-    what: str,
-    *,
-    shape: Sequence[int] | None = None,
-    dtype: torch.dtype | Iterable[torch.dtype] | None = None,
-    device: str | torch.device | None = None,
-    finite: bool = True,
-) -> torch.Tensor:
-    """Validate a returned value as a tensor; return it (detached, unchanged)."""
-    assert isinstance(value, torch.Tensor), f"{what}: returned a {type_name(value)}, expected a tensor"
-    if shape is not None:
-        assert tuple(value.shape) == tuple(shape), (
-            f"{what}: expected shape {list(shape)}, got {list(value.shape)}"
-        )
-    if dtype is not None:
-        allowed = (dtype,) if isinstance(dtype, torch.dtype) else tuple(dtype)
-        assert value.dtype in allowed, (
-            f"{what}: expected dtype {' or '.join(str(d) for d in allowed)}, got {value.dtype}"
-        )
-    if device is not None:
-        assert device_matches(value, device), (
-            f"{what}: expected the result on the input's device ({torch.device(device).type}), "
-            f"got it on {value.device.type}"
-        )
-    if finite and (value.is_floating_point() or value.is_complex()):
-        assert bool(torch.isfinite(value).all()), f"{what}: the result contains nan or inf values"
-    return value
-
-
-def expect_tuple(value: Any, what: str, n: int) -> tuple:
-    assert isinstance(value, (tuple, list)), (
-        f"{what}: returned a {type_name(value)}, expected a tuple of {n} values"
-    )
-    assert len(value) == n, f"{what}: expected a tuple of {n} values, got {len(value)}"
-    return tuple(value)
-
-
-def expect_number(value: Any, what: str, *, allow_int: bool = True) -> float:
-    """A Python float (or int); bool, tensors and anything else are refused."""
-    if isinstance(value, torch.Tensor):
-        raise AssertionError(
-            f"{what}: returned a tensor, expected a Python float (convert with .item())"
-        )
-    ok = isinstance(value, float) or (allow_int and isinstance(value, numbers.Integral))
-    assert ok and not isinstance(value, bool), (
-        f"{what}: returned a {type_name(value)}, expected a Python float"
-    )
-    out = float(value)
-    assert math.isfinite(out), f"{what}: returned {out}, expected a finite number"
-    return out
-
-
-def expect_handle(value: Any, what: str, kind: str) -> Any:
-    expected = {"module": "an nn.Module", "optimizer": "a torch.optim optimizer", "figure": "a matplotlib Figure"}[kind]
-    assert type(value).__name__ == "Handle" and getattr(value, "kind", None) == kind, (
-        f"{what}: returned a {type_name(value)}, expected {expected}"
-    )
-    return value
-
-
-def close(a: torch.Tensor, b: torch.Tensor, *, rtol: float = 1e-5, atol: float = 1e-6) -> bool:
-    """Compare in the grader, on the CPU, in float64 (a and b may sit on different devices)."""
-    a = a.detach().to("cpu")
-    b = b.detach().to("cpu")
-    if a.shape != b.shape:
-        return False
-    if a.is_floating_point() or b.is_floating_point():
-        return bool(torch.allclose(a.double(), b.double(), rtol=rtol, atol=atol))
-    return bool(torch.equal(a, b))
-
 
 # ---------------------------------------------------------------------------------------------
 # Notebook 2: the spiral, models, training
@@ -129,6 +36,14 @@ def make_spiral(n_per_class: int = 1000, n_classes: int = 3, noise: float = 0.2,
     return x.to(device), y.to(device)
 
 
+def blobs(n_per_class: int, seed: int, spread: float = 0.3) -> tuple[torch.Tensor, torch.Tensor]:
+    """Three well-separated clusters (at (3, 0), (-3, 0), (0, 3)): a model's loss gets small fast."""
+    g = torch.Generator().manual_seed(seed)
+    centres = torch.tensor([[3.0, 0.0], [-3.0, 0.0], [0.0, 3.0]])
+    y = torch.arange(3).repeat_interleave(n_per_class)
+    return centres[y] + spread * torch.randn(3 * n_per_class, 2, generator=g), y
+
+
 def spiral_angle_law(n_per_class: int, n_classes: int) -> torch.Tensor:
     """The noise-free angle of every row, shape [C*N] (float64)."""
     k = torch.arange(n_classes, dtype=torch.float64)[:, None]
@@ -141,13 +56,15 @@ def wrap_angle(a: torch.Tensor) -> torch.Tensor:
     return torch.remainder(a + math.pi, 2 * math.pi) - math.pi
 
 
-def mlp(sizes: Sequence[int], relu: bool, bias: bool = True) -> nn.Sequential:
-    """Linear(s0, s1) [ReLU] Linear(s1, s2) ... the grader's own module."""
+def mlp(sizes: Sequence[int], relu: bool, bias: bool | Sequence[bool] = True) -> nn.Sequential:
+    """Linear(s0, s1) [ReLU] Linear(s1, s2) ... the grader's own module (`bias`: for every
+    layer, or one flag per layer)."""
+    biases = [bias] * (len(sizes) - 1) if isinstance(bias, bool) else list(bias)
     layers: list[nn.Module] = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         if i and relu:
             layers.append(nn.ReLU())
-        layers.append(nn.Linear(a, b, bias=bias))
+        layers.append(nn.Linear(a, b, bias=biases[i]))
     return nn.Sequential(*layers)
 
 
@@ -225,20 +142,33 @@ def linear_partial_credit(value: float, low: float, high: float) -> float:
 # ---------------------------------------------------------------------------------------------
 
 
-def gradient_norms(depth: int, activation: str, seed: int) -> list[float]:
-    """One reading of the contract (used only to measure the reference figures of the bars)."""
+DRAW_ORDERS = tuple(itertools.permutations(("model", "inputs", "targets")))
+
+
+def gradient_norms(depth: int, activation: str, seed: int,
+                   order: Sequence[str] = ("model", "inputs", "targets")) -> list[float]:
+    """The contract's recipe, torch 2.13 on the CPU: seed, build the depth-layer MLP of width 32
+    (default init), draw 64 standard-normal inputs and 64 targets in 0..9, cross-entropy, one
+    backward; the weight-gradient norm of every Linear layer, first first. `order` is the order
+    of the three draws after seeding (the contract does not fix it: all six are accepted)."""
     torch.manual_seed(seed)
     act = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}[activation]
-    layers: list[nn.Module] = []
-    for i in range(depth):
-        last = i == depth - 1
-        layers.append(nn.Linear(32, 10 if last else 32))
-        if not last:
-            layers.append(act())
-    model = nn.Sequential(*layers)
-    x = torch.randn(64, 32)
-    y = torch.randint(0, 10, (64,))
-    nn.functional.cross_entropy(model(x), y).backward()
+    drawn: dict[str, Any] = {}
+    for what in order:
+        if what == "model":
+            layers: list[nn.Module] = []
+            for i in range(depth):
+                last = i == depth - 1
+                layers.append(nn.Linear(32, 10 if last else 32))
+                if not last:
+                    layers.append(act())
+            drawn["model"] = nn.Sequential(*layers)
+        elif what == "inputs":
+            drawn["inputs"] = torch.randn(64, 32)
+        else:
+            drawn["targets"] = torch.randint(0, 10, (64,))
+    model = drawn["model"]
+    nn.functional.cross_entropy(model(drawn["inputs"]), drawn["targets"]).backward()
     return [m.weight.grad.norm().item() for m in model if isinstance(m, nn.Linear)]
 
 
@@ -271,48 +201,20 @@ def torch_adam_states(param: torch.Tensor, grads: Sequence[torch.Tensor], **hype
     return out
 
 
+
 # ---------------------------------------------------------------------------------------------
-# Reading handle summaries (plain data the worker sent back; see autograder/sandbox/worker.py)
+# Models the grader sends to a worker
 # ---------------------------------------------------------------------------------------------
 
 
-def _short_type(name: Any) -> str:
-    return str(name).rsplit(".", 1)[-1]
-
-
-def summary_number(value: Any, default: float = float("nan")) -> float:
-    """A number from a handle summary (plain data, but written in the student's process)."""
-    if isinstance(value, torch.Tensor) and value.numel() == 1:
-        value = value.item()
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else default
-
-
-def expect_state_dict(value: Any, what: str) -> dict:
-    assert isinstance(value, dict), f"{what}: the model's state_dict could not be read back (got a {type_name(value)})"
-    return value
-
-
-def module_leaf_types(handle: Any) -> list[str]:
-    """The module's leaf layers in registration order, by class name ("Linear", "ReLU", ...)."""
-    return [_short_type(m.get("type")) for m in handle.summary.get("modules", []) if isinstance(m, dict)]
-
-
-def module_param_ids(handle: Any) -> list[int]:
-    return list(handle.summary.get("param_ids", []))
-
-
-def optimizer_class(handle: Any) -> str:
-    return _short_type(handle.summary.get("type", "?"))
-
-
-def optimizer_groups(handle: Any) -> list[dict]:
-    groups = handle.summary.get("param_groups", [])
-    assert isinstance(groups, list) and groups, "the optimizer has no parameter groups"
-    return [g for g in groups if isinstance(g, dict)]
-
-
-def optimizer_param_ids(handle: Any) -> list[int]:
-    return list(handle.summary.get("param_ids", []))
+def grader_model(box: Any, sizes: Sequence[int], relu: bool, seed: int, device: str,
+                 bias: bool | Sequence[bool] = True):
+    """The grader's own model (Linear[-ReLU]-Linear...), built from torch.manual_seed(seed) here and
+    sent to the worker with its weights: (an identical copy here, the handle there)."""
+    torch.manual_seed(seed)
+    model = mlp(sizes, relu=relu, bias=bias)
+    handle = box.build_module(layer_spec(model), state_dict=model.state_dict(), device=device)
+    return model.to(device), handle
 
 
 def optimizer_display(kind: str, hyper: dict) -> str:
@@ -321,86 +223,3 @@ def optimizer_display(kind: str, hyper: dict) -> str:
 
 
 TORCH_OPTIMIZERS = {"sgd": "SGD", "adam": "Adam"}
-
-
-def figure_axes(handle: Any) -> list[dict]:
-    return [a for a in handle.summary.get("axes", []) if isinstance(a, dict)]
-
-
-def axes_bars(ax: dict) -> list[float]:
-    """Bar heights, left to right."""
-    xs = [summary_number(v) for v in ax.get("bar_x", [])]
-    hs = [summary_number(v) for v in ax.get("bar_heights", [])]
-    return [h for _, h in sorted(zip(xs, hs), key=lambda p: p[0])]
-
-
-FILLED_TYPES = ("QuadContourSet", "ContourSet", "QuadMesh", "PolyCollection", "PolyQuadMesh")
-
-
-def has_filled_regions(handle: Any, X: torch.Tensor) -> tuple[bool, str]:
-    """(ok, why not): some Axes shows filled regions (contourf, pcolormesh or imshow) and its
-    limits take in the data's bounding box."""
-    axes = figure_axes(handle)
-    if not axes:
-        return False, "the Figure has no Axes"
-    lo, hi = X.min(dim=0).values.tolist(), X.max(dim=0).values.tolist()
-    for ax in axes:
-        filled = summary_number(ax.get("n_images"), 0) > 0 or any(
-            _short_type(c.get("type")) in FILLED_TYPES and c.get("filled") is not False
-            for c in ax.get("collections", []) if isinstance(c, dict))
-        if not filled:
-            continue
-        (x0, x1), (y0, y1) = (sorted(summary_number(v) for v in list(ax.get(k) or (0, 0))[:2]) for k in ("xlim", "ylim"))
-        eps = 1e-6
-        if x0 <= lo[0] + eps and x1 >= hi[0] - eps and y0 <= lo[1] + eps and y1 >= hi[1] - eps:
-            return True, ""
-        return False, "the filled decision regions do not cover the data's bounding box"
-    return False, ("no filled decision regions found: draw the model's predicted class over a grid with "
-                   "contourf, pcolormesh or imshow")
-
-
-SCATTER_TYPES = ("PathCollection",)
-
-
-def scatter_points(handle: Any) -> int:
-    """Points drawn by scatter (or plotted as markers) in the Axes holding the most."""
-    best = 0
-    for ax in figure_axes(handle):
-        n = sum(int(summary_number(c.get("n_offsets"), 0)) for c in ax.get("collections", [])
-                if isinstance(c, dict) and _short_type(c.get("type")) in SCATTER_TYPES)
-        n += sum(int(summary_number(line.get("n_points"), 0)) for line in ax.get("lines", []) if isinstance(line, dict))
-        best = max(best, n)
-    return best
-
-
-def adam_sequence(box: Any, param: torch.Tensor, grads: Sequence[torch.Tensor], **hyper: Any) -> list[dict]:
-    """Call the student's adam_step once per gradient with ONE state dict that lives in the
-    worker (put there as a handle), so the student's own bookkeeping carries from call to call.
-
-    param and grad are put there too, so that an in-place change of them is visible. Per step:
-    {"param": what came back, "state": the state dict read back, "inputs_kept": bool}."""
-    state = box.put({})
-    p = param
-    out = []
-    for g in grads:
-        ph, gh = box.put(p), box.put(g)
-        new = box.call("adam_step", ph, gh, state, **hyper)
-        kept = _same(box.get(ph), p) and _same(box.get(gh), g)
-        out.append({"param": new, "state": box.get(state), "inputs_kept": kept})
-        if not isinstance(new, torch.Tensor):
-            break
-        p = new
-    return out
-
-
-def call_keeping_inputs(box: Any, fn: str, *tensors: torch.Tensor, **kwargs: Any) -> tuple[Any, bool]:
-    """Call fn on tensors put in the worker; also say whether fn left them unchanged."""
-    handles = [box.put(t) for t in tensors]
-    out = box.call(fn, *handles, **kwargs)
-    kept = all(_same(box.get(h), t) for h, t in zip(handles, tensors))
-    return out, kept
-
-
-def _same(a: Any, b: torch.Tensor) -> bool:
-    return isinstance(a, torch.Tensor) and a.shape == b.shape and a.dtype == b.dtype and bool(
-        torch.equal(a.detach().cpu(), b.detach().cpu()))

@@ -1,0 +1,168 @@
+"""fit_spiral (10 points): the student's own classifier, trained on spirals the grader draws and
+judged by its accuracy on held-out spirals the student never sees (median over hidden seeds,
+linear partial credit between the bars of assignment.toml).
+
+Nothing handed to the student's code carries the answer: the training data comes in an order
+only the grader knows, with its class labels permuted (relabelled: a "model" that computes the
+spiral's law instead of learning gets ~0), and the held-out data is shuffled too and asked for
+twice, in another order and other batch sizes: a model whose prediction for a point depends on
+where or with what the point arrives is refused. Lazy replies considered: class = 3 * row // n,
+memorising the training points, the spiral's law written down, transductive tricks on the
+held-out batch, a model on the wrong device, training past the time budget."""
+from __future__ import annotations
+
+import functools
+import statistics
+import time
+
+import torch
+
+from autograder.checks import (
+    CallTimeout, SubmissionFault, boundary_details, check, expect_handle, expect_tensor, grid_points, module_devices,
+)
+
+from .. import reference as R
+
+
+def _shuffler(cfg: dict, *salt: int) -> torch.Generator:
+    """A generator only the grader can seed: the hidden shuffle seed with the data's seed."""
+    return torch.Generator().manual_seed(int(cfg["shuffle_seed"]) * 1_000_003 + sum(salt))
+
+
+def _relabelling(g: torch.Generator, classes: int) -> torch.Tensor:
+    """A permutation of the class labels that moves at least one class."""
+    while True:
+        perm = torch.randperm(classes, generator=g)
+        if not torch.equal(perm, torch.arange(classes)):
+            return perm
+
+
+def _training_data(cfg: dict, seed: int, device: str, relabel: bool):
+    X, Y = R.make_spiral(cfg["n_per_class"], 3, cfg["noise"], seed=seed)
+    g = _shuffler(cfg, seed)
+    labels = _relabelling(g, 3) if relabel else torch.arange(3)
+    order = torch.randperm(len(X), generator=g)
+    return X[order].to(device), labels[Y[order]].to(device), labels
+
+
+def _fit(nb, X: torch.Tensor, Y: torch.Tensor, device: str, budget: float, what: str):
+    t0 = time.perf_counter()
+    try:
+        model = nb.call("fit_spiral", X, Y, device, timeout=budget)
+    except CallTimeout:
+        raise AssertionError(
+            f"{what}: training took longer than the time budget of {budget:g} s, so it gets no points; "
+            "train for fewer epochs or use a smaller model") from None
+    elapsed = time.perf_counter() - t0
+    expect_handle(model, what, "module")
+    devices = module_devices(model)
+    assert devices <= {device}, (
+        f"{what}: the model's parameters are on {', '.join(sorted(devices))}; build it on the given device ({device})")
+    return model, elapsed
+
+
+def predictions(nb, model, X: torch.Tensor, g: torch.Generator, cfg: dict, device: str, what: str) -> torch.Tensor:
+    """The model's logits for X [n, 2] (rows in X's order), asked for twice: once for all points
+    in one shuffled batch, once in another order cut into batches of other sizes. A point whose
+    predicted class differs between the two is counted; more than the config allows fails."""
+    n = len(X)
+    first = torch.randperm(n, generator=g)
+    logits = _forward(nb, model, X[first], device, what)
+    out = torch.empty_like(logits)
+    out[first] = logits
+    second = torch.randperm(n, generator=g)
+    lo, hi = cfg["batch_sizes"]
+    again, start = torch.empty_like(logits), 0
+    while start < n:
+        size = int(torch.randint(lo, hi + 1, (1,), generator=g))
+        idx = second[start:start + size]
+        again[idx] = _forward(nb, model, X[idx], device, what)
+        start += size
+    moved = int((out.argmax(1) != again.argmax(1)).sum())
+    assert moved <= cfg["max_order_disagreement"] * n, (
+        f"{what}: the model predicted another class for {moved} of {n} held-out points when they came in another "
+        "order or in batches of other sizes; a classifier's prediction for a point must depend on that point only "
+        "(call model.eval() before returning it if it uses dropout or batch norm)")
+    return out
+
+
+def _forward(nb, model, x: torch.Tensor, device: str, what: str) -> torch.Tensor:
+    logits = expect_tensor(nb.forward(model, x.to(device)), f"{what}: the model's output for [n, 2] inputs",
+                           shape=(x.shape[0], 3), device=device)
+    assert logits.is_floating_point(), f"{what}: the model's output has dtype {logits.dtype}, expected float logits"
+    return logits.detach().cpu()
+
+
+def _heldout_accuracy(nb, model, seed: int, cfg: dict, device: str, what: str, labels: torch.Tensor) -> float:
+    Xh, Yh = R.make_spiral(cfg["n_heldout_per_class"], 3, cfg["noise"], seed=seed)
+    logits = predictions(nb, model, Xh, _shuffler(cfg, seed, 1), cfg, device, what)
+    return R.accuracy(logits, labels[Yh])
+
+
+def _credit(credit, accs: list[float], times: list[float], cfg: dict, where: str) -> None:
+    med = statistics.median(accs)
+    low, high = cfg["low_bar"], cfg["high_bar"]
+    frac = R.linear_partial_credit(med, low, high)
+    # The message quotes the published bars, not the grader's more lenient ones: whoever is
+    # short of full points here is short of the published bar too.
+    each = f" (each {', '.join(f'{a:.3f}' for a in accs)})" if len(accs) > 1 else ""
+    if frac < 1.0:
+        credit.set(frac, f"fit_spiral: {'median ' if len(accs) > 1 else ''}held-out accuracy {med:.3f} {where}{each}, "
+                         f"training took at most {max(times):.1f} s; the notebook's bar: full points at "
+                         f"{cfg['published_high_bar']:.2f}, partial credit above {cfg['published_low_bar']:.2f}")
+
+
+@check("check_fit_spiral", points=2, public=True)
+def test_fit_spiral_public(nb, device, assignment, credit):
+    "fit_spiral: the notebook's example: trained on spiral seed 7, accuracy on held-out spiral seed 8 (both shuffled)"
+    cfg = assignment["fit_spiral"]
+    X, Y, labels = _training_data(cfg, 7, device, relabel=False)
+    what = "fit_spiral(the spiral of seed 7)"
+    model, elapsed = _fit(nb, X, Y, device, cfg["time_budget_s"], what)
+    acc = _heldout_accuracy(nb, model, 8, cfg, device, what, labels)
+    _credit(credit, [acc], [elapsed], cfg, "on the spiral of seed 8")
+    try:
+        credit.details.update(_boundary_picture(nb, model, cfg, device))
+    except (AssertionError, SubmissionFault):
+        pass  # the picture is a courtesy for the feedback page; it never costs points
+
+
+@functools.lru_cache(maxsize=1)
+def _reference_model_for_seed_7(n_per_class: int, noise: float) -> torch.nn.Module:
+    # The classic ReLU + Adam model of the notebook, trained once per grading process (about 2 s
+    # on one thread; more threads only fight over the cores with the workers of a busy machine).
+    X, Y = R.make_spiral(n_per_class, 3, noise, seed=7, device="cpu")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return R.fit_reference(X, Y)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _boundary_picture(nb, model, cfg: dict, device: str) -> dict:
+    """The student's and the reference model's decision regions over the notebook's public
+    held-out spiral (seed 8), for the feedback page. The hidden seeds' data is never drawn."""
+    Xh, Yh = R.make_spiral(cfg["n_heldout_per_class"], 3, cfg["noise"], seed=8, device="cpu")
+    grid, extent = grid_points(Xh)
+    grid = torch.from_numpy(grid)
+    student = predictions(nb, model, grid, _shuffler(cfg, 8, 2), cfg, device, "fit_spiral: the model's output on a grid")
+    ref_model = _reference_model_for_seed_7(cfg["n_per_class"], cfg["noise"])  # trains: grad on
+    with torch.no_grad():
+        reference = ref_model(grid)
+    return boundary_details(student, reference, Xh, Yh, extent,
+                            caption="trained on the notebook's spiral (seed 7), shown on the spiral of seed 8")
+
+
+@check("check_fit_spiral", points=8)
+def test_fit_spiral_heldout(nb, device, assignment, credit):
+    "fit_spiral: median accuracy on held-out spirals, trained on spirals the grader draws with hidden seeds (shuffled, labels permuted)"
+    cfg = assignment["fit_spiral"]
+    accs, times = [], []
+    for seed, held_seed in zip(cfg["seeds"], cfg["heldout_seeds"]):
+        X, Y, labels = _training_data(cfg, seed, device, relabel=True)
+        what = "fit_spiral(a spiral drawn by the grader)"
+        model, elapsed = _fit(nb, X, Y, device, cfg["time_budget_s"], what)
+        times.append(elapsed)
+        accs.append(_heldout_accuracy(nb, model, held_seed, cfg, device, what, labels))
+    _credit(credit, accs, times, cfg, f"over {len(accs)} hidden spirals")

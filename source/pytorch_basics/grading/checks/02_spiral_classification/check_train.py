@@ -1,0 +1,99 @@
+"""train (6 points): full-batch training with cross-entropy, zero_grad-forward-backward-step once
+per epoch, the loss of every epoch before its step. The grader trains its own copy of the same
+model with the same optimizer and compares losses and weights. Lazy replies considered: no
+zero_grad, the loss after the step, epochs ignored, the labels ignored, X or Y changed in place
+(normalised), rounded losses or a loop that stops early once the loss is small."""
+from __future__ import annotations
+
+import math
+
+import torch
+
+from autograder.checks import (
+    call_watching_inputs, changed_message, check, close, expect_list_of_numbers, expect_number, expect_state_dict,
+    expect_tensor, type_name,
+)
+
+from .. import reference as R
+
+
+def _call_train(nb, what: str, handle, X, Y, opt, epochs: int) -> list[float]:
+    called = call_watching_inputs(nb, "train", handle, X, Y, opt, epochs)
+    losses = called.value
+    assert isinstance(losses, (list, tuple)), f"{what}: returned a {type_name(losses)}, expected a list of floats"
+    assert len(losses) == epochs, f"{what}: expected {epochs} losses (one per epoch), got {len(losses)}"
+    got = [expect_number(v, f"{what}, loss of epoch {i + 1}") for i, v in enumerate(losses)]
+    assert called.inputs_kept, changed_message(what, called, ("model", "X", "Y"))
+    return got
+
+
+def _judge_train(nb, device: str, kind: str, hyper: dict, epochs: int, seed: int, part: str,
+                 tol: float = 1e-4, data=None, abs_tol: float | None = None) -> None:
+    X, Y = data if data is not None else R.make_spiral(60, 3, 0.2, seed=seed)
+    X, Y = X.to(device), Y.to(device)
+    model, handle = R.grader_model(nb, [2, 16, 3], relu=True, seed=seed, device=device)
+    opt = nb.build_optimizer(handle, R.TORCH_OPTIMIZERS[kind], **hyper)
+    what = f"train(model, X, Y, {R.optimizer_display(kind, hyper)}, epochs={epochs})"
+    got = _call_train(nb, what, handle, X, Y, opt, epochs)
+    want = R.train_reference(model, X, Y, R.make_torch_optimizer(model, kind, **hyper), epochs)
+    if part in ("losses", "all"):
+        for i, (g, w) in enumerate(zip(got, want)):
+            assert math.isclose(g, w, rel_tol=tol, abs_tol=tol if abs_tol is None else abs_tol), (
+                f"{what}: the loss of epoch {i + 1} ({g:.5g}) differs from the reference loop's (the cross-entropy "
+                "of the full batch before that epoch's step; each epoch: zero the gradients, forward, backward, step)")
+    if part in ("weights", "all"):
+        sd = expect_state_dict(nb.state_dict(handle), what)
+        for k, v in model.state_dict().items():
+            got_v = expect_tensor(sd.get(k), f"{what}: the model's {k}", shape=v.shape, device=device)
+            assert close(got_v, v, rtol=tol, atol=tol), (
+                f"{what}: after training, the model's weights differ from {epochs} epochs of full-batch training "
+                "(zero the gradients every epoch, then forward, backward, step)")
+
+
+@check("check_train", points=1, public=True)
+def test_train_public(nb, device):
+    "train: the notebook's example (SGD lr 0.5, 30 epochs): 30 float losses, the first before any step, going down"
+    X, Y = R.make_spiral(20, 3, 0.2, seed=3, device=device)
+    model, handle = R.grader_model(nb, [2, 16, 3], relu=True, seed=0, device=device)
+    opt = nb.build_optimizer(handle, "SGD", lr=0.5)
+    what = "train(model, X, Y, torch.optim.SGD(lr=0.5), epochs=30)"
+    losses = nb.call("train", handle, X, Y, opt, 30)
+    assert isinstance(losses, list), f"{what}: returned a {type_name(losses)}, expected a list of floats"
+    got = expect_list_of_numbers(losses, what, 30, item="loss", items="losses (one per epoch)")
+    with torch.no_grad():
+        initial = torch.nn.functional.cross_entropy(model(X), Y).item()
+    assert abs(got[0] - initial) < 1e-5, (
+        f"{what}: the first loss should be the loss of the untrained model ({initial:.4f}), got {got[0]:.4f}: "
+        "record each epoch's loss before its step")
+    assert got[-1] < got[0], f"{what}: the loss should go down during training"
+    sd = expect_state_dict(nb.state_dict(handle), what)
+    changed = any(not close(expect_tensor(sd.get(k), f"{what}: the model's {k}", shape=v.shape), v, rtol=0, atol=0)
+                  for k, v in model.state_dict().items())
+    assert changed, f"{what}: the model's parameters did not change; train should update them"
+
+
+@check("check_train", points=2)
+def test_train_sgd_losses(nb, device, assignment):
+    "train: the losses of SGD training match the reference loop from the same weights, also once they get small; X and Y left as they were"
+    cfg = assignment["train"]
+    _judge_train(nb, device, "sgd", {"lr": cfg["sgd_lr"], "weight_decay": cfg["weight_decay"]},
+                 epochs=cfg["epochs"], seed=cfg["seeds"][0], part="losses", tol=cfg["tol"])
+    _judge_train(nb, device, "sgd", {"lr": cfg["small_loss_lr"]}, epochs=cfg["small_loss_epochs"],
+                 seed=cfg["seeds"][0], part="losses", tol=cfg["small_loss_rel_tol"], abs_tol=1e-7,
+                 data=R.blobs(20, seed=cfg["seeds"][0]))
+
+
+@check("check_train", points=1)
+def test_train_sgd_weights(nb, device, assignment):
+    "train: the weights after SGD training match the reference loop from the same weights"
+    cfg = assignment["train"]
+    _judge_train(nb, device, "sgd", {"lr": cfg["sgd_lr"], "weight_decay": cfg["weight_decay"]},
+                 epochs=cfg["epochs"], seed=cfg["seeds"][1], part="weights", tol=cfg["tol"])
+
+
+@check("check_train", points=2)
+def test_train_adam(nb, device, assignment):
+    "train: the losses and weights of Adam training match the reference loop from the same weights"
+    cfg = assignment["train"]
+    _judge_train(nb, device, "adam", {"lr": cfg["adam_lr"], "weight_decay": cfg["weight_decay"]},
+                 epochs=cfg["epochs"], seed=cfg["seeds"][2], part="all", tol=cfg["tol"])
