@@ -88,13 +88,13 @@ CLASS = {  # student -> fake metadata
 }
 
 EXPECTED_CSV = '''\
-student,status,total,max_total,nb1,nb2,check_a,check_b,q1,"check_a | a: first, ""quoted""",check_b | b: second,q1 | q1: why?,overridden,grader_errors,reason
-alice,graded,15,15,10,5,4,6,5,4,6,5,,0,
-bob,graded,7.5,15,5,2.5,2,3,2.5,2,3,2.5,,0,
-carol,ungradable,0,15,0,0,0,0,0,,,,,1,the grader could not finish grading this submission (its grading process stopped); your TA has been told (the grading process exited with code 7)
-dave,graded,3.75,15,2.5,1.25,1,1.5,1.25,1,1.5,1.25,,0,
-erin,graded,0,15,0,0,0,0,0,0,0,0,,0,
-frank,ungradable,0,15,0,0,0,0,0,,,,,0,frank.ipynb is not a valid notebook
+student,status,total,max_total,nb1,nb2,check_a,check_b,q1,"check_a | a: first, ""quoted""",check_b | b: second,q1 | q1: why?,overridden,grader_errors,reason,files,late,lms_id,name
+alice,graded,15,15,10,5,4,6,5,4,6,5,,0,,,,,alice
+bob,graded,7.5,15,5,2.5,2,3,2.5,2,3,2.5,,0,,,,,bob
+carol,ungradable,0,15,0,0,0,0,0,,,,,1,the grader could not finish grading this submission (its grading process stopped); your TA has been told (the grading process exited with code 7),,,,carol
+dave,graded,3.75,15,2.5,1.25,1,1.5,1.25,1,1.5,1.25,,0,,,,,dave
+erin,graded,0,15,0,0,0,0,0,0,0,0,,0,,,,,erin
+frank,ungradable,0,15,0,0,0,0,0,,,,,0,frank.ipynb is not a valid notebook,,,,frank
 '''
 
 
@@ -133,16 +133,16 @@ def test_mixed_class_grades_to_the_expected_csv(fake, tmp_path):
     out = tmp_path / "results"
     report = _grade(subs, fake, out, roster=_roster(tmp_path, ["alice", "bob", "zoe"]))
     csv_text = (out / "grades.csv").read_text()
-    expected = EXPECTED_CSV + "zoe,missing,,15,,,,,,,,,,,no submission\n"
+    expected = EXPECTED_CSV + "zoe,missing,,15,,,,,,,,,,,no submission,,,,\n"
     assert csv_text.replace("\r\n", "\n") == expected
     assert sorted(report.graded + report.crashed) == ["alice", "bob", "carol", "dave", "erin", "frank"]
     assert report.crashed == ["carol"] and report.ungradable == ["carol", "frank"]
     assert report.missing == ["zoe"] and report.exit_code == 3  # carol's crash is a grader error for the TA
     # Gradescope-style results and the record per student; a feedback page for each.
-    for s in [*CLASS, "frank"]:
-        assert "score" in json.loads((out / s / "results.json").read_text())
-        assert read_record(out / s) is not None
-        assert (out / s / "feedback.html").exists()
+    for s in [*CLASS, "frank"]:  # each student's files in their own namespace, apart from the class's
+        assert "score" in json.loads((out / "students" / s / "results.json").read_text())
+        assert read_record(out / "students" / s) is not None
+        assert (out / "students" / s / "feedback.html").exists()
     summary = (out / "summary.html").read_text()
     assert "exited with code 7" in summary and "frank.ipynb is not a valid notebook" in summary
     # the commas and quotes of a check name survive a round trip through the csv module
@@ -162,11 +162,11 @@ def test_second_run_regrades_nothing_and_changes_regrade(fake, tmp_path):
     first = _grade(subs, fake, out)
     assert sorted(first.graded) == ["alice", "bob", "frank"]
     csv1 = (out / "grades.csv").read_text()
-    pages = {p: p.stat().st_mtime_ns for p in out.glob("*/feedback.html")}
+    pages = {p: p.stat().st_mtime_ns for p in out.glob("students/*/feedback.html")}
     second = _grade(subs, fake, out)
     assert second.graded == [] and sorted(second.skipped) == ["alice", "bob", "frank"]
     assert (out / "grades.csv").read_text() == csv1
-    assert {p: p.stat().st_mtime_ns for p in out.glob("*/feedback.html")} == pages  # unchanged pages not rewritten
+    assert pages and {p: p.stat().st_mtime_ns for p in out.glob("students/*/feedback.html")} == pages  # not rewritten
     # A changed notebook is regraded, and only that one.
     (subs / "bob.ipynb").write_text(_nb({"frac": 0.25}))
     third = _grade(subs, fake, out)
@@ -203,12 +203,12 @@ def test_grader_fault_and_timeout_give_records_and_the_batch_goes_on(fake, tmp_p
     report = _grade(subs, fake, out, timeout_s=4)
     assert time.monotonic() - t0 < 40
     assert report.crashed == ["hang"] and sorted(report.ungradable) == ["bug", "hang"]
-    hang, bug = read_record(out / "hang"), read_record(out / "bug")
+    hang, bug = read_record(out / "students" / "hang"), read_record(out / "students" / "bug")
     assert "longer than 4 s" in hang.reason
     assert "RuntimeError: a bug in the grader" in bug.result.grader_errors[0]
-    assert "RuntimeError" not in (out / "bug" / "feedback.html").read_text()  # TA-only
+    assert "RuntimeError" not in (out / "students" / "bug" / "feedback.html").read_text()  # TA-only
     assert "RuntimeError: a bug in the grader" in (out / "summary.html").read_text()
-    assert read_record(out / "ok").status == "graded"
+    assert read_record(out / "students" / "ok").status == "graded"
 
 
 def _gradebook_rows(url: str) -> dict:
@@ -228,16 +228,16 @@ def test_killed_midway_then_rerun_gives_the_same_csv_and_gradebook(fake, tmp_pat
            "--assignment", "fa", "--grader", "fakegrader:grade", "--jobs", "2", "--out", str(out), "--quiet"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
-    while not list(out.glob("*/batch.json")):
+    while not list(out.glob("students/*/batch.json")):
         assert proc.poll() is None, "the batch ended before it could be killed"
         assert time.monotonic() < deadline
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    done = {p.parent.name for p in out.glob("*/batch.json")}
+    done = {p.parent.name for p in out.glob("students/*/batch.json")}
     assert 1 <= len(done) < 7 and not (out / "grades.csv").exists()
     time.sleep(0.5)  # its workers die with it (PR_SET_PDEATHSIG): nothing is written later
-    assert {p.parent.name for p in out.glob("*/batch.json")} == done
+    assert {p.parent.name for p in out.glob("students/*/batch.json")} == done
     report = _grade(subs, fake, out)
     assert sorted(report.graded) == sorted((set(students) | {"frank"}) - done)  # each graded exactly once
     assert (out / "grades.csv").read_text() == (ref / "grades.csv").read_text()
@@ -248,7 +248,7 @@ def test_an_unreachable_gradebook_is_refused_before_grading(fake, tmp_path):
     subs = _class(tmp_path / "subs", {"alice": {}}, bad=False)
     with pytest.raises(BatchError, match="cannot open the gradebook nosuchdb://"):
         _grade(subs, fake, tmp_path / "results", db="nosuchdb://host/db")
-    assert not list((tmp_path / "results").glob("*/batch.json"))
+    assert not list((tmp_path / "results").glob("students/*/batch.json"))
 
 
 def test_a_second_batch_on_the_same_results_folder_is_refused(fake, tmp_path):
@@ -343,7 +343,9 @@ def test_moodle_folders_and_a_student_zip(tmp_path):
     })
     found = discover(z, "fa", tmp_path / "staging")
     assert found.layout == "moodle"
-    assert [s.student for s in found.submissions] == ["Han_Meimei", "Li_Lei"]
+    # Moodle's user id stays in the student id (display names are not unique in a class)
+    assert [s.student for s in found.submissions] == ["Han_Meimei_1235", "Li_Lei_1234"]
+    assert [(s.name, s.lms_id) for s in found.submissions] == [("Han Meimei", "1235"), ("Li Lei", "1234")]
     assert list(found.submissions[0].path.rglob("*.ipynb"))
 
 

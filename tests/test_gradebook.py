@@ -7,10 +7,9 @@ import io
 import pytest
 
 from autograder.assignment import load_assignment
-from autograder.gradebook import comment_for, db_url, read_gradebook, write_gradebook
+from autograder.gradebook import apply_overrides, comment_for, db_url_of, read_gradebook, set_override, write_gradebook
 from autograder.reporters import csv_export
 from autograder.results import CheckResult, Status, SubmissionResult
-from autograder.review import apply_overrides, set_override
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +34,7 @@ def _result(config, student: str, frac: float, flag: str | None = None) -> Submi
 def test_gradebook_is_read_back_by_nbgrader(config, tmp_path):
     from nbgrader.api import Gradebook
 
-    url = db_url(tmp_path / "gradebook.db", tmp_path)
+    url = db_url_of(tmp_path / "gradebook.db")
     results = [_result(config, "alice", 1.0), _result(config, "bob", 0.5, flag="q3_vanishing_gradient")]
     write_gradebook(url, config, results, students=["carol"])
     with Gradebook(url) as gb:
@@ -62,7 +61,7 @@ def test_gradebook_is_read_back_by_nbgrader(config, tmp_path):
 
 
 def test_writing_twice_is_idempotent(config, tmp_path):
-    url = db_url(tmp_path / "gb.db", tmp_path)
+    url = db_url_of(tmp_path / "gb.db")
     results = [_result(config, "alice", 0.5)]
     first = write_gradebook(url, config, results)
     second = write_gradebook(url, config, results)
@@ -76,7 +75,7 @@ def test_writing_twice_is_idempotent(config, tmp_path):
 def test_ta_overrides_are_never_overwritten(config, tmp_path):
     from nbgrader.api import Gradebook
 
-    url = db_url(tmp_path / "gb.db", tmp_path)
+    url = db_url_of(tmp_path / "gb.db")
     write_gradebook(url, config, [_result(config, "bob", 0.5, flag="q3_vanishing_gradient")])
     # One override through `autograder review`, one made in formgrader (manual_score directly).
     set_override(url, config.name, "bob", "q3_vanishing_gradient", 3.0, "good answer in other words")
@@ -104,7 +103,7 @@ def test_ta_overrides_are_never_overwritten(config, tmp_path):
 
 
 def test_read_gradebook_of_a_missing_file_is_empty(tmp_path):
-    state = read_gradebook(db_url(tmp_path / "none.db", tmp_path), "pytorch_basics")
+    state = read_gradebook(db_url_of(tmp_path / "none.db"), "pytorch_basics")
     assert state.students == [] and not (tmp_path / "none.db").exists()
 
 
@@ -137,8 +136,8 @@ def test_csv_per_check_per_question_totals_and_status(config, tmp_path):
     assert "check_fit_spiral" in header and "q6_sgd_vs_adam" in header
     assert 'check_products | check_products: second "quoted"' in header
     assert "check_products | check_products: first, with a comma" in header
-    assert header[-3:] == ["overridden", "grader_errors", "reason"]
-    assert len(header) == 4 + 3 + len(cells) + 2 * len(cells) + 3
+    assert header[-7:] == ["overridden", "grader_errors", "reason", "files", "late", "lms_id", "name"]
+    assert len(header) == 4 + 3 + len(cells) + 2 * len(cells) + 7
     by = {r[0]: dict(zip(header, r)) for r in body}
     assert [r[0] for r in body] == ["=cmd", 'alice "ace"', "bob, the builder", "zoe"]  # sorted, names intact
     assert by['alice "ace"']["total"] == "100" and by["bob, the builder"]["total"] == "50"
@@ -151,7 +150,7 @@ def test_csv_per_check_per_question_totals_and_status(config, tmp_path):
 
 
 def test_csv_shows_overrides_as_the_effective_score(config, tmp_path):
-    from autograder.review import Override
+    from autograder.gradebook import Override
 
     r = apply_overrides(_result(config, "bob", 0.0), {"q1_alexnet": Override("q1_alexnet", "03_activations_and_optimizers", 2.5)})
     rows = list(csv.DictReader(io.StringIO(csv_export.dumps([csv_export.ClassRow("bob", "graded", r)]))))

@@ -191,15 +191,15 @@ def test_class_outputs_summary_lists_the_review_queue_and_ta_material(pytorch_ba
     assert "carol" in summary.split('id="students"')[1] and outputs.missing == ["carol"]
     assert "30.5" in summary.split('id="slowest"')[1]
     for s in ("alice", "bob"):
-        assert leaks((tmp_path / s / "feedback.html").read_text(), material) == []
+        assert leaks((tmp_path / "students" / s / "feedback.html").read_text(), material) == []
     # A TA settles the answer: it leaves the queue, and the page and CSV show the TA's score.
-    from autograder.review import set_override
+    from autograder.gradebook import set_override
 
     set_override(url, "pytorch_basics", "alice", "q3_vanishing_gradient", 3.0, "fine")
     outputs = build_class_outputs(tmp_path, config, ["alice", "bob"], records, url, roster=["carol"])
     assert outputs.review == 0
     assert "q3_vanishing_gradient" not in outputs.summary.read_text().split('id="review-queue"')[1].split("</section>")[0]
-    page = (tmp_path / "alice" / "feedback.html").read_text()
+    page = (tmp_path / "students" / "alice" / "feedback.html").read_text()
     assert "Score set by a TA" in page and ">TA</span>" in page
     assert "q3_vanishing_gradient" in (tmp_path / "grades.csv").read_text().splitlines()[1]
 
