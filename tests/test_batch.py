@@ -41,6 +41,9 @@ grade_cells = { check_a = 4, check_b = 6 }
 stem = "nb2"
 points = 5
 answer_cells = { q1 = 5 }
+
+[results]
+score_decimals = 1
 """
 
 # The fake grading function: reads the notebook's metadata to decide what happens. It runs in
@@ -331,6 +334,11 @@ def test_lms_zip_is_extracted_safely_and_graded(fake, tmp_path):
     assert report.layout == "canvas" and report.students == ["alicesmith_101", "bobjones_102"]
     rows = list(csv.DictReader(io.StringIO((tmp_path / "results" / "grades.csv").read_text())))
     assert [r["total"] for r in rows] == ["15", "7.5"]
+    # Canvas's LATE marker is kept as data (for late penalties), in both CSVs and the summary
+    assert [(r["late"], r["lms_id"]) for r in rows] == [("", "101"), ("late", "102")]
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "results" / "grades_import.csv").read_text())))
+    assert [r["late"] for r in rows] == ["", "late"]
+    assert "late · 迟交" in (tmp_path / "results" / "summary.html").read_text()
 
 
 def test_moodle_folders_and_a_student_zip(tmp_path):
@@ -380,6 +388,186 @@ def test_progress_prints_a_line_per_submission_off_a_terminal():
     p = Progress(3, 2, tty, tty=True)
     p.start("carol")
     assert "0/3" in tty.getvalue() and "grading: carol" in tty.getvalue()
+
+
+# -- names: one student's name or bytes never stops a class ------------------------------------------
+
+CLASS_OUTPUT_NAMES = ["gradebook.db", "grades.csv", "grades_import.csv", "summary.html", ".batch", "students",
+                      "autograded", "gradebook.json"]
+
+
+def test_students_named_like_class_outputs_collide_with_nothing(fake, tmp_path):
+    subs = tmp_path / "subs"
+    for name in [*CLASS_OUTPUT_NAMES, "alice"]:
+        (subs / name).mkdir(parents=True)
+        (subs / name / "nb1.ipynb").write_text(_nb({"frac": 0.5}))
+    out = subs.parent / "results"
+    for _ in range(2):  # and on every rerun
+        report = _grade(subs, fake, out)
+        assert report.exit_code == 0 and not report.ungradable
+        rows = list(csv.DictReader(io.StringIO((out / "grades.csv").read_text())))
+        assert sorted(r["student"] for r in rows) == sorted(r["student"] for r in rows if r["status"] == "graded")
+        assert len(rows) == len(CLASS_OUTPUT_NAMES) + 1 and {r["total"] for r in rows} == {"7.5"}
+        assert {r["name"] for r in rows} == {*CLASS_OUTPUT_NAMES, "alice"}  # the original names, for the TA
+    assert (out / "gradebook.db").is_file() and (out / "summary.html").is_file() and (out / "grades.csv").is_file()
+    assert sorted(read_gradebook(report.db_url, "fa").grades) == sorted(r["student"] for r in rows)
+
+
+def test_names_that_are_not_utf8_never_stop_the_class(fake, tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    names = [b"bad\xffname", b"bad\xfename", b"caf\xe9", b"alice"]
+    for raw in names:
+        folder = os.path.join(os.fsencode(subs), raw)
+        os.mkdir(folder)
+        with open(os.path.join(folder, b"nb1-\xff.ipynb"), "w") as f:
+            f.write(_nb({"frac": 1.0}))
+    out = tmp_path / "results"
+    first = _grade(subs, fake, out)
+    assert sorted(first.graded) == first.students and len(set(first.students)) == 4 and not first.ungradable
+    for sid in first.students:
+        sid.encode("utf-8")  # valid text everywhere it goes
+    text = (out / "grades.csv").read_bytes().decode("utf-8")
+    assert "bad\ufffdname" in text and "caf\ufffd" in text  # the original name, shown as text
+    assert "bad\ufffdname" in (out / "summary.html").read_text(encoding="utf-8")
+    again = _grade(subs, fake, out)  # stable ids: nothing regraded, nothing renamed
+    assert again.students == first.students and again.graded == [] and sorted(again.skipped) == first.students
+
+
+def test_student_ids_are_stable_whatever_else_is_in_the_class(tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    for root, names in ((one, ["Alice Smith", "Alice_Smith"]), (two, ["Alice_Smith", "Alice  Smith", "Alice Smith"])):
+        for n in names:
+            (root / n).mkdir(parents=True)
+            (root / n / "nb1.ipynb").write_text("{}")
+    a = {s.name: s.student for s in discover(one, "fa", tmp_path / "st1").submissions}
+    b = {s.name: s.student for s in discover(two, "fa", tmp_path / "st2").submissions}
+    assert a["Alice_Smith"] == b["Alice_Smith"] == "Alice_Smith"  # the exact name keeps its id
+    assert a["Alice Smith"] == b["Alice Smith"] != "Alice_Smith"  # the others a hash of their own name
+    assert len(set(b.values())) == 3
+
+
+def test_moodle_students_with_the_same_name_keep_their_lms_ids(fake, tmp_path):
+    entries = {"Alice Smith_222_assignsubmission_file_/nb1.ipynb": _nb({"frac": 0.5}),
+               "Alice Smith_111_assignsubmission_file_/nb1.ipynb": _nb({"frac": 1.0})}
+    ids = []
+    for order in (list(entries.items()), list(reversed(entries.items()))):  # export order does not matter
+        z = _zip(tmp_path / f"moodle{len(ids)}.zip", dict(order))
+        report = _grade(z, fake, tmp_path / f"results{len(ids)}")
+        ids.append(report.students)
+        rows = list(csv.reader(io.StringIO((tmp_path / f"results{len(ids) - 1}" / "grades_import.csv").read_text())))
+        assert rows[0][:3] == ["lms_id", "student", "name"]  # the LMS's id first, for an import
+        assert [r[:3] for r in rows[1:]] == [["111", "Alice_Smith_111", "Alice Smith"],
+                                             ["222", "Alice_Smith_222", "Alice Smith"]]
+        assert [r[rows[0].index("total")] for r in rows[1:]] == ["15", "7.5"]
+    assert ids[0] == ids[1] == ["Alice_Smith_111", "Alice_Smith_222"]
+
+
+def test_import_csv_one_column_per_grade_cell_rounded_as_the_course_says(fake, tmp_path):
+    subs = _class(tmp_path / "subs", {"ann": {"frac": 1 / 3}, "ben": {"frac": 1.0}}, bad=False)
+    out = tmp_path / "results"
+    _grade(subs, fake, out, roster=_roster(tmp_path, ["ann", "ben", "zoe"]))
+    rows = list(csv.DictReader(io.StringIO((out / "grades_import.csv").read_text())))
+    assert list(rows[0]) == ["lms_id", "student", "name", "check_a", "check_b", "q1", "total", "max_total", "status",
+                             "late"]
+    by = {r["student"]: r for r in rows}
+    assert (by["ann"]["check_a"], by["ann"]["check_b"], by["ann"]["q1"], by["ann"]["total"]) == ("1.3", "2", "1.7", "5")
+    assert by["ben"]["total"] == "15" and by["ben"]["max_total"] == "15"
+    assert (by["zoe"]["status"], by["zoe"]["total"], by["zoe"]["q1"]) == ("missing", "0", "0")  # not an empty cell
+    full = list(csv.DictReader(io.StringIO((out / "grades.csv").read_text())))
+    assert {r["student"]: r["total"] for r in full}["ann"] == "5"  # the full export keeps 4 decimals
+
+
+def test_a_bad_results_folder_is_refused_before_grading(fake, tmp_path):
+    subs = _class(tmp_path / "subs", {"alice": {}}, bad=False)
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    for bad, said in ((a_file, "is a file"), (a_file / "sub", "cannot be written"), (Path("/proc/x"), "system folder")):
+        with pytest.raises(BatchError, match=said):
+            _grade(subs, fake, bad)
+    assert not list(tmp_path.rglob("batch.json"))
+
+
+def test_a_password_never_goes_on_the_command_line_or_into_a_message(fake, tmp_path, capsys, monkeypatch):
+    from autograder.cli import main
+
+    subs = _class(tmp_path / "subs", {"alice": {}}, bad=False)
+    base = ["--course", str(fake.course_root), "grade-all", str(subs), "--assignment", "fa", "-q"]
+    secret = "s3cr3t-pw"
+    assert main([*base, "--db", f"postgresql://ta:{secret}@db.example/grades"]) == 2
+    err = capsys.readouterr().err
+    assert "AUTOGRADER_DB_URL" in err and "--db-file" in err and secret not in err and len(err.splitlines()) == 1
+    monkeypatch.setenv("AUTOGRADER_DB_URL", f"nosuchdb://ta:{secret}@127.0.0.1:1/grades")
+    assert main([*base, "--out", str(tmp_path / "r1")]) == 2
+    out, err = capsys.readouterr()
+    assert "nosuchdb://ta:***@127.0.0.1:1/grades" in err and secret not in out + err
+    monkeypatch.delenv("AUTOGRADER_DB_URL")
+    db_file = tmp_path / "db-url"
+    db_file.write_text(f"# the class's gradebook\nsqlite:///{tmp_path / 'from-file.db'}\n")
+    assert main([*base, "--db-file", str(db_file), "--out", str(tmp_path / "r2")]) == 0
+    assert (tmp_path / "from-file.db").is_file()
+    assert json.loads((tmp_path / "r2" / "gradebook.json").read_text())["options"] == ["--db-file", str(db_file)]
+
+
+def test_masking_a_url_keeps_everything_but_the_password():
+    from autograder.gradebook import hide_secret, masked
+
+    url = "postgresql://ta:p%40ss@db.example:5432/grades"
+    assert masked(url) == "postgresql://ta:***@db.example:5432/grades"
+    assert hide_secret("FATAL: password p@ss for ta rejected (p%40ss)", url) == "FATAL: password *** for ta rejected (***)"
+    assert masked("sqlite:////tmp/gradebook.db") == "sqlite:////tmp/gradebook.db"
+
+
+# -- the TA's path: review finds grade-all's gradebook, and nothing is lost on a regrade ------------
+
+def test_review_set_lands_where_grade_all_reads_it(fake, tmp_path, capsys, monkeypatch):
+    import shlex
+
+    from autograder.cli import main
+
+    course = tmp_path / "nbcourse"  # an nbgrader course: the gradebook is the course's, not DIR's
+    for s, meta in {"alice": {"frac": 0.5}, "bob": {"frac": 0.5}}.items():
+        (course / "submitted" / s / "fa").mkdir(parents=True)
+        (course / "submitted" / s / "fa" / "nb1.ipynb").write_text(_nb(meta))
+    out = tmp_path / "results"
+    _grade(course / "submitted", fake, out)
+    monkeypatch.chdir(tmp_path)  # where a TA might stand; no gradebook may appear here
+
+    assert main(["review", "set", "fa", "alice", "q1", "4", "--comment", "good"]) == 2  # which gradebook?
+    err = capsys.readouterr().err
+    assert "--results DIR" in err and len(err.splitlines()) == 1
+    assert main(["review", "set", "fa", "alcie", "q1", "4", "--results", str(out)]) == 2
+    assert "no student 'alcie' in the gradebook; did you mean alice?" in capsys.readouterr().err
+    assert main(["review", "set", "fa", "alice", "q1", "4", "--comment", "good", "--results", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert not list(tmp_path.glob("*.db")) and not (out / "gradebook.db").exists()
+    report = _grade(course / "submitted", fake, out, force=True)  # a regrade keeps the TA's score
+    row = {r["student"]: r for r in csv.DictReader(io.StringIO((out / "grades.csv").read_text()))}["alice"]
+    assert (row["q1"], row["overridden"], row["total"]) == ("4", "q1", "9")
+    assert report.review == 1  # bob's answer still waits; alice's is settled
+    assert f"--results {out}" in (out / "summary.html").read_text()  # settle commands find the gradebook
+
+    undo = said.strip().splitlines()[-1].strip()
+    assert undo == f"autograder review clear fa alice q1 --results {out}"
+    assert main(shlex.split(undo)[1:]) == 0 and "cleared" in capsys.readouterr().out
+    _grade(course / "submitted", fake, out)
+    row = {r["student"]: r for r in csv.DictReader(io.StringIO((out / "grades.csv").read_text()))}["alice"]
+    assert (row["q1"], row["overridden"]) == ("2.5", "")
+
+
+def test_review_honours_course(fake, tmp_path, capsys, monkeypatch):
+    from autograder.cli import main
+
+    course = tmp_path / "nbcourse"
+    (course / "submitted" / "alice" / "fa").mkdir(parents=True)
+    (course / "submitted" / "alice" / "fa" / "nb1.ipynb").write_text(_nb({"frac": 0.5}))
+    (course / "source").mkdir()
+    _grade(course / "submitted", fake, tmp_path / "results")
+    monkeypatch.chdir(tmp_path)
+    assert main(["--course", str(course), "review", "set", "fa", "alice", "check_a", "3"]) == 0
+    said = capsys.readouterr().out
+    assert f"--course {course}" in said.splitlines()[-1]
+    assert read_gradebook(f"sqlite:///{course / 'gradebook.db'}", "fa").overrides("alice")["check_a"].score == 3
 
 
 # The end-to-end class of real submissions graded by the engine through grade-all is

@@ -76,7 +76,13 @@ def safe_student_id(name: str) -> str:
 
 
 def _ignored(p: Path) -> bool:
-    return p.name in IGNORED_NAMES or p.name.startswith(".")
+    """Junk of file managers and Jupyter. A hidden entry is junk too unless it is or holds a
+    notebook: a student whose folder is named `.batch` is still a student."""
+    if p.name in IGNORED_NAMES:
+        return True
+    if not p.name.startswith("."):
+        return False
+    return not (p.suffix == ".ipynb" if p.is_file() else p.is_dir() and _has_notebooks(p))
 
 
 def _children(folder: Path) -> list[Path]:
@@ -87,9 +93,10 @@ def _has_notebooks(folder: Path) -> bool:
     return any(".ipynb_checkpoints" not in p.parts for p in folder.rglob("*.ipynb"))
 
 
-def discover(path: Path, assignment: str, staging: Path) -> Discovery:
+def discover(path: Path, assignment: str, staging: Path, exclude: Path | None = None) -> Discovery:
     """The submissions under `path` (a folder or a zip). `staging` is a private folder (under
-    the results folder) where zips are extracted."""
+    the results folder) where zips are extracted; `exclude` (the results folder, when it lies
+    inside `path`) is never taken for a student."""
     path = path.resolve()
     if not path.exists():
         raise SubmissionsError(f"{path} does not exist")
@@ -116,13 +123,13 @@ def discover(path: Path, assignment: str, staging: Path) -> Discovery:
     course_root = None
     if (path / "submitted").is_dir():
         course_root, path = path, path / "submitted"
-    nbg = _nbgrader_layout(path, assignment)
+    nbg = _nbgrader_layout(path, assignment, exclude)
     if nbg is not None:
         subs, n_notes = nbg
         course_root = course_root or (path.parent if path.name == "submitted" else None)
         return _finish(subs, "nbgrader", path, course_root, notes + n_notes)
 
-    children = _children(path)
+    children = [p for p in _children(path) if not _same(p, exclude)]
     files = [p for p in children if p.is_file() and p.suffix == ".ipynb"]
     folders = [p for p in children if p.is_dir()]
     zips = [p for p in children if p.is_file() and p.suffix.lower() == ".zip"]
@@ -176,8 +183,12 @@ def discover(path: Path, assignment: str, staging: Path) -> Discovery:
     return _finish(subs, layout, path, course_root, notes)
 
 
-def _nbgrader_layout(path: Path, assignment: str) -> tuple[list[Submission], list[str]] | None:
-    students = [p for p in _children(path) if p.is_dir()]
+def _same(p: Path, other: Path | None) -> bool:
+    return other is not None and p.resolve() == Path(other).resolve()
+
+
+def _nbgrader_layout(path: Path, assignment: str, exclude: Path | None = None) -> tuple[list[Submission], list[str]] | None:
+    students = [p for p in _children(path) if p.is_dir() and not _same(p, exclude)]
     if not students or not any((s / assignment).is_dir() for s in students):
         return None
     subs, notes = [], []

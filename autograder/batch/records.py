@@ -68,7 +68,7 @@ def student_dir(out_dir: Path, student: str) -> Path:
 
 def _hash_files(h: "hashlib._Hash", files: Iterable[tuple[str, Path]]) -> None:
     for rel, path in sorted(files):
-        h.update(rel.encode() + b"\0")
+        h.update(os.fsencode(rel) + b"\0")  # a name's bytes as they are, UTF-8 or not
         h.update(hashlib.sha256(path.read_bytes()).digest())
 
 

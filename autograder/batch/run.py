@@ -182,7 +182,7 @@ def grade_all(submissions: Path, paths: AssignmentPaths, *, out: Path | None = N
 def _grade_all(submissions, paths, config, out, state, db, jobs, student, force, device, roster, grader,
                timeout_s, progress, stream, started, extra_hidden=()) -> BatchReport:
     try:
-        found: Discovery = discover(submissions, config.name, state / "extracted")
+        found: Discovery = discover(submissions, config.name, state / "extracted", exclude=out)
     except (SubmissionsError, OSError) as e:
         raise BatchError(str(e)) from None
     if db is None:
