@@ -30,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 done (whatever the score), 2 usage error, 3 grader fault.")
     p.add_argument("--course", type=Path, help="course folder holding source/ (default: $AUTOGRADER_COURSE, else "
                                                "found from the working directory)")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", help="what to do (autograder COMMAND --help)")
 
     r = sub.add_parser("release", help="instructors: generate release/ (student notebooks) and solutions/ (answer key)")
     r.add_argument("assignment", nargs="?", default=DEFAULT_ASSIGNMENT, help="assignment folder under source/")
@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--device", default="cpu", choices=DEVICES, help=DEVICE_HELP)
 
     rv = sub.add_parser("review", help="TAs: list flagged short answers, set or clear a TA score")
-    rsub = rv.add_subparsers(dest="review_command", required=True, metavar="ACTION")
+    rsub = rv.add_subparsers(dest="review_command", required=True, metavar="ACTION", help="list, set or clear")
     rl = rsub.add_parser("list", help="the review queue: flagged answers not yet settled")
     rl.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help="assignment name")
     rl.add_argument("--student", help="only this student's answers")
@@ -75,7 +75,7 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument("--db-file", type=Path, help="a file whose first line is the gradebook URL")
 
     b = sub.add_parser("bundle", help="instructors: build a platform bundle (Gradescope autograder zip)")
-    bs = b.add_subparsers(dest="platform", required=True, metavar="PLATFORM")
+    bs = b.add_subparsers(dest="platform", required=True, metavar="PLATFORM", help="the platform (gradescope)")
     bg = bs.add_parser("gradescope", help="the autograder zip for Gradescope")
     bg.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help="assignment folder under source/")
     bg.add_argument("--out", type=Path, help="the zip to write (default: <course>/out/gradescope/autograder.zip)")

@@ -59,9 +59,9 @@ def prepare_output_dir(path: Path, what: str = "--out") -> Path:
     path = Path(path).expanduser().resolve()
     if _system_path(path):
         raise OutputError(f"{what} {path} is inside a system folder; give a folder of your own")
-    if path.exists() and not path.is_dir():
-        raise OutputError(f"{what} {path} is a file, not a folder; give a folder for the results")
     try:
+        if path.exists() and not path.is_dir():
+            raise OutputError(f"{what} {path} is a file, not a folder; give a folder for the results")
         path.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=".autograder-write-test-", dir=path)
         os.close(fd)
@@ -75,7 +75,11 @@ def prepare_output_file(path: Path, what: str = "--out") -> Path:
     """The resolved file `path` whose folder exists (created when missing) and is writable;
     `path` itself must not be a folder. Raises OutputError."""
     path = Path(path).expanduser().resolve()
-    if path.is_dir():
+    try:
+        folder = path.is_dir()
+    except OSError as e:
+        raise OutputError(f"{what} {path} cannot be reached: {e.strerror or e}") from None
+    if folder:
         raise OutputError(f"{what} {path} is a folder; give the path of the file to write")
     prepare_output_dir(path.parent, what=f"{what} {path.name}: its folder")
     return path
