@@ -1,8 +1,9 @@
 """Feedback pages and the class summary: what they show, what they never show, and that they
 render in headless Chromium with no console error and no network request.
 
-Chromium comes from scripts/ensure_chromium.sh (Debian's chromium, installed where missing); a
-test that cannot get it fails with the reason rather than being skipped. Screenshots go to
+Chromium comes from the set-up (`scripts/bootstrap.sh --tests` runs scripts/ensure_chromium.sh);
+a test run never installs it, and a test that cannot find it fails with the set-up command
+rather than being skipped. Screenshots go to
 out/screenshots/ (or $AUTOGRADER_SCREENSHOTS) for a person to look at.
 """
 from __future__ import annotations
@@ -222,17 +223,25 @@ def test_decision_boundary_png_and_data_uris():
 
 # -- headless Chromium ---------------------------------------------------------------------------------
 
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome-stable", "google-chrome")
+SETUP = "./scripts/bootstrap.sh --tests"
+
+
+def find_chromium() -> str | None:
+    import shutil
+
+    return next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
+
+
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    script = REPO / "scripts" / "ensure_chromium.sh"
-    try:
-        done = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=1200)
-    except subprocess.TimeoutExpired:
-        pytest.fail("scripts/ensure_chromium.sh took more than 20 minutes installing chromium")
-    if done.returncode != 0 or not done.stdout.strip():
-        pytest.fail("headless Chromium is needed to check the HTML pages and could not be installed:\n"
-                    + done.stderr[-3000:])
-    return done.stdout.strip().splitlines()[-1]
+    """Headless Chromium, as the set-up installed it. A test run never installs anything: when
+    it is missing, the test fails and says which set-up command installs it."""
+    path = find_chromium()
+    if path is None:
+        pytest.fail(f"headless Chromium is needed to check the HTML pages and is not installed; the set-up "
+                    f"installs it: {SETUP} (or: apt-get install chromium)")
+    return path
 
 
 class DevTools:
@@ -325,6 +334,55 @@ class DevTools:
 
 def _screenshot_dir() -> Path:
     return Path(os.environ.get("AUTOGRADER_SCREENSHOTS", REPO / "out" / "screenshots"))
+
+
+def _fake_system(tmp_path: Path) -> tuple[Path, Path]:
+    """A PATH with no Chromium, whose apt-get records every call and "installs" chromium."""
+    import shutil
+
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    for tool in ("bash", "id", "head", "env"):
+        os.symlink(shutil.which(tool), bin_ / tool)
+    log = tmp_path / "apt-get.log"
+    browser = tmp_path / "chromium-package"
+    browser.write_text("#!/bin/sh\nexit 0\n")
+    browser.chmod(0o755)
+    (bin_ / "apt-get").write_text(f"#!{shutil.which('bash')}\necho \"$@\" >> {log}\n"
+                                  f"if [ \"$1\" = install ]; then {shutil.which('cp')} -p {browser} {bin_}/chromium; fi\n")
+    (bin_ / "apt-get").chmod(0o755)
+    return bin_, log
+
+
+def test_a_test_run_never_installs_system_packages(tmp_path):
+    """Without Chromium, the Chromium test fails and names the set-up command; nothing is
+    installed, even as root with apt-get at hand."""
+    bin_, log = _fake_system(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           f"{__file__}::test_pages_render_in_chromium_without_errors"],
+                          capture_output=True, text=True, cwd=REPO, timeout=600,
+                          env={**os.environ, "PATH": str(bin_)})
+    assert done.returncode == 1, done.stdout[-2000:]
+    assert f"the set-up installs it: {SETUP}" in done.stdout
+    assert not log.exists(), log.read_text()
+
+
+def test_the_setup_installs_chromium(tmp_path):
+    bin_, log = _fake_system(tmp_path)
+    done = subprocess.run(["bash", str(REPO / "scripts" / "ensure_chromium.sh")], capture_output=True, text=True,
+                          timeout=600, env={**os.environ, "PATH": str(bin_)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(bin_ / "chromium")
+    assert "install -y -qq --no-install-recommends chromium" in log.read_text()
+
+
+def test_ci_runs_the_readme_test_command_and_it_sets_up_the_tests():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    assert ci == f"{SETUP} && .venv/bin/python -m pytest"
+    assert ci in readme
+    bootstrap = (REPO / "scripts" / "bootstrap.sh").read_text(encoding="utf-8")
+    assert "ensure_chromium.sh" in bootstrap and '"$TESTS" = 1' in bootstrap
 
 
 def test_pages_render_in_chromium_without_errors(chromium, pytorch_basics_paths, tmp_path):
