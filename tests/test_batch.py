@@ -280,6 +280,7 @@ def test_nbgrader_layout_uses_the_course_gradebook(fake, tmp_path):
     assert report.layout == "nbgrader" and report.students == ["alice", "bob"]
     assert report.db_url == f"sqlite:///{(course / 'gradebook.db').resolve()}"
     assert sorted(read_gradebook(report.db_url, "fa").grades) == ["alice", "bob"]
+    assert "2024-01-01 00:00:00" in (tmp_path / "results" / "summary.html").read_text()  # when they submitted
 
 
 def test_formgrader_copies_are_written_and_nbgraders_own_kept(tmp_path):

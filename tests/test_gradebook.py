@@ -155,3 +155,28 @@ def test_csv_shows_overrides_as_the_effective_score(config, tmp_path):
     r = apply_overrides(_result(config, "bob", 0.0), {"q1_alexnet": Override("q1_alexnet", "03_activations_and_optimizers", 2.5)})
     rows = list(csv.DictReader(io.StringIO(csv_export.dumps([csv_export.ClassRow("bob", "graded", r)]))))
     assert rows[0]["q1_alexnet"] == "2.5" and rows[0]["total"] == "2.5" and rows[0]["overridden"] == "q1_alexnet"
+
+
+def test_csv_has_one_column_per_check_whatever_the_class(config, tmp_path):
+    """A student without notebook 3 gets placeholder records for its cells: they make no column
+    of their own, and the columns do not depend on which students come first."""
+    import dataclasses
+
+    from autograder.grading import ungradable_result
+
+    cells = [csv_export.Cell(nb.stem, g, p) for nb in config.notebooks for g, p in nb.cell_points.items()]
+    full = _result(config, "ann", 1.0)
+    nb3 = {g for g in config.notebook("03_activations_and_optimizers").cell_points}
+    placeholders = [c for c in ungradable_result(config, "ben", "x").checks if c.grade_id in nb3]
+    partial = dataclasses.replace(_result(config, "ben", 0.5),
+                                  checks=[c for c in _result(config, "ben", 0.5).checks if c.grade_id not in nb3]
+                                  + placeholders)
+    rows = [csv_export.ClassRow("ann", "graded", full), csv_export.ClassRow("ben", "graded", partial)]
+    headers = [csv_export.render(order, cells)[0] for order in (rows, rows[::-1], [rows[1], rows[0]])]
+    assert headers[0] == headers[1] == headers[2]
+    checks = [h for h in headers[0] if " | " in h]
+    assert len(checks) == 2 * len(cells)  # two checks per cell, nothing else
+    assert not [h for h in checks if "not graded" in h]
+    table = {r[0]: dict(zip(headers[0], r)) for r in csv_export.render(rows, cells)[1:]}
+    assert table["ben"]["q4_wide_vs_deep"] == "0" and table["ben"]["q4_wide_vs_deep | q4_wide_vs_deep: first, with a comma"] == ""
+    assert table["ann"]["q4_wide_vs_deep | q4_wide_vs_deep: first, with a comma"] == "1.8"

@@ -123,7 +123,8 @@ def build_class_outputs(out_dir: Path, config: AssignmentConfig, submitted: Iter
         feedback[s] = page
         overridden = tuple(dict.fromkeys(c.grade_id for c in result.checks if isinstance(c.details.get("override"), dict)))
         lines.append(StudentLine(s, status, result.score, rec.reason, rec.wall_s, f"{STUDENTS_DIR}/{s}/{FEEDBACK_NAME}",
-                                 sub.source, overridden, choices=tuple(result.choices), **who))
+                                 sub.source, overridden, choices=tuple(result.choices), submitted_at=sub.submitted_at,
+                                 **who))
     missing = sorted((set(roster) | set(state.students)) - set(submitted))
     for s in missing:
         rows.append(csv_export.ClassRow(s, csv_export.MISSING, reason="no submission"))

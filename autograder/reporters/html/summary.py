@@ -31,6 +31,7 @@ class StudentLine:
     name: str = ""  # as the submissions folder or LMS export has it
     lms_id: str | None = None
     late: bool = False  # marked late by the LMS
+    submitted_at: str | None = None  # when known (nbgrader's timestamp)
 
 
 @dataclass
