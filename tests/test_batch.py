@@ -489,6 +489,15 @@ def test_a_bad_results_folder_is_refused_before_grading(fake, tmp_path):
     assert not list(tmp_path.rglob("batch.json"))
 
 
+def test_a_rerun_writes_the_gradebook_the_first_run_wrote(fake, tmp_path):
+    subs = _class(tmp_path / "subs", {"alice": {"frac": 0.5}}, bad=False)
+    out, elsewhere = tmp_path / "results", tmp_path / "course" / "gradebook.db"
+    first = _grade(subs, fake, out, db=str(elsewhere))
+    again = _grade(subs, fake, out)  # the same command without --db: not a second, empty gradebook
+    assert again.db_url == first.db_url == f"sqlite:///{elsewhere}"
+    assert not (out / "gradebook.db").exists()
+
+
 def test_a_password_never_goes_on_the_command_line_or_into_a_message(fake, tmp_path, capsys, monkeypatch):
     from autograder.cli import main
 

@@ -27,7 +27,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", "-j", type=int, default=None,
                    help="submissions graded at once (default: one per CPU core)")
     p.add_argument("--db", help="gradebook: a SQLite file or a SQLAlchemy URL without a password (default: the nbgrader "
-                                "course's gradebook.db when SUBMISSIONS is its submitted/ folder, else DIR/gradebook.db). "
+                                "course's gradebook.db when SUBMISSIONS is its submitted/ folder, else DIR/gradebook.db; a rerun "
+                                "uses the gradebook the first run wrote). "
                                 "A URL with a password goes in $AUTOGRADER_DB_URL or --db-file, never on the command line")
     p.add_argument("--db-file", type=Path, help="a file (readable only by you) whose first line is the gradebook URL")
     p.add_argument("--out", type=Path, help="results folder DIR (default: SUBMISSIONS-results beside it): class outputs "

@@ -40,7 +40,9 @@ from autograder.batch.records import (GRADED, UNGRADABLE, StudentRecord, commit,
 from autograder.course import AssignmentPaths
 from autograder.files import OutputError, prepare_output_dir
 from autograder.gradebook import (DEFAULT_DB_NAME, GradebookError, GradebookLocation, check_reachable, formgrader_root,
-                                  hide_secret, masked, record_location, sqlite_path, write_formgrader_copies)
+                                  hide_secret, locate, masked, record_location, sqlite_path,
+                                  write_formgrader_copies)
+from autograder.gradebook.location import RESULTS_RECORD
 
 STATE_DIR = ".batch"  # inside DIR: lock, worker logs, extracted zips
 
@@ -185,7 +187,12 @@ def _grade_all(submissions, paths, config, out, state, db, jobs, student, force,
         found: Discovery = discover(submissions, config.name, state / "extracted", exclude=out)
     except (SubmissionsError, OSError) as e:
         raise BatchError(str(e)) from None
-    if db is None:
+    if db is None and (out / RESULTS_RECORD).is_file():  # a rerun writes the gradebook the first run wrote
+        try:
+            where = locate(results=out)
+        except GradebookError as e:
+            raise BatchError(str(e)) from None
+    elif db is None:
         where = GradebookLocation.of((found.course_root or out) / DEFAULT_DB_NAME, "default")
     else:
         where = db if isinstance(db, GradebookLocation) else GradebookLocation.of(db)
@@ -261,7 +268,7 @@ def _grade_all(submissions, paths, config, out, state, db, jobs, student, force,
             report.graded.append(o.job.student)
             if r["status"] == GRADED:
                 extra = f", {r['grader_errors']} grader error(s)" if r.get("grader_errors") else ""
-                bar.finish(o.job.student, f"{o.job.student}: {r['score']:g}/{r['max_score']:g} "
+                bar.finish(o.job.student, f"{o.job.student}: {round(r['score'], 2):g}/{r['max_score']:g} "
                                           f"({r['wall_s']:.1f} s{extra})")
             else:
                 bar.finish(o.job.student, f"{o.job.student}: ungradable ({r['wall_s']:.1f} s)", ungradable=True)
