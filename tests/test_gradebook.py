@@ -180,3 +180,15 @@ def test_csv_has_one_column_per_check_whatever_the_class(config, tmp_path):
     table = {r[0]: dict(zip(headers[0], r)) for r in csv_export.render(rows, cells)[1:]}
     assert table["ben"]["q4_wide_vs_deep"] == "0" and table["ben"]["q4_wide_vs_deep | q4_wide_vs_deep: first, with a comma"] == ""
     assert table["ann"]["q4_wide_vs_deep | q4_wide_vs_deep: first, with a comma"] == "1.8"
+
+
+def test_the_course_says_how_imported_scores_are_rounded(config):
+    import dataclasses
+
+    from autograder.assignment import ConfigError
+    from autograder.batch.outputs import score_decimals
+
+    assert score_decimals(config) == 2
+    for bad in ("two", 1.5, -1, 9, True):
+        with pytest.raises(ConfigError, match="score_decimals must be a whole number from 0 to 6"):
+            score_decimals(dataclasses.replace(config, sections={**config.sections, "results": {"score_decimals": bad}}))
