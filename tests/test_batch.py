@@ -517,6 +517,9 @@ def test_a_password_never_goes_on_the_command_line_or_into_a_message(fake, tmp_p
     assert main([*base, "--db-file", str(db_file), "--out", str(tmp_path / "r2")]) == 0
     assert (tmp_path / "from-file.db").is_file()
     assert json.loads((tmp_path / "r2" / "gradebook.json").read_text())["options"] == ["--db-file", str(db_file)]
+    assert main([*base, "--out", str(tmp_path / "r2")]) == 0  # a rerun reads the same file again
+    assert json.loads((tmp_path / "r2" / "gradebook.json").read_text())["options"] == ["--db-file", str(db_file)]
+    assert not (tmp_path / "r2" / "gradebook.db").exists()
 
 
 def test_masking_a_url_keeps_everything_but_the_password():

@@ -202,7 +202,8 @@ def _grade_all(submissions, paths, config, out, state, db, jobs, student, force,
         roster_ids = read_roster(roster) if roster else []
     except (GradebookError, RosterError) as e:
         raise BatchError(str(e)) from None
-    record_location(out, where)  # so that `review --results DIR` finds this gradebook
+    if where.found_by != "--results":  # (a rerun that found it there keeps the record as the first run wrote it)
+        record_location(out, where)  # so that `review --results DIR` finds this gradebook
     notes = list(found.notes or [])
     report = BatchReport(out, url, found.layout, [s.student for s in found.submissions], notes=notes)
     if not found.submissions and not roster_ids:
