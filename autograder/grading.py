@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from autograder.assignment import AssignmentConfig, NotebookSpec, load_assignment
+from autograder.assignment import AssignmentConfig, load_assignment
 from autograder.course import AssignmentPaths
 from autograder.engine.plugin import ResultsPlugin, Selection
 from autograder.engine.run import run_checks
 from autograder.engine.session import SubmissionSession
 from autograder.notebooks import Recognition, recognise
+from autograder.not_graded import not_graded, ungradable_result
 from autograder.results import NOT_GRADED, CheckResult, Status, SubmissionResult, Visibility
 from autograder.sandbox import Limits
 
@@ -88,7 +89,7 @@ def _short_answers(config: AssignmentConfig, rec: Recognition, paths: Assignment
         if sub is None:
             why = (_see_above(rec.unreadable[nb.stem]) if nb.stem in rec.unreadable
                    else f"notebook {nb.stem} was not found in your submission")
-            out += [_record(nb, gid, 0.0, f"not graded: {why}") for gid in nb.answer_cells]
+            out += [not_graded(nb, gid, f"not graded: {why}") for gid in nb.answer_cells]
             continue
         release = paths.release / f"{nb.stem}.ipynb"
         graded = grade_short_answers(sub.nb, paths.rubrics_file, release if release.exists() else None, notebook=nb.stem)
@@ -105,23 +106,3 @@ def _unreadable(check: CheckResult, reason: str) -> CheckResult:
         return check
     return dataclasses.replace(check, message=f"not graded: {_see_above(reason)}",
                                tags=tuple(dict.fromkeys((*check.tags, NOT_GRADED))))
-
-
-def ungradable_result(config: AssignmentConfig, student: str | None, reason: str, device: str = "cpu",
-                      grader_errors: list[str] | None = None) -> SubmissionResult:
-    """A zero record for a submission that could not be graded: every cell at 0, with the reason."""
-    checks = [_record(nb, gid, 0.0, f"not graded: {reason}")
-              for nb in config.notebooks for gid in (*nb.grade_cells, *nb.answer_cells)]
-    return SubmissionResult(assignment=config.name, student=student, checks=checks, gradable=False,
-                            format_errors=[reason], device=device, grader_errors=list(grader_errors or []))
-
-
-def _record(nb: NotebookSpec, grade_id: str, points: float, message: str) -> CheckResult:
-    max_points = _cell_points(nb, grade_id)
-    return CheckResult(name=f"{grade_id}: not graded", grade_id=grade_id, notebook=nb.stem,
-                       points=points, max_points=max_points, status=Status.FAILED, message=message, tags=(NOT_GRADED,))
-
-
-def _cell_points(nb: NotebookSpec, grade_id: str) -> float:
-    # Short answers' points come from the rubric once graded; the config holds the cell points.
-    return float(nb.cell_points.get(grade_id, 0.0))

@@ -132,6 +132,6 @@ def commit(student_dir: Path, record: StudentRecord) -> Path:
 
 def ungradable_result(config: AssignmentConfig, student: str, reason: str, device: str = "cpu",
                       grader_errors: list[str] | None = None) -> SubmissionResult:
-    from autograder.grading import ungradable_result as zero_record  # one definition of "ungradable"
+    from autograder.not_graded import ungradable_result as zero_record  # one definition of "ungradable"
 
     return zero_record(config, student, reason, device, grader_errors)
