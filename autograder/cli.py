@@ -1,17 +1,21 @@
 """`autograder` command line: argument parsing only; each command calls one module's function.
 
 Exit codes: 0 the job was done (a submission was graded, whatever its score); 2 usage error
-(bad arguments, missing files, no CUDA for --device cuda); 3 grader fault (broken checks or
-configuration: the TA must look).
+(bad arguments, missing files, an output folder that cannot be written, no CUDA for --device
+cuda), said in one line before any grading; 3 grader fault (broken checks or configuration: the
+TA must look).
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 EXIT_OK, EXIT_USAGE, EXIT_GRADER_FAULT = 0, 2, 3
 DEFAULT_ASSIGNMENT = "pytorch_basics"
+DEVICES = ("cpu", "cuda", "auto")
+DEVICE_HELP = "where submission code runs: cpu (default), cuda (an error without a GPU), or auto"
 
 
 class UsageError(Exception):
@@ -24,17 +28,20 @@ def _parser() -> argparse.ArgumentParser:
         description="Sandboxed autograder for the deep-learning course: release notebooks, check and grade "
                     "submissions on CPU or GPU, review short answers, build platform bundles.",
         epilog="Exit codes: 0 done (whatever the score), 2 usage error, 3 grader fault.")
-    p.add_argument("--course", type=Path, help="course folder holding source/ (default: found from the working directory)")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p.add_argument("--course", type=Path, help="course folder holding source/ (default: $AUTOGRADER_COURSE, else "
+                                               "found from the working directory)")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", help="what to do (autograder COMMAND --help)")
 
     r = sub.add_parser("release", help="instructors: generate release/ (student notebooks) and solutions/ (answer key)")
-    r.add_argument("assignment", nargs="?", default=DEFAULT_ASSIGNMENT)
+    r.add_argument("assignment", nargs="?", default=DEFAULT_ASSIGNMENT, help="assignment folder under source/")
 
-    g = sub.add_parser("grade", help="grade one submission (a folder of notebooks or one .ipynb)")
-    g.add_argument("submission", type=Path)
-    g.add_argument("--assignment", default=DEFAULT_ASSIGNMENT)
-    g.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"))
-    g.add_argument("--out", type=Path, help="folder for results.json, prairielearn.json, junit.xml (default: beside the submission)")
+    g = sub.add_parser("grade", help="grade one student's submission (a folder of notebooks or one .ipynb)")
+    g.add_argument("submission", type=Path, help="one student's notebooks: a folder or one .ipynb (a class: grade-all)")
+    g.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help="assignment folder under source/")
+    g.add_argument("--device", default="cpu", choices=DEVICES, help=DEVICE_HELP)
+    g.add_argument("--out", type=Path, help="folder for results.json, prairielearn.json, junit.xml, "
+                                            "submission_result.json and feedback.html (default: "
+                                            "SUBMISSION-results beside it)")
     g.add_argument("--student", help="student id written into the results")
 
     from autograder.batch.cli import HELP as GRADE_ALL_HELP, add_arguments as add_grade_all_arguments
@@ -43,45 +50,50 @@ def _parser() -> argparse.ArgumentParser:
     add_grade_all_arguments(ga)
 
     c = sub.add_parser("check", help="students: run the public checks on your notebook")
-    c.add_argument("notebook", type=Path)
-    c.add_argument("--assignment", default=DEFAULT_ASSIGNMENT)
-    c.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"))
+    c.add_argument("notebook", type=Path, help="your notebook (.ipynb), or a folder of them")
+    c.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help="assignment folder under source/")
+    c.add_argument("--device", default="cpu", choices=DEVICES, help=DEVICE_HELP)
 
     rv = sub.add_parser("review", help="TAs: list flagged short answers, set or clear a TA score")
-    rsub = rv.add_subparsers(dest="review_command", required=True, metavar="ACTION")
+    rsub = rv.add_subparsers(dest="review_command", required=True, metavar="ACTION", help="list, set or clear")
     rl = rsub.add_parser("list", help="the review queue: flagged answers not yet settled")
-    rl.add_argument("--assignment", default=DEFAULT_ASSIGNMENT)
-    rl.add_argument("--results", type=Path, required=True, help="folder of graded results (grade-all --out)")
-    rl.add_argument("--student")
-    rl.add_argument("--grade-id")
+    rl.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help="assignment name")
+    rl.add_argument("--student", help="only this student's answers")
+    rl.add_argument("--grade-id", help="only this question (grade id, e.g. q3_vanishing_gradient)")
     rs = rsub.add_parser("set", help="set a TA score that wins over the automatic one until cleared")
     rc = rsub.add_parser("clear", help="remove a TA score; the automatic score counts again")
     for q in (rs, rc):
-        q.add_argument("assignment")
-        q.add_argument("student")
-        q.add_argument("grade_id")
-    rs.add_argument("score")
-    rs.add_argument("--comment")
+        q.add_argument("assignment", help="assignment name, e.g. pytorch_basics")
+        q.add_argument("student", help="student id as grades.csv lists it")
+        q.add_argument("grade_id", help="grade cell, e.g. q3_vanishing_gradient or check_train")
+    rs.add_argument("score", help="points for that grade cell (0 to its maximum)")
+    rs.add_argument("--comment", help="why: shown to the student beside the score")
     for q in (rl, rs, rc):
-        q.add_argument("--db", help="gradebook URL (default: sqlite gradebook.db in the course folder)")
+        q.add_argument("--results", type=Path, required=q is rl,
+                       help="results folder of grade-all (its --out): its gradebook is used")
+        q.add_argument("--db", help="the gradebook itself: a SQLite file or a URL without a password")
+        q.add_argument("--db-file", type=Path, help="a file whose first line is the gradebook URL")
 
     b = sub.add_parser("bundle", help="instructors: build a platform bundle (Gradescope autograder zip)")
-    bs = b.add_subparsers(dest="platform", required=True, metavar="PLATFORM")
+    bs = b.add_subparsers(dest="platform", required=True, metavar="PLATFORM", help="the platform (gradescope)")
     bg = bs.add_parser("gradescope", help="the autograder zip for Gradescope")
-    bg.add_argument("--assignment", default=DEFAULT_ASSIGNMENT)
-    bg.add_argument("--out", type=Path, help="default: <course>/out/gradescope/autograder.zip")
+    bg.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help="assignment folder under source/")
+    bg.add_argument("--out", type=Path, help="the zip to write (default: <course>/out/gradescope/autograder.zip)")
     for name, helptext in (("gradescope", "inside Gradescope: grade /autograder/submission"),
                            ("prairielearn", "inside PrairieLearn's external grader: grade /grade/student")):
         x = sub.add_parser(name, help=helptext)
         x.add_argument("--root", type=Path, default=Path("/"), help="filesystem root of the platform's layout (tests use a temporary one)")
     ci = sub.add_parser("ci", help="student-repository CI: grade the pushed notebooks")
-    ci.add_argument("repo", type=Path, nargs="?", default=Path("."))
-    ci.add_argument("--out", type=Path, default=Path("feedback"))
-    ci.add_argument("--assignment")
-    ci.add_argument("--device", choices=("cpu", "cuda", "auto"))
+    ci.add_argument("repo", type=Path, nargs="?", default=Path("."), help="the student's repository (default: .)")
+    ci.add_argument("--out", type=Path, default=Path("feedback"), help="feedback folder (default: feedback)")
+    ci.add_argument("--assignment", help="assignment name (default: $AUTOGRADER_ASSIGNMENT, else the only one)")
+    ci.add_argument("--device", choices=DEVICES, help=DEVICE_HELP)
 
-    d = sub.add_parser("demo", help="the README's first command: release the assignment and grade the answer key")
-    d.add_argument("--out", type=Path, default=Path("out/demo"))
+    d = sub.add_parser("demo", help="the README's first command: release the assignment, then grade a class of ten "
+                                    "example submissions (complete, typical, buggy, hostile, ...) with grade-all")
+    d.add_argument("--out", type=Path, default=Path("out/demo"),
+                   help="folder for the throw-away course, submissions and results (default: out/demo; "
+                        "replaced on every run, so it must be new, empty, or an earlier demo's)")
     d.add_argument("--jobs", type=int, help="submissions graded at once (default: one per core)")
     return p
 
@@ -93,13 +105,27 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as e:
         print(f"autograder {args.command}: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader went away (`autograder review list | head`): stop quietly, and keep Python
+        # from failing again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _course(args: argparse.Namespace) -> Path | None:
+    from autograder.course import CourseNotFound, check_course_root
+
+    try:
+        return check_course_root(args.course) if args.course else None
+    except CourseNotFound as e:
+        raise UsageError(str(e)) from None
 
 
 def _paths(args: argparse.Namespace, assignment: str):
     from autograder.course import CourseNotFound, assignment_paths
 
     try:
-        return assignment_paths(assignment, args.course.resolve() if args.course else None)
+        return assignment_paths(assignment, _course(args))
     except CourseNotFound as e:
         raise UsageError(str(e)) from None
 
@@ -110,6 +136,15 @@ def _device(name: str) -> str:
     try:
         return resolve_device(name)
     except DeviceUnavailable as e:
+        raise UsageError(str(e)) from None
+
+
+def _output_dir(path: Path, what: str = "--out") -> Path:
+    from autograder.files import OutputError, prepare_output_dir
+
+    try:
+        return prepare_output_dir(path, what)
+    except OutputError as e:
         raise UsageError(str(e)) from None
 
 
@@ -126,6 +161,28 @@ def cmd_release(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _submission(path: Path, public_only: bool, paths):
+    """The submission's notebooks as the grader will see them; a usage error when there is
+    nothing of the assignment to grade (`check`) or when it is a whole class (`grade`)."""
+    from autograder.assignment import load_assignment
+    from autograder.notebooks import class_folder, recognise
+
+    if not path.exists():
+        raise UsageError(f"{path} does not exist; give a submitted notebook (.ipynb) or a folder of them")
+    if path.is_file() and path.suffix.lower() != ".ipynb":
+        raise UsageError(f"{path} is not a notebook; give your .ipynb file (or a folder of them)")
+    if path.is_dir() and not any(".ipynb_checkpoints" not in p.parts for p in path.rglob("*.ipynb")):
+        raise UsageError(f"{path} holds no .ipynb notebook; give your notebook or the folder holding it")
+    rec = recognise(path.resolve(), load_assignment(paths.config_file))
+    why = class_folder(rec, path.resolve())
+    if why and not public_only:
+        raise UsageError(f"{path} looks like a whole class ({why}); grade a class with "
+                         f"`autograder grade-all {path}`, or give one student's folder")
+    if public_only and not rec.found:
+        first = rec.problems[0] if rec.problems else "no notebook of the assignment found"
+        raise UsageError(f"{first}; nothing to check")
+
+
 def _grade(args: argparse.Namespace, public_only: bool, out: Path | None) -> int:
     from autograder.engine.run import GraderFault
     from autograder.grading import GradeRequest, grade_submission
@@ -134,25 +191,28 @@ def _grade(args: argparse.Namespace, public_only: bool, out: Path | None) -> int
     from autograder.reporters.text import summary_lines
 
     path = args.submission if not public_only else args.notebook
-    if not path.exists():
-        raise UsageError(f"{path} does not exist; give a submitted notebook (.ipynb) or a folder of them")
     paths = _paths(args, args.assignment)
+    _submission(path, public_only, paths)
     device = _device(args.device)
+    if out is not None:  # before grading: a bad folder must not cost a grading run
+        out = _output_dir(out)
     request = GradeRequest(submission=path.resolve(), device=device, public_only=public_only,
                            student=getattr(args, "student", None))
-    extra = [out.resolve()] if out else []
+    extra = [out] if out else []
     try:
         result = grade_submission(request, paths, extra_hidden=extra)
     except GraderFault as e:
         print(f"autograder: the grader itself failed; this is not the submission's fault:\n{e}", file=sys.stderr)
         return EXIT_GRADER_FAULT
+    files = {}
+    if out is not None:  # written before anything is printed: a closed pipe loses no result
+        files = write_results(result, out)
+        files["feedback"] = write_feedback(result, out / "feedback.html")
     if public_only:
         _print_public(result)
     else:
         print("\n".join(summary_lines(result)))
-    if out is not None:
-        files = write_results(result, out)
-        files["feedback"] = write_feedback(result, out / "feedback.html")
+    if files:
         print(f"results written to {out}/ ({', '.join(p.name for p in files.values())})")
     for warning in result.grader_warnings:
         print(f"autograder: warning: {warning}", file=sys.stderr)
@@ -176,6 +236,8 @@ def _print_public(result) -> None:
     from autograder.results import Status
 
     failed = [c for c in result.checks if c.status is not Status.PASSED]
+    for e in result.format_errors:
+        print(f"not checked: {e}")
     for c in result.checks:
         mark = "ok  " if c.status is Status.PASSED else "FAIL"
         print(f"{mark} {c.name}" + (f"\n       {c.message}" if c.status is not Status.PASSED else ""))
@@ -192,37 +254,42 @@ def _print_public(result) -> None:
 
 def cmd_review(args: argparse.Namespace) -> int:
     from autograder import review
-    from autograder.course import CourseNotFound, find_course_root
+    from autograder.gradebook import GradebookError, locate
 
+    course = _course(args)
     try:
-        # grade-all keeps the gradebook in its results folder unless told otherwise
-        beside = getattr(args, "results", None) and args.results / "gradebook.db"
-        if args.db:
-            db = args.db
-        elif beside and beside.exists():
-            db = review.db_url_of(beside)
-        else:
-            db = review.default_db_url(args.course.resolve() if args.course else find_course_root())
         if args.review_command == "list":
-            text = review.cmd_review_list(args.assignment, args.results, db, student=args.student, grade_id=args.grade_id)
-        elif args.review_command == "set":
-            text = review.cmd_review_set(db, args.assignment, args.student, args.grade_id, args.score, args.comment)
+            try:
+                where = locate(db=args.db, db_file=args.db_file, results=args.results, course=course)
+            except GradebookError:
+                if args.db or args.db_file:
+                    raise
+                where = None  # the queue still shows; its commands then need a gradebook
+            text = review.cmd_review_list(args.assignment, args.results, where, student=args.student,
+                                          grade_id=args.grade_id)
         else:
-            text = review.cmd_review_clear(db, args.assignment, args.student, args.grade_id)
-    except (review.ReviewError, CourseNotFound) as e:
+            where = locate(db=args.db, db_file=args.db_file, results=args.results, course=course)
+            if args.review_command == "set":
+                text = review.cmd_review_set(where, args.assignment, args.student, args.grade_id, args.score,
+                                             args.comment)
+            else:
+                text = review.cmd_review_clear(where, args.assignment, args.student, args.grade_id)
+    except (review.ReviewError, GradebookError) as e:
         raise UsageError(str(e)) from None
     print(text)
     return EXIT_OK
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
+    from autograder.files import OutputError, prepare_output_file
     from autograder.platforms.bundle import BundleError
-    from autograder.platforms.gradescope import cmd_bundle_gradescope
+    from autograder.platforms.gradescope import DEFAULT_BUNDLE, cmd_bundle_gradescope
 
     paths = _paths(args, args.assignment)
     try:
-        cmd_bundle_gradescope(args.out, paths.course_root, args.assignment)  # says where it wrote
-    except BundleError as e:
+        out = prepare_output_file(args.out or paths.course_root / DEFAULT_BUNDLE)
+        cmd_bundle_gradescope(out, paths.course_root, args.assignment)  # says where it wrote
+    except (BundleError, OutputError) as e:
         raise UsageError(str(e)) from None
     return EXIT_OK
 
@@ -242,14 +309,20 @@ def cmd_prairielearn(args: argparse.Namespace) -> int:
 def cmd_ci(args: argparse.Namespace) -> int:
     from autograder.platforms.ci import run_ci
 
-    return run_ci(args.repo, args.out, course_root=args.course.resolve() if args.course else None,
-                  assignment=args.assignment, device=args.device)
+    return run_ci(args.repo, args.out, course_root=_course(args), assignment=args.assignment, device=args.device)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from autograder.demo import run_demo
+    from autograder.demo import DemoError, check_demo_out, run_demo
 
-    return run_demo(_paths(args, DEFAULT_ASSIGNMENT), args.out, jobs=args.jobs)
+    paths = _paths(args, DEFAULT_ASSIGNMENT)
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be 1 or more")
+    try:
+        out = check_demo_out(_output_dir(args.out))
+    except DemoError as e:
+        raise UsageError(str(e)) from None
+    return run_demo(paths, out, jobs=args.jobs)
 
 
 def cmd_grade_all(args: argparse.Namespace) -> int:

@@ -68,8 +68,17 @@ class AssignmentPaths:
         return self.course_root / "solutions" / self.name
 
 
+def check_course_root(root: Path) -> Path:
+    """`root` resolved, if it is a course folder (one holding source/); else CourseNotFound."""
+    root = Path(root).expanduser().resolve()
+    if not (root / "source").is_dir():
+        what = "does not exist" if not root.exists() else ("is a file" if not root.is_dir() else "has no source/ folder")
+        raise CourseNotFound(f"--course {root} {what}; give the course folder (the one holding source/)")
+    return root
+
+
 def assignment_paths(name: str, course_root: Path | None = None) -> AssignmentPaths:
-    root = course_root or find_course_root()
+    root = check_course_root(course_root) if course_root is not None else find_course_root()
     paths = AssignmentPaths(root, name)
     if not paths.source.is_dir():
         known = sorted(p.name for p in (root / "source").iterdir() if p.is_dir())

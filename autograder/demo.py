@@ -26,16 +26,35 @@ def _rel(p: Path) -> str:
         return str(p)
 
 
+DEMO_MARK = ".autograder-demo"  # in OUT: this folder is a demo's and may be replaced
+
+
+class DemoError(Exception):
+    """The demo cannot run (its output folder holds other files)."""
+
+
+def check_demo_out(out: Path) -> Path:
+    """`out` if the demo may replace it: new, empty, or an earlier demo's (it holds the mark).
+    Anything else is refused, so that `--out ~/course` never deletes a course."""
+    out = Path(out).resolve()
+    if out.is_dir() and any(out.iterdir()) and not (out / DEMO_MARK).is_file():
+        raise DemoError(f"--out {out} holds files that no demo wrote; the demo replaces its folder, so give a new "
+                        "or empty folder")
+    return out
+
+
 def run_demo(paths: AssignmentPaths, out: Path, jobs: int | None = None, only: list[str] | None = None,
              device: str = "cpu", progress: bool = True) -> int:
     from autograder.batch import grade_all
     from autograder.demo_submissions import build_class, examples
     from autograder.release import release_assignment
 
-    out = out.resolve()
+    out = check_demo_out(out)
     started = time.perf_counter()
     if out.exists():
         shutil.rmtree(out)
+    out.mkdir(parents=True)
+    (out / DEMO_MARK).write_text("written by `autograder demo`; the next demo replaces this folder\n")
     course = out / "course"
     demo_paths = AssignmentPaths(course, paths.name)
     print(f"[1/4] a throw-away course in {_rel(course)}/ with a copy of {_rel(paths.source)}/ ...")
@@ -64,10 +83,13 @@ def run_demo(paths: AssignmentPaths, out: Path, jobs: int | None = None, only: l
     print()
     print("Open:")
     print(f"  class summary (TAs):   {_rel(results / 'summary.html')}")
-    print(f"  feedback (students):   {_rel(results)}/<student>/feedback.html, e.g. {_rel(results / 'typical' / 'feedback.html')}")
-    print(f"  grades, one row each:  {_rel(results / 'grades.csv')}")
+    print(f"  feedback (students):   {_rel(results)}/students/<student>/feedback.html, "
+          f"e.g. {_rel(results / 'students' / 'typical' / 'feedback.html')}")
+    print(f"  grades, every check:   {_rel(results / 'grades.csv')}")
+    print(f"  grades to import:      {_rel(results / 'grades_import.csv')}  (one column per grade cell)")
     print(f"  nbgrader gradebook:    {_rel(course / 'gradebook.db')}  (cd {_rel(course)} && nbgrader formgrader)")
-    print(f"  Gradescope results:    {_rel(results)}/<student>/results.json")
+    print(f"  review short answers:  autograder review list --results {_rel(results)}")
+    print(f"  Gradescope results:    {_rel(results)}/students/<student>/results.json")
     if report.review:
         print(f"  {report.review} short answer(s) wait for a TA: the summary lists them with the command that settles each")
     print(f"done in {time.perf_counter() - started:.0f} s")

@@ -2,20 +2,22 @@
 grade the short answers, and write the results files."""
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Sequence
 
-from autograder.assignment import AssignmentConfig, ConfigError, NotebookSpec, load_assignment
+from autograder.assignment import AssignmentConfig, ConfigError, load_assignment
 from autograder.course import AssignmentPaths
 from autograder.engine.content import check_layout
 from autograder.engine.plugin import ResultsPlugin, Selection
 from autograder.engine.run import run_checks
 from autograder.engine.session import SubmissionSession
 from autograder.notebooks import Recognition, recognise
-from autograder.results import CheckResult, Status, SubmissionResult, Visibility
+from autograder.not_graded import not_graded, ungradable_result
+from autograder.results import NOT_GRADED, CheckResult, Status, SubmissionResult, Visibility
 from autograder.sandbox import Limits
 
 
@@ -36,14 +38,20 @@ def grade_submission(request: GradeRequest, paths: AssignmentPaths,
     rec = recognise(request.submission, config)
     result = SubmissionResult(assignment=config.name, student=request.student, device=request.device)
     result.notes += rec.notes
+    result.choices = list(rec.choices)
     if not rec.found:
         reasons = rec.problems or ["no notebook of the assignment was found"]
         ungradable = ungradable_result(config, request.student, reasons[0], request.device)
         result.gradable, result.format_errors, result.checks = False, reasons, ungradable.checks
     else:
-        result.checks, result.grader_errors, notes, result.grader_warnings = _run_code_checks(
+        checks, result.grader_errors, notes, result.grader_warnings = _run_code_checks(
             request, paths, config, rec, extra_hidden)
-        result.notes += rec.problems + notes
+        # A notebook whose file could not be read: its reason is said once, first (format_errors),
+        # and its checks point to it instead of each saying the notebook was not found.
+        result.format_errors = list(rec.unreadable.values())
+        result.checks = [_unreadable(c, rec.unreadable[c.notebook]) if c.notebook in rec.unreadable else c
+                         for c in checks]
+        result.notes += [p for p in rec.problems if p not in rec.unreadable.values()] + notes
         if not request.public_only:
             result.checks += _short_answers(config, rec, paths, request.now or datetime.now(timezone.utc))
     result.execution_time_s = round(time.perf_counter() - started, 2)
@@ -89,8 +97,9 @@ def _short_answers(config: AssignmentConfig, rec: Recognition, paths: Assignment
             continue
         sub = rec.found.get(nb.stem)
         if sub is None:
-            out += [_record(nb, gid, 0.0, f"not graded: notebook {nb.stem} was not found in your submission")
-                    for gid in nb.answer_cells]
+            why = (_see_above(rec.unreadable[nb.stem]) if nb.stem in rec.unreadable
+                   else f"notebook {nb.stem} was not found in your submission")
+            out += [not_graded(nb, gid, f"not graded: {why}") for gid in nb.answer_cells]
             continue
         release = paths.release / f"{nb.stem}.ipynb"
         graded = grade_short_answers(sub.nb, paths.rubrics_file, release if release.exists() else None,
@@ -99,21 +108,12 @@ def _short_answers(config: AssignmentConfig, rec: Recognition, paths: Assignment
     return out
 
 
-def ungradable_result(config: AssignmentConfig, student: str | None, reason: str, device: str = "cpu",
-                      grader_errors: list[str] | None = None) -> SubmissionResult:
-    """A zero record for a submission that could not be graded: every cell at 0, with the reason."""
-    checks = [_record(nb, gid, 0.0, f"not graded: {reason}")
-              for nb in config.notebooks for gid in (*nb.grade_cells, *nb.answer_cells)]
-    return SubmissionResult(assignment=config.name, student=student, checks=checks, gradable=False,
-                            format_errors=[reason], device=device, grader_errors=list(grader_errors or []))
+def _see_above(reason: str) -> str:
+    return reason.split(" (", 1)[0].split(";", 1)[0] + " (see the first note)"
 
 
-def _record(nb: NotebookSpec, grade_id: str, points: float, message: str) -> CheckResult:
-    max_points = _cell_points(nb, grade_id)
-    return CheckResult(name=f"{grade_id}: not graded", grade_id=grade_id, notebook=nb.stem,
-                       points=points, max_points=max_points, status=Status.FAILED, message=message)
-
-
-def _cell_points(nb: NotebookSpec, grade_id: str) -> float:
-    # Short answers' points come from the rubric once graded; the config holds the cell points.
-    return float(nb.cell_points.get(grade_id, 0.0))
+def _unreadable(check: CheckResult, reason: str) -> CheckResult:
+    if check.status is Status.PASSED:
+        return check
+    return dataclasses.replace(check, message=f"not graded: {_see_above(reason)}",
+                               tags=tuple(dict.fromkeys((*check.tags, NOT_GRADED))))

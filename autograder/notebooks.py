@@ -6,10 +6,12 @@ Notebooks are recognised by their nbgrader grade ids, not their file names, so a
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.assignment import AssignmentConfig, NotebookSpec
+from autograder.files import display_name
 
 MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024  # a bigger file is an accident or an attack, not homework
 
@@ -46,6 +48,9 @@ class Recognition:
     found: dict[str, SubmittedNotebook] = field(default_factory=dict)  # by notebook stem
     problems: list[str] = field(default_factory=list)  # said to the student
     notes: list[str] = field(default_factory=list)
+    unreadable: dict[str, str] = field(default_factory=dict)  # stem -> why its file could not be read
+    choices: list[str] = field(default_factory=list)  # which file was graded where several matched
+    candidates: dict[str, list[Path]] = field(default_factory=dict)  # every file matching each stem
 
 
 def cell_source(cell: dict) -> str:
@@ -97,33 +102,106 @@ def _match(nb: dict, config: AssignmentConfig) -> tuple[NotebookSpec | None, str
     return None, ""
 
 
+# How file managers and Jupyter name a copy: "x-Copy1", "x (1)", "x copy 2", "x - Copy (2)".
+_COPY_SUFFIX = re.compile(r"(?:-Copy\d*| - Copy(?: \(\d+\))?| copy(?: \d+)?| \(\d+\)|_copy\d*)$", re.IGNORECASE)
+_STUB = re.compile(r"raise\s+NotImplementedError\b")
+TEXT_STUB = "YOUR ANSWER HERE"
+
+
+def base_name(path: Path) -> str:
+    """A notebook's name without the suffixes a copy gets ("01_tensor_ops-Copy1" -> "01_tensor_ops")."""
+    name = path.stem
+    while True:
+        shorter = _COPY_SUFFIX.sub("", name)
+        if shorter == name or not shorter:
+            return name
+        name = shorter
+
+
+def answered_cells(nb: dict, spec: NotebookSpec) -> int:
+    """How many of the notebook's solution and answer cells are no longer the release's stub."""
+    n = 0
+    for cell in nb.get("cells", []):
+        if not isinstance(cell, dict) or grade_id(cell) not in spec.grade_ids or grade_id(cell) in spec.grade_cells:
+            continue
+        src = cell_source(cell).strip()
+        if src and src != TEXT_STUB and not _STUB.search(src):
+            n += 1
+    return n
+
+
+def _choose(spec: NotebookSpec, found: list[tuple[Path, dict]]) -> tuple[tuple[Path, dict], list[str]]:
+    """The file to grade among several for one notebook: the one with the most answers, then
+    the one named like the original, then by name. Returns it and the choice in words."""
+    scored = sorted(found, key=lambda f: (-answered_cells(f[1], spec), f[0].stem != spec.stem,
+                                          base_name(f[0]) != spec.stem, str(f[0])))
+    keep, rest = scored[0], scored[1:]
+    if not rest:
+        return keep, []
+
+    def said(f: tuple[Path, dict]) -> str:
+        return f"{display_name(f[0].name)} ({answered_cells(f[1], spec)} answered cells)"
+
+    return keep, [f"{spec.stem}: graded {said(keep)}, not {', '.join(said(f) for f in rest)}"]
+
+
+def class_folder(rec: Recognition, submission: Path) -> str | None:
+    """Why `submission` looks like a whole class rather than one student's work, or None:
+    assignment notebooks in two or more of its subfolders, or three or more files of one
+    notebook that are not copies of one another."""
+    if not submission.is_dir():
+        return None
+    owners = {p.relative_to(submission).parts[0] for paths in rec.candidates.values() for p in paths
+              if len(p.relative_to(submission).parts) > 1}
+    if len(owners) >= 2:
+        shown = ", ".join(sorted(display_name(o) + "/" for o in owners)[:4])
+        return f"its subfolders {shown} each hold notebooks of the assignment"
+    for stem, paths in rec.candidates.items():
+        bases = sorted({base_name(p) for p in paths})
+        if len(bases) >= 3:
+            return f"{len(bases)} different files are {stem} ({', '.join(display_name(b) for b in bases[:4])}, ...)"
+    return None
+
+
 def recognise(submission: Path, config: AssignmentConfig) -> Recognition:
-    """Map the notebooks of a submission (a folder, or one .ipynb file) to the assignment's."""
+    """Map the notebooks of a submission (a folder, or one .ipynb file) to the assignment's.
+    Where several files are the same notebook ("Make a Copy"), the one with answers is graded
+    and the choice recorded; a file that cannot be read is recorded against the notebook its
+    name says it is, so that its checks can say why."""
     rec = Recognition()
     if submission.is_dir():
         files = sorted(p for p in submission.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
     else:
         files = [submission]
     if not files:
-        rec.problems.append(f"no .ipynb notebook found in {submission.name}")
+        rec.problems.append(f"no .ipynb notebook found in {display_name(submission.name)}")
+    matched: dict[str, list[tuple[Path, dict]]] = {}
+    specs: dict[str, NotebookSpec] = {}
+    stems = {s.stem for s in config.notebooks}
     for path in files:
         try:
             nb = read_notebook(path)
         except (UnreadableNotebook, OSError) as e:
-            rec.problems.append(str(e))
+            message = display_name(str(e))
+            rec.problems.append(message)
+            if base_name(path) in stems:
+                rec.unreadable.setdefault(base_name(path), message)
             continue
         spec, how = _match(nb, config)
         if spec is None:
-            rec.problems.append(f"{path.name} matches no notebook of {config.name} (none of its grade cells or functions); it was not graded")
+            rec.problems.append(f"{display_name(path.name)} matches no notebook of {config.name} (none of its grade "
+                                "cells or functions); it was not graded")
             continue
         if how == "functions":
-            rec.notes.append(f"{path.name}: nbgrader cell metadata is missing; recognised as {spec.stem} by its function names")
-        other = rec.found.get(spec.stem)
-        if other is not None:
-            # Prefer the file named like the original; otherwise the first in name order.
-            keep, drop = (path, other.path) if path.stem == spec.stem else (other.path, path)
-            rec.notes.append(f"{drop.name} and {keep.name} are both {spec.stem}; graded {keep.name}, ignored {drop.name}")
-            if keep == other.path:
-                continue
-        rec.found[spec.stem] = SubmittedNotebook(path=path, spec=spec, nb=nb)
+            rec.notes.append(f"{display_name(path.name)}: nbgrader cell metadata is missing; recognised as "
+                             f"{spec.stem} by its function names")
+        matched.setdefault(spec.stem, []).append((path, nb))
+        specs[spec.stem] = spec
+    for stem, found in matched.items():
+        (path, nb), said = _choose(specs[stem], found)
+        rec.found[stem] = SubmittedNotebook(path=path, spec=specs[stem], nb=nb)
+        rec.candidates[stem] = [p for p, _ in found]
+        rec.choices += said
+        rec.notes += said
+        rec.unreadable.pop(stem, None)
     return rec

@@ -14,6 +14,9 @@ from enum import Enum
 from typing import Any
 
 
+NOT_GRADED = "not_graded"  # tag of a grade cell's placeholder record: nothing of that cell could be graded
+
+
 class Status(str, Enum):
     PASSED = "passed"
     FAILED = "failed"  # the submission lost points (wrong, missing, crashed, timed out)
@@ -70,7 +73,8 @@ class SubmissionResult:
     student: str | None
     checks: list[CheckResult] = field(default_factory=list)
     gradable: bool = True
-    format_errors: list[str] = field(default_factory=list)  # why it could not be graded
+    format_errors: list[str] = field(default_factory=list)  # what could not be graded (all or part), and why
+    choices: list[str] = field(default_factory=list)  # which file was graded where there were several
     notes: list[str] = field(default_factory=list)  # student-facing remarks (skipped magics, ...)
     device: str = "cpu"
     execution_time_s: float = 0.0
@@ -99,6 +103,7 @@ class SubmissionResult:
             "max_score": self.max_score,
             "gradable": self.gradable,
             "format_errors": list(self.format_errors),
+            "choices": list(self.choices),
             "notes": list(self.notes),
             "device": self.device,
             "execution_time_s": self.execution_time_s,
@@ -115,6 +120,7 @@ class SubmissionResult:
             checks=[CheckResult.from_dict(c) for c in d.get("checks", [])],
             gradable=d.get("gradable", True),
             format_errors=list(d.get("format_errors", [])),
+            choices=list(d.get("choices", [])),
             notes=list(d.get("notes", [])),
             device=d.get("device", "cpu"),
             execution_time_s=d.get("execution_time_s", 0.0),

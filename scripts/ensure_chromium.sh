@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Makes sure headless Chromium is installed, for the tests that render the HTML pages
-# (tests/test_html.py). Installs Debian's chromium and chromium-driver where missing (as root,
-# or with passwordless sudo), plus a CJK font so that screenshots show the Chinese labels.
+# Set-up for the test suite (run by `scripts/bootstrap.sh --tests`, never by the tests): makes
+# sure headless Chromium is installed, for the tests that render the HTML pages
+# (tests/test_html.py). Installs Debian's chromium where missing (as root, or with passwordless
+# sudo), plus a CJK font so that screenshots show the Chinese labels.
 # Prints the path of the chromium binary on stdout; exits 1 with the reason when it cannot.
 set -euo pipefail
 
@@ -25,10 +26,10 @@ apt_install() {
 }
 
 if ! find_chromium >/dev/null; then
-  echo "ensure_chromium: chromium is missing; installing chromium chromium-driver (Debian) ..." >&2
-  if ! apt_install chromium chromium-driver; then
+  echo "ensure_chromium: chromium is missing; installing chromium (Debian) ..." >&2
+  if ! apt_install chromium; then
     echo "ensure_chromium: cannot install chromium: need apt-get and root (or passwordless sudo)." >&2
-    echo "  Install it by hand: apt-get install chromium chromium-driver" >&2
+    echo "  Install it by hand: apt-get install chromium" >&2
     exit 1
   fi
 fi

@@ -41,6 +41,9 @@ grade_cells = { check_a = 4, check_b = 6 }
 stem = "nb2"
 points = 5
 answer_cells = { q1 = 5 }
+
+[results]
+score_decimals = 1
 """
 
 # The fake grading function: reads the notebook's metadata to decide what happens. It runs in
@@ -88,13 +91,13 @@ CLASS = {  # student -> fake metadata
 }
 
 EXPECTED_CSV = '''\
-student,status,total,max_total,nb1,nb2,check_a,check_b,q1,"check_a | a: first, ""quoted""",check_b | b: second,q1 | q1: why?,overridden,grader_errors,reason
-alice,graded,15,15,10,5,4,6,5,4,6,5,,0,
-bob,graded,7.5,15,5,2.5,2,3,2.5,2,3,2.5,,0,
-carol,ungradable,0,15,0,0,0,0,0,,,,,1,the grader could not finish grading this submission (its grading process stopped); your TA has been told (the grading process exited with code 7)
-dave,graded,3.75,15,2.5,1.25,1,1.5,1.25,1,1.5,1.25,,0,
-erin,graded,0,15,0,0,0,0,0,0,0,0,,0,
-frank,ungradable,0,15,0,0,0,0,0,,,,,0,frank.ipynb is not a valid notebook
+student,status,total,max_total,nb1,nb2,check_a,check_b,q1,"check_a | a: first, ""quoted""",check_b | b: second,q1 | q1: why?,overridden,grader_errors,reason,files,late,lms_id,name
+alice,graded,15,15,10,5,4,6,5,4,6,5,,0,,,,,alice
+bob,graded,7.5,15,5,2.5,2,3,2.5,2,3,2.5,,0,,,,,bob
+carol,ungradable,0,15,0,0,0,0,0,,,,,1,the grader could not finish grading this submission (its grading process stopped); your TA has been told (the grading process exited with code 7),,,,carol
+dave,graded,3.75,15,2.5,1.25,1,1.5,1.25,1,1.5,1.25,,0,,,,,dave
+erin,graded,0,15,0,0,0,0,0,0,0,0,,0,,,,,erin
+frank,ungradable,0,15,0,0,0,0,0,,,,,0,frank.ipynb is not a valid notebook,,,,frank
 '''
 
 
@@ -133,16 +136,16 @@ def test_mixed_class_grades_to_the_expected_csv(fake, tmp_path):
     out = tmp_path / "results"
     report = _grade(subs, fake, out, roster=_roster(tmp_path, ["alice", "bob", "zoe"]))
     csv_text = (out / "grades.csv").read_text()
-    expected = EXPECTED_CSV + "zoe,missing,,15,,,,,,,,,,,no submission\n"
+    expected = EXPECTED_CSV + "zoe,missing,,15,,,,,,,,,,,no submission,,,,\n"
     assert csv_text.replace("\r\n", "\n") == expected
     assert sorted(report.graded + report.crashed) == ["alice", "bob", "carol", "dave", "erin", "frank"]
     assert report.crashed == ["carol"] and report.ungradable == ["carol", "frank"]
     assert report.missing == ["zoe"] and report.exit_code == 3  # carol's crash is a grader error for the TA
     # Gradescope-style results and the record per student; a feedback page for each.
-    for s in [*CLASS, "frank"]:
-        assert "score" in json.loads((out / s / "results.json").read_text())
-        assert read_record(out / s) is not None
-        assert (out / s / "feedback.html").exists()
+    for s in [*CLASS, "frank"]:  # each student's files in their own namespace, apart from the class's
+        assert "score" in json.loads((out / "students" / s / "results.json").read_text())
+        assert read_record(out / "students" / s) is not None
+        assert (out / "students" / s / "feedback.html").exists()
     summary = (out / "summary.html").read_text()
     assert "exited with code 7" in summary and "frank.ipynb is not a valid notebook" in summary
     # the commas and quotes of a check name survive a round trip through the csv module
@@ -162,11 +165,11 @@ def test_second_run_regrades_nothing_and_changes_regrade(fake, tmp_path):
     first = _grade(subs, fake, out)
     assert sorted(first.graded) == ["alice", "bob", "frank"]
     csv1 = (out / "grades.csv").read_text()
-    pages = {p: p.stat().st_mtime_ns for p in out.glob("*/feedback.html")}
+    pages = {p: p.stat().st_mtime_ns for p in out.glob("students/*/feedback.html")}
     second = _grade(subs, fake, out)
     assert second.graded == [] and sorted(second.skipped) == ["alice", "bob", "frank"]
     assert (out / "grades.csv").read_text() == csv1
-    assert {p: p.stat().st_mtime_ns for p in out.glob("*/feedback.html")} == pages  # unchanged pages not rewritten
+    assert pages and {p: p.stat().st_mtime_ns for p in out.glob("students/*/feedback.html")} == pages  # not rewritten
     # A changed notebook is regraded, and only that one.
     (subs / "bob.ipynb").write_text(_nb({"frac": 0.25}))
     third = _grade(subs, fake, out)
@@ -203,12 +206,12 @@ def test_grader_fault_and_timeout_give_records_and_the_batch_goes_on(fake, tmp_p
     report = _grade(subs, fake, out, timeout_s=4)
     assert time.monotonic() - t0 < 40
     assert report.crashed == ["hang"] and sorted(report.ungradable) == ["bug", "hang"]
-    hang, bug = read_record(out / "hang"), read_record(out / "bug")
+    hang, bug = read_record(out / "students" / "hang"), read_record(out / "students" / "bug")
     assert "longer than 4 s" in hang.reason
     assert "RuntimeError: a bug in the grader" in bug.result.grader_errors[0]
-    assert "RuntimeError" not in (out / "bug" / "feedback.html").read_text()  # TA-only
+    assert "RuntimeError" not in (out / "students" / "bug" / "feedback.html").read_text()  # TA-only
     assert "RuntimeError: a bug in the grader" in (out / "summary.html").read_text()
-    assert read_record(out / "ok").status == "graded"
+    assert read_record(out / "students" / "ok").status == "graded"
 
 
 def _gradebook_rows(url: str) -> dict:
@@ -228,16 +231,16 @@ def test_killed_midway_then_rerun_gives_the_same_csv_and_gradebook(fake, tmp_pat
            "--assignment", "fa", "--grader", "fakegrader:grade", "--jobs", "2", "--out", str(out), "--quiet"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
-    while not list(out.glob("*/batch.json")):
+    while not list(out.glob("students/*/batch.json")):
         assert proc.poll() is None, "the batch ended before it could be killed"
         assert time.monotonic() < deadline
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    done = {p.parent.name for p in out.glob("*/batch.json")}
+    done = {p.parent.name for p in out.glob("students/*/batch.json")}
     assert 1 <= len(done) < 7 and not (out / "grades.csv").exists()
     time.sleep(0.5)  # its workers die with it (PR_SET_PDEATHSIG): nothing is written later
-    assert {p.parent.name for p in out.glob("*/batch.json")} == done
+    assert {p.parent.name for p in out.glob("students/*/batch.json")} == done
     report = _grade(subs, fake, out)
     assert sorted(report.graded) == sorted((set(students) | {"frank"}) - done)  # each graded exactly once
     assert (out / "grades.csv").read_text() == (ref / "grades.csv").read_text()
@@ -248,7 +251,7 @@ def test_an_unreachable_gradebook_is_refused_before_grading(fake, tmp_path):
     subs = _class(tmp_path / "subs", {"alice": {}}, bad=False)
     with pytest.raises(BatchError, match="cannot open the gradebook nosuchdb://"):
         _grade(subs, fake, tmp_path / "results", db="nosuchdb://host/db")
-    assert not list((tmp_path / "results").glob("*/batch.json"))
+    assert not list((tmp_path / "results").glob("students/*/batch.json"))
 
 
 def test_a_second_batch_on_the_same_results_folder_is_refused(fake, tmp_path):
@@ -277,6 +280,7 @@ def test_nbgrader_layout_uses_the_course_gradebook(fake, tmp_path):
     assert report.layout == "nbgrader" and report.students == ["alice", "bob"]
     assert report.db_url == f"sqlite:///{(course / 'gradebook.db').resolve()}"
     assert sorted(read_gradebook(report.db_url, "fa").grades) == ["alice", "bob"]
+    assert "2024-01-01 00:00:00" in (tmp_path / "results" / "summary.html").read_text()  # when they submitted
 
 
 def test_formgrader_copies_are_written_and_nbgraders_own_kept(tmp_path):
@@ -331,6 +335,11 @@ def test_lms_zip_is_extracted_safely_and_graded(fake, tmp_path):
     assert report.layout == "canvas" and report.students == ["alicesmith_101", "bobjones_102"]
     rows = list(csv.DictReader(io.StringIO((tmp_path / "results" / "grades.csv").read_text())))
     assert [r["total"] for r in rows] == ["15", "7.5"]
+    # Canvas's LATE marker is kept as data (for late penalties), in both CSVs and the summary
+    assert [(r["late"], r["lms_id"]) for r in rows] == [("", "101"), ("late", "102")]
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "results" / "grades_import.csv").read_text())))
+    assert [r["late"] for r in rows] == ["", "late"]
+    assert "late · 迟交" in (tmp_path / "results" / "summary.html").read_text()
 
 
 def test_moodle_folders_and_a_student_zip(tmp_path):
@@ -343,7 +352,9 @@ def test_moodle_folders_and_a_student_zip(tmp_path):
     })
     found = discover(z, "fa", tmp_path / "staging")
     assert found.layout == "moodle"
-    assert [s.student for s in found.submissions] == ["Han_Meimei", "Li_Lei"]
+    # Moodle's user id stays in the student id (display names are not unique in a class)
+    assert [s.student for s in found.submissions] == ["Han_Meimei_1235", "Li_Lei_1234"]
+    assert [(s.name, s.lms_id) for s in found.submissions] == [("Han Meimei", "1235"), ("Li Lei", "1234")]
     assert list(found.submissions[0].path.rglob("*.ipynb"))
 
 
@@ -378,6 +389,198 @@ def test_progress_prints_a_line_per_submission_off_a_terminal():
     p = Progress(3, 2, tty, tty=True)
     p.start("carol")
     assert "0/3" in tty.getvalue() and "grading: carol" in tty.getvalue()
+
+
+# -- names: one student's name or bytes never stops a class ------------------------------------------
+
+CLASS_OUTPUT_NAMES = ["gradebook.db", "grades.csv", "grades_import.csv", "summary.html", ".batch", "students",
+                      "autograded", "gradebook.json"]
+
+
+def test_students_named_like_class_outputs_collide_with_nothing(fake, tmp_path):
+    subs = tmp_path / "subs"
+    for name in [*CLASS_OUTPUT_NAMES, "alice"]:
+        (subs / name).mkdir(parents=True)
+        (subs / name / "nb1.ipynb").write_text(_nb({"frac": 0.5}))
+    out = subs.parent / "results"
+    for _ in range(2):  # and on every rerun
+        report = _grade(subs, fake, out)
+        assert report.exit_code == 0 and not report.ungradable
+        rows = list(csv.DictReader(io.StringIO((out / "grades.csv").read_text())))
+        assert sorted(r["student"] for r in rows) == sorted(r["student"] for r in rows if r["status"] == "graded")
+        assert len(rows) == len(CLASS_OUTPUT_NAMES) + 1 and {r["total"] for r in rows} == {"7.5"}
+        assert {r["name"] for r in rows} == {*CLASS_OUTPUT_NAMES, "alice"}  # the original names, for the TA
+    assert (out / "gradebook.db").is_file() and (out / "summary.html").is_file() and (out / "grades.csv").is_file()
+    assert sorted(read_gradebook(report.db_url, "fa").grades) == sorted(r["student"] for r in rows)
+
+
+def test_names_that_are_not_utf8_never_stop_the_class(fake, tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    names = [b"bad\xffname", b"bad\xfename", b"caf\xe9", b"alice"]
+    for raw in names:
+        folder = os.path.join(os.fsencode(subs), raw)
+        os.mkdir(folder)
+        with open(os.path.join(folder, b"nb1-\xff.ipynb"), "w") as f:
+            f.write(_nb({"frac": 1.0}))
+    out = tmp_path / "results"
+    first = _grade(subs, fake, out)
+    assert sorted(first.graded) == first.students and len(set(first.students)) == 4 and not first.ungradable
+    for sid in first.students:
+        sid.encode("utf-8")  # valid text everywhere it goes
+    text = (out / "grades.csv").read_bytes().decode("utf-8")
+    assert "bad\ufffdname" in text and "caf\ufffd" in text  # the original name, shown as text
+    assert "bad\ufffdname" in (out / "summary.html").read_text(encoding="utf-8")
+    again = _grade(subs, fake, out)  # stable ids: nothing regraded, nothing renamed
+    assert again.students == first.students and again.graded == [] and sorted(again.skipped) == first.students
+
+
+def test_student_ids_are_stable_whatever_else_is_in_the_class(tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    for root, names in ((one, ["Alice Smith", "Alice_Smith"]), (two, ["Alice_Smith", "Alice  Smith", "Alice Smith"])):
+        for n in names:
+            (root / n).mkdir(parents=True)
+            (root / n / "nb1.ipynb").write_text("{}")
+    a = {s.name: s.student for s in discover(one, "fa", tmp_path / "st1").submissions}
+    b = {s.name: s.student for s in discover(two, "fa", tmp_path / "st2").submissions}
+    assert a["Alice_Smith"] == b["Alice_Smith"] == "Alice_Smith"  # the exact name keeps its id
+    assert a["Alice Smith"] == b["Alice Smith"] != "Alice_Smith"  # the others a hash of their own name
+    assert len(set(b.values())) == 3
+
+
+def test_moodle_students_with_the_same_name_keep_their_lms_ids(fake, tmp_path):
+    entries = {"Alice Smith_222_assignsubmission_file_/nb1.ipynb": _nb({"frac": 0.5}),
+               "Alice Smith_111_assignsubmission_file_/nb1.ipynb": _nb({"frac": 1.0})}
+    ids = []
+    for order in (list(entries.items()), list(reversed(entries.items()))):  # export order does not matter
+        z = _zip(tmp_path / f"moodle{len(ids)}.zip", dict(order))
+        report = _grade(z, fake, tmp_path / f"results{len(ids)}")
+        ids.append(report.students)
+        rows = list(csv.reader(io.StringIO((tmp_path / f"results{len(ids) - 1}" / "grades_import.csv").read_text())))
+        assert rows[0][:3] == ["lms_id", "student", "name"]  # the LMS's id first, for an import
+        assert [r[:3] for r in rows[1:]] == [["111", "Alice_Smith_111", "Alice Smith"],
+                                             ["222", "Alice_Smith_222", "Alice Smith"]]
+        assert [r[rows[0].index("total")] for r in rows[1:]] == ["15", "7.5"]
+    assert ids[0] == ids[1] == ["Alice_Smith_111", "Alice_Smith_222"]
+
+
+def test_import_csv_one_column_per_grade_cell_rounded_as_the_course_says(fake, tmp_path):
+    subs = _class(tmp_path / "subs", {"ann": {"frac": 1 / 3}, "ben": {"frac": 1.0}}, bad=False)
+    out = tmp_path / "results"
+    _grade(subs, fake, out, roster=_roster(tmp_path, ["ann", "ben", "zoe"]))
+    rows = list(csv.DictReader(io.StringIO((out / "grades_import.csv").read_text())))
+    assert list(rows[0]) == ["lms_id", "student", "name", "check_a", "check_b", "q1", "total", "max_total", "status",
+                             "late"]
+    by = {r["student"]: r for r in rows}
+    assert (by["ann"]["check_a"], by["ann"]["check_b"], by["ann"]["q1"], by["ann"]["total"]) == ("1.3", "2", "1.7", "5")
+    assert by["ben"]["total"] == "15" and by["ben"]["max_total"] == "15"
+    assert (by["zoe"]["status"], by["zoe"]["total"], by["zoe"]["q1"]) == ("missing", "0", "0")  # not an empty cell
+    full = list(csv.DictReader(io.StringIO((out / "grades.csv").read_text())))
+    assert {r["student"]: r["total"] for r in full}["ann"] == "5"  # the full export keeps 4 decimals
+
+
+def test_a_bad_results_folder_is_refused_before_grading(fake, tmp_path):
+    subs = _class(tmp_path / "subs", {"alice": {}}, bad=False)
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    for bad, said in ((a_file, "is a file"), (a_file / "sub", "cannot be written"), (Path("/proc/x"), "system folder")):
+        with pytest.raises(BatchError, match=said):
+            _grade(subs, fake, bad)
+    assert not list(tmp_path.rglob("batch.json"))
+
+
+def test_a_rerun_writes_the_gradebook_the_first_run_wrote(fake, tmp_path):
+    subs = _class(tmp_path / "subs", {"alice": {"frac": 0.5}}, bad=False)
+    out, elsewhere = tmp_path / "results", tmp_path / "course" / "gradebook.db"
+    first = _grade(subs, fake, out, db=str(elsewhere))
+    again = _grade(subs, fake, out)  # the same command without --db: not a second, empty gradebook
+    assert again.db_url == first.db_url == f"sqlite:///{elsewhere}"
+    assert not (out / "gradebook.db").exists()
+
+
+def test_a_password_never_goes_on_the_command_line_or_into_a_message(fake, tmp_path, capsys, monkeypatch):
+    from autograder.cli import main
+
+    subs = _class(tmp_path / "subs", {"alice": {}}, bad=False)
+    base = ["--course", str(fake.course_root), "grade-all", str(subs), "--assignment", "fa", "-q"]
+    secret = "s3cr3t-pw"
+    assert main([*base, "--db", f"postgresql://ta:{secret}@db.example/grades"]) == 2
+    err = capsys.readouterr().err
+    assert "AUTOGRADER_DB_URL" in err and "--db-file" in err and secret not in err and len(err.splitlines()) == 1
+    monkeypatch.setenv("AUTOGRADER_DB_URL", f"nosuchdb://ta:{secret}@127.0.0.1:1/grades")
+    assert main([*base, "--out", str(tmp_path / "r1")]) == 2
+    out, err = capsys.readouterr()
+    assert "nosuchdb://ta:***@127.0.0.1:1/grades" in err and secret not in out + err
+    monkeypatch.delenv("AUTOGRADER_DB_URL")
+    db_file = tmp_path / "db-url"
+    db_file.write_text(f"# the class's gradebook\nsqlite:///{tmp_path / 'from-file.db'}\n")
+    assert main([*base, "--db-file", str(db_file), "--out", str(tmp_path / "r2")]) == 0
+    assert (tmp_path / "from-file.db").is_file()
+    assert json.loads((tmp_path / "r2" / "gradebook.json").read_text())["options"] == ["--db-file", str(db_file)]
+    assert main([*base, "--out", str(tmp_path / "r2")]) == 0  # a rerun reads the same file again
+    assert json.loads((tmp_path / "r2" / "gradebook.json").read_text())["options"] == ["--db-file", str(db_file)]
+    assert not (tmp_path / "r2" / "gradebook.db").exists()
+
+
+def test_masking_a_url_keeps_everything_but_the_password():
+    from autograder.gradebook import hide_secret, masked
+
+    url = "postgresql://ta:p%40ss@db.example:5432/grades"
+    assert masked(url) == "postgresql://ta:***@db.example:5432/grades"
+    assert hide_secret("FATAL: password p@ss for ta rejected (p%40ss)", url) == "FATAL: password *** for ta rejected (***)"
+    assert masked("sqlite:////tmp/gradebook.db") == "sqlite:////tmp/gradebook.db"
+
+
+# -- the TA's path: review finds grade-all's gradebook, and nothing is lost on a regrade ------------
+
+def test_review_set_lands_where_grade_all_reads_it(fake, tmp_path, capsys, monkeypatch):
+    import shlex
+
+    from autograder.cli import main
+
+    course = tmp_path / "nbcourse"  # an nbgrader course: the gradebook is the course's, not DIR's
+    for s, meta in {"alice": {"frac": 0.5}, "bob": {"frac": 0.5}}.items():
+        (course / "submitted" / s / "fa").mkdir(parents=True)
+        (course / "submitted" / s / "fa" / "nb1.ipynb").write_text(_nb(meta))
+    out = tmp_path / "results"
+    _grade(course / "submitted", fake, out)
+    monkeypatch.chdir(tmp_path)  # where a TA might stand; no gradebook may appear here
+
+    assert main(["review", "set", "fa", "alice", "q1", "4", "--comment", "good"]) == 2  # which gradebook?
+    err = capsys.readouterr().err
+    assert "--results DIR" in err and len(err.splitlines()) == 1
+    assert main(["review", "set", "fa", "alcie", "q1", "4", "--results", str(out)]) == 2
+    assert "no student 'alcie' in the gradebook; did you mean alice?" in capsys.readouterr().err
+    assert main(["review", "set", "fa", "alice", "q1", "4", "--comment", "good", "--results", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert not list(tmp_path.glob("*.db")) and not (out / "gradebook.db").exists()
+    report = _grade(course / "submitted", fake, out, force=True)  # a regrade keeps the TA's score
+    row = {r["student"]: r for r in csv.DictReader(io.StringIO((out / "grades.csv").read_text()))}["alice"]
+    assert (row["q1"], row["overridden"], row["total"]) == ("4", "q1", "9")
+    assert report.review == 1  # bob's answer still waits; alice's is settled
+    assert f"--results {out}" in (out / "summary.html").read_text()  # settle commands find the gradebook
+
+    undo = said.strip().splitlines()[-1].strip()
+    assert undo == f"autograder review clear fa alice q1 --results {out}"
+    assert main(shlex.split(undo)[1:]) == 0 and "cleared" in capsys.readouterr().out
+    _grade(course / "submitted", fake, out)
+    row = {r["student"]: r for r in csv.DictReader(io.StringIO((out / "grades.csv").read_text()))}["alice"]
+    assert (row["q1"], row["overridden"]) == ("2.5", "")
+
+
+def test_review_honours_course(fake, tmp_path, capsys, monkeypatch):
+    from autograder.cli import main
+
+    course = tmp_path / "nbcourse"
+    (course / "submitted" / "alice" / "fa").mkdir(parents=True)
+    (course / "submitted" / "alice" / "fa" / "nb1.ipynb").write_text(_nb({"frac": 0.5}))
+    (course / "source").mkdir()
+    _grade(course / "submitted", fake, tmp_path / "results")
+    monkeypatch.chdir(tmp_path)
+    assert main(["--course", str(course), "review", "set", "fa", "alice", "check_a", "3"]) == 0
+    said = capsys.readouterr().out
+    assert f"--course {course}" in said.splitlines()[-1]
+    assert read_gradebook(f"sqlite:///{course / 'gradebook.db'}", "fa").overrides("alice")["check_a"].score == 3
 
 
 # The end-to-end class of real submissions graded by the engine through grade-all is

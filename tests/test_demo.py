@@ -85,7 +85,10 @@ def test_demo_grades_a_class_end_to_end(pytorch_basics_paths, tmp_path, capsys):
     assert {"complete", "typical", "syntax_error", "renamed"} <= listed
     material = hidden_material(pytorch_basics_paths)
     for s in only:
-        page = (results / s / "feedback.html").read_text()
+        page = (results / "students" / s / "feedback.html").read_text()
         assert leaks(page, material) == [], s
     assert (results / "summary.html").exists() and "Open:" in printed and "summary.html" in printed
+    imported = list(csv.DictReader(io.StringIO((results / "grades_import.csv").read_text())))
+    assert {r["student"]: r["total"] for r in imported}["complete"] == "100"
+    assert "autograder review list --results" in printed  # the TA's next step names the results folder
     print(f"demo on {len(only)} examples: {elapsed:.0f} s")

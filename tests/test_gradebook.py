@@ -7,10 +7,9 @@ import io
 import pytest
 
 from autograder.assignment import load_assignment
-from autograder.gradebook import comment_for, db_url, read_gradebook, write_gradebook
+from autograder.gradebook import apply_overrides, comment_for, db_url_of, read_gradebook, set_override, write_gradebook
 from autograder.reporters import csv_export
 from autograder.results import CheckResult, Status, SubmissionResult
-from autograder.review import apply_overrides, set_override
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +34,7 @@ def _result(config, student: str, frac: float, flag: str | None = None) -> Submi
 def test_gradebook_is_read_back_by_nbgrader(config, tmp_path):
     from nbgrader.api import Gradebook
 
-    url = db_url(tmp_path / "gradebook.db", tmp_path)
+    url = db_url_of(tmp_path / "gradebook.db")
     results = [_result(config, "alice", 1.0), _result(config, "bob", 0.5, flag="q3_vanishing_gradient")]
     write_gradebook(url, config, results, students=["carol"])
     with Gradebook(url) as gb:
@@ -62,7 +61,7 @@ def test_gradebook_is_read_back_by_nbgrader(config, tmp_path):
 
 
 def test_writing_twice_is_idempotent(config, tmp_path):
-    url = db_url(tmp_path / "gb.db", tmp_path)
+    url = db_url_of(tmp_path / "gb.db")
     results = [_result(config, "alice", 0.5)]
     first = write_gradebook(url, config, results)
     second = write_gradebook(url, config, results)
@@ -76,7 +75,7 @@ def test_writing_twice_is_idempotent(config, tmp_path):
 def test_ta_overrides_are_never_overwritten(config, tmp_path):
     from nbgrader.api import Gradebook
 
-    url = db_url(tmp_path / "gb.db", tmp_path)
+    url = db_url_of(tmp_path / "gb.db")
     write_gradebook(url, config, [_result(config, "bob", 0.5, flag="q3_vanishing_gradient")])
     # One override through `autograder review`, one made in formgrader (manual_score directly).
     set_override(url, config.name, "bob", "q3_vanishing_gradient", 3.0, "good answer in other words")
@@ -104,7 +103,7 @@ def test_ta_overrides_are_never_overwritten(config, tmp_path):
 
 
 def test_read_gradebook_of_a_missing_file_is_empty(tmp_path):
-    state = read_gradebook(db_url(tmp_path / "none.db", tmp_path), "pytorch_basics")
+    state = read_gradebook(db_url_of(tmp_path / "none.db"), "pytorch_basics")
     assert state.students == [] and not (tmp_path / "none.db").exists()
 
 
@@ -137,8 +136,8 @@ def test_csv_per_check_per_question_totals_and_status(config, tmp_path):
     assert "check_fit_spiral" in header and "q6_sgd_vs_adam" in header
     assert 'check_products | check_products: second "quoted"' in header
     assert "check_products | check_products: first, with a comma" in header
-    assert header[-3:] == ["overridden", "grader_errors", "reason"]
-    assert len(header) == 4 + 3 + len(cells) + 2 * len(cells) + 3
+    assert header[-7:] == ["overridden", "grader_errors", "reason", "files", "late", "lms_id", "name"]
+    assert len(header) == 4 + 3 + len(cells) + 2 * len(cells) + 7
     by = {r[0]: dict(zip(header, r)) for r in body}
     assert [r[0] for r in body] == ["=cmd", 'alice "ace"', "bob, the builder", "zoe"]  # sorted, names intact
     assert by['alice "ace"']["total"] == "100" and by["bob, the builder"]["total"] == "50"
@@ -151,8 +150,45 @@ def test_csv_per_check_per_question_totals_and_status(config, tmp_path):
 
 
 def test_csv_shows_overrides_as_the_effective_score(config, tmp_path):
-    from autograder.review import Override
+    from autograder.gradebook import Override
 
     r = apply_overrides(_result(config, "bob", 0.0), {"q1_alexnet": Override("q1_alexnet", "03_activations_and_optimizers", 2.5)})
     rows = list(csv.DictReader(io.StringIO(csv_export.dumps([csv_export.ClassRow("bob", "graded", r)]))))
     assert rows[0]["q1_alexnet"] == "2.5" and rows[0]["total"] == "2.5" and rows[0]["overridden"] == "q1_alexnet"
+
+
+def test_csv_has_one_column_per_check_whatever_the_class(config, tmp_path):
+    """A student without notebook 3 gets placeholder records for its cells: they make no column
+    of their own, and the columns do not depend on which students come first."""
+    import dataclasses
+
+    from autograder.grading import ungradable_result
+
+    cells = [csv_export.Cell(nb.stem, g, p) for nb in config.notebooks for g, p in nb.cell_points.items()]
+    full = _result(config, "ann", 1.0)
+    nb3 = {g for g in config.notebook("03_activations_and_optimizers").cell_points}
+    placeholders = [c for c in ungradable_result(config, "ben", "x").checks if c.grade_id in nb3]
+    partial = dataclasses.replace(_result(config, "ben", 0.5),
+                                  checks=[c for c in _result(config, "ben", 0.5).checks if c.grade_id not in nb3]
+                                  + placeholders)
+    rows = [csv_export.ClassRow("ann", "graded", full), csv_export.ClassRow("ben", "graded", partial)]
+    headers = [csv_export.render(order, cells)[0] for order in (rows, rows[::-1], [rows[1], rows[0]])]
+    assert headers[0] == headers[1] == headers[2]
+    checks = [h for h in headers[0] if " | " in h]
+    assert len(checks) == 2 * len(cells)  # two checks per cell, nothing else
+    assert not [h for h in checks if "not graded" in h]
+    table = {r[0]: dict(zip(headers[0], r)) for r in csv_export.render(rows, cells)[1:]}
+    assert table["ben"]["q4_wide_vs_deep"] == "0" and table["ben"]["q4_wide_vs_deep | q4_wide_vs_deep: first, with a comma"] == ""
+    assert table["ann"]["q4_wide_vs_deep | q4_wide_vs_deep: first, with a comma"] == "1.8"
+
+
+def test_the_course_says_how_imported_scores_are_rounded(config):
+    import dataclasses
+
+    from autograder.assignment import ConfigError
+    from autograder.batch.outputs import score_decimals
+
+    assert score_decimals(config) == 2
+    for bad in ("two", 1.5, -1, 9, True):
+        with pytest.raises(ConfigError, match="score_decimals must be a whole number from 0 to 6"):
+            score_decimals(dataclasses.replace(config, sections={**config.sections, "results": {"score_decimals": bad}}))

@@ -1,8 +1,9 @@
 """Feedback pages and the class summary: what they show, what they never show, and that they
 render in headless Chromium with no console error and no network request.
 
-Chromium comes from scripts/ensure_chromium.sh (Debian's chromium, installed where missing); a
-test that cannot get it fails with the reason rather than being skipped. Screenshots go to
+Chromium comes from the set-up (`scripts/bootstrap.sh --tests` runs scripts/ensure_chromium.sh);
+a test run never installs it, and a test that cannot find it fails with the set-up command
+rather than being skipped. Screenshots go to
 out/screenshots/ (or $AUTOGRADER_SCREENSHOTS) for a person to look at.
 """
 from __future__ import annotations
@@ -213,15 +214,15 @@ def test_class_outputs_summary_lists_the_review_queue_and_ta_material(pytorch_ba
     assert "carol" in summary.split('id="students"')[1] and outputs.missing == ["carol"]
     assert "30.5" in summary.split('id="slowest"')[1]
     for s in ("alice", "bob"):
-        assert leaks((tmp_path / s / "feedback.html").read_text(), material) == []
+        assert leaks((tmp_path / "students" / s / "feedback.html").read_text(), material) == []
     # A TA settles the answer: it leaves the queue, and the page and CSV show the TA's score.
-    from autograder.review import set_override
+    from autograder.gradebook import set_override
 
     set_override(url, "pytorch_basics", "alice", "q3_vanishing_gradient", 3.0, "fine")
     outputs = build_class_outputs(tmp_path, config, ["alice", "bob"], records, url, roster=["carol"])
     assert outputs.review == 0
     assert "q3_vanishing_gradient" not in outputs.summary.read_text().split('id="review-queue"')[1].split("</section>")[0]
-    page = (tmp_path / "alice" / "feedback.html").read_text()
+    page = (tmp_path / "students" / "alice" / "feedback.html").read_text()
     assert "Score set by a TA" in page and ">TA</span>" in page
     assert "q3_vanishing_gradient" in (tmp_path / "grades.csv").read_text().splitlines()[1]
 
@@ -244,17 +245,25 @@ def test_decision_boundary_png_and_data_uris():
 
 # -- headless Chromium ---------------------------------------------------------------------------------
 
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome-stable", "google-chrome")
+SETUP = "./scripts/bootstrap.sh --tests"
+
+
+def find_chromium() -> str | None:
+    import shutil
+
+    return next((path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
+
+
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    script = REPO / "scripts" / "ensure_chromium.sh"
-    try:
-        done = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=1200)
-    except subprocess.TimeoutExpired:
-        pytest.fail("scripts/ensure_chromium.sh took more than 20 minutes installing chromium")
-    if done.returncode != 0 or not done.stdout.strip():
-        pytest.fail("headless Chromium is needed to check the HTML pages and could not be installed:\n"
-                    + done.stderr[-3000:])
-    return done.stdout.strip().splitlines()[-1]
+    """Headless Chromium, as the set-up installed it. A test run never installs anything: when
+    it is missing, the test fails and says which set-up command installs it."""
+    path = find_chromium()
+    if path is None:
+        pytest.fail(f"headless Chromium is needed to check the HTML pages and is not installed; the set-up "
+                    f"installs it: {SETUP} (or: apt-get install chromium)")
+    return path
 
 
 class DevTools:
@@ -347,6 +356,54 @@ class DevTools:
 
 def _screenshot_dir() -> Path:
     return Path(os.environ.get("AUTOGRADER_SCREENSHOTS", REPO / "out" / "screenshots"))
+
+
+def _fake_system(tmp_path: Path) -> tuple[Path, Path]:
+    """A PATH with no Chromium, whose apt-get records every call and "installs" chromium."""
+    import shutil
+
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    for tool in ("bash", "id", "head", "env"):
+        os.symlink(shutil.which(tool), bin_ / tool)
+    log = tmp_path / "apt-get.log"
+    browser = tmp_path / "chromium-package"
+    browser.write_text("#!/bin/sh\nexit 0\n")
+    browser.chmod(0o755)
+    (bin_ / "apt-get").write_text(f"#!{shutil.which('bash')}\necho \"$@\" >> {log}\n"
+                                  f"if [ \"$1\" = install ]; then {shutil.which('cp')} -p {browser} {bin_}/chromium; fi\n")
+    (bin_ / "apt-get").chmod(0o755)
+    return bin_, log
+
+
+def test_a_test_run_never_installs_system_packages(tmp_path):
+    """Without Chromium, the Chromium test fails and names the set-up command; nothing is
+    installed, even as root with apt-get at hand."""
+    bin_, log = _fake_system(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                           f"{__file__}::test_pages_render_in_chromium_without_errors"],
+                          capture_output=True, text=True, cwd=REPO, timeout=600,
+                          env={**os.environ, "PATH": str(bin_)})
+    assert done.returncode == 1, done.stdout[-2000:]
+    assert f"the set-up installs it: {SETUP}" in done.stdout
+    assert not log.exists(), log.read_text()
+
+
+def test_the_setup_ci_runs_installs_chromium(tmp_path):
+    """CI runs the README's test command on a fresh machine; its set-up installs Chromium, so the
+    Chromium tests run there (they are never skipped)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    assert ci == f"{SETUP} && .venv/bin/python -m pytest"
+    assert ci in readme
+    bootstrap = (REPO / "scripts" / "bootstrap.sh").read_text(encoding="utf-8")
+    assert "./scripts/ensure_chromium.sh" in bootstrap.split('if [ "$TESTS" = 1 ]; then', 1)[1]
+    bin_, log = _fake_system(tmp_path)
+    done = subprocess.run(["bash", str(REPO / "scripts" / "ensure_chromium.sh")], capture_output=True, text=True,
+                          timeout=600, env={**os.environ, "PATH": str(bin_)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(bin_ / "chromium")
+    assert "install -y -qq --no-install-recommends chromium" in log.read_text()
 
 
 def test_pages_render_in_chromium_without_errors(chromium, pytorch_basics_paths, tmp_path):

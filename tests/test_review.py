@@ -1,6 +1,8 @@
 """TA review: the queue of flagged answers, and score overrides stored in the nbgrader gradebook
 that win over the automatic score in every later regrade until cleared. Every gradebook here is a
-temporary SQLite file, read back with nbgrader's own Gradebook API."""
+temporary SQLite file, made the way grade-all makes it (students and grade cells from the
+assignment), and read back with nbgrader's own Gradebook API. A TA's command never creates a
+gradebook or a student."""
 from __future__ import annotations
 
 import dataclasses
@@ -13,11 +15,11 @@ import pytest
 from nbgrader.api import Gradebook, MissingEntry
 
 from autograder import review
+from autograder.assignment import load_assignment
+from autograder.gradebook import (GradebookError, GradebookLocation, Override, apply_overrides, clear_override,
+                                  get_overrides, set_override, write_gradebook)
 from autograder.results import CheckResult, Status, SubmissionResult
-from autograder.review import (
-    Override, ReviewError, apply_overrides, clear_override, cmd_review_clear, cmd_review_list, cmd_review_set,
-    get_overrides, review_queue, set_override,
-)
+from autograder.review import cmd_review_clear, cmd_review_list, cmd_review_set, review_queue
 from autograder.shortanswers import grade_short_answers, load_rubric
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,9 +59,16 @@ def grade(student: str) -> SubmissionResult:
     return SubmissionResult(assignment=A, student=student, checks=checks)
 
 
+CONFIG = load_assignment(ROOT / "source" / "pytorch_basics" / "grading" / "assignment.toml")
+CLASS = ["alice", "bob", "carol", "dave"]
+
+
 @pytest.fixture
 def db(tmp_path):
-    return f"sqlite:///{tmp_path / 'gradebook.db'}"
+    """A gradebook as grade-all leaves it: the assignment's cells and the class's students."""
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    write_gradebook(url, CONFIG, [], students=CLASS)
+    return url
 
 
 @pytest.fixture
@@ -147,9 +156,10 @@ def test_setting_twice_replaces_and_apply_does_not_change_its_input(db):
     assert original.to_dict() == before
 
 
-def test_override_on_a_gradebook_nbgrader_already_filled(db, alembic_on_path):
+def test_override_on_a_gradebook_nbgrader_already_filled(tmp_path, alembic_on_path):
     """Rows made beforehand with nbgrader's API (as `nbgrader autograde` or our gradebook export
     would) are reused, not duplicated; the automatic score stays where it was."""
+    db = f"sqlite:///{tmp_path / 'nbgrader.db'}"
     with Gradebook(db) as gb:
         gb.add_assignment(A)
         gb.add_notebook(NB, A)
@@ -173,7 +183,8 @@ def test_override_on_a_gradebook_nbgrader_already_filled(db, alembic_on_path):
         assert (g.auto_score, g.manual_score, g.score) == (1.0, None, 1.0)
 
 
-def test_submission_made_before_the_grade_cell_existed(db, alembic_on_path):
+def test_submission_made_before_the_grade_cell_existed(tmp_path, alembic_on_path):
+    db = f"sqlite:///{tmp_path / 'nbgrader.db'}"
     with Gradebook(db) as gb:
         gb.add_assignment(A)
         gb.add_notebook(NB, A)
@@ -181,28 +192,47 @@ def test_submission_made_before_the_grade_cell_existed(db, alembic_on_path):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             gb.add_submission(A, "dave")
+        # the cell arrives later (a new question, written by the next grade-all)
+        gb.add_grade_cell("q5_softmax", NB, A, max_score=3, cell_type="markdown")
+        gb.add_solution_cell("q5_softmax", NB, A)
     set_override(db, A, "dave", "q5_softmax", 1.5, "partly right")
     with Gradebook(db) as gb:
         assert gb.find_grade("q5_softmax", NB, A, "dave").manual_score == 1.5
 
 
 def test_bad_overrides_are_refused(db):
-    with pytest.raises(ReviewError, match="above the 3 points"):
+    with pytest.raises(GradebookError, match="above the 3 points"):
         set_override(db, A, "alice", "q3_vanishing_gradient", 3.5, "")
-    with pytest.raises(ReviewError, match="0 or more"):
+    with pytest.raises(GradebookError, match="0 or more"):
         set_override(db, A, "alice", "q3_vanishing_gradient", -1, "")
-    with pytest.raises(ReviewError, match="must be a number"):
+    with pytest.raises(GradebookError, match="must be a number"):
         set_override(db, A, "alice", "q3_vanishing_gradient", "three", "")
-    with pytest.raises(ReviewError, match="no grade cell 'q9_nope'"):
+    with pytest.raises(GradebookError, match="no grade cell 'q9_nope'"):
         set_override(db, A, "alice", "q9_nope", 1, "")
-    with pytest.raises(ReviewError, match="cannot open the gradebook"):
+    with pytest.raises(GradebookError, match="cannot open the gradebook"):
         set_override("nosuchdialect://x/y", A, "alice", "q3_vanishing_gradient", 1, "")
 
 
-def test_reading_a_gradebook_that_does_not_exist_creates_nothing(tmp_path):
+def test_an_unknown_student_or_cell_is_refused_with_the_close_matches(db):
+    """A typo must not become a new "missing" student in the CSV, the summary and the gradebook."""
+    with pytest.raises(GradebookError, match=r"no student 'alcie' in the gradebook; did you mean alice\?"):
+        set_override(db, A, "alcie", "q3_vanishing_gradient", 2, "")
+    with pytest.raises(GradebookError, match=r"no grade cell 'q3_vanishing_gradeint'.*did you mean q3_vanishing_gradient"):
+        set_override(db, A, "alice", "q3_vanishing_gradeint", 2, "")
+    with pytest.raises(GradebookError, match=r"no assignment 'pytorch_basic'.*did you mean pytorch_basics"):
+        clear_override(db, "pytorch_basic", "alice", "q3_vanishing_gradient")
+    with Gradebook(db) as gb:
+        assert sorted(s.id for s in gb.students) == CLASS
+        assert not gb.find_assignment(A).submissions
+
+
+def test_a_gradebook_that_does_not_exist_is_never_created(tmp_path):
     p = tmp_path / "none.db"
-    assert get_overrides(p, A, "alice") == {}
-    assert clear_override(p, A, "alice", "q3_vanishing_gradient") is False
+    assert get_overrides(f"sqlite:///{p}", A, "alice") == {}
+    for change in (lambda: clear_override(f"sqlite:///{p}", A, "alice", "q3_vanishing_gradient"),
+                   lambda: set_override(f"sqlite:///{p}", A, "alice", "q3_vanishing_gradient", 1, "")):
+        with pytest.raises(GradebookError, match="no gradebook at sqlite:///.*none.db: grade the class first"):
+            change()
     assert not p.exists()
 
 
@@ -263,24 +293,29 @@ def test_cli_commands_round_trip(tmp_path, db):
     (out / "bob" / "result.json").write_text(grade("bob").dumps(), encoding="utf-8")
     (out / "bob" / "results.json").write_text(json.dumps({"score": 3, "tests": []}), encoding="utf-8")  # not ours
 
-    listing = cmd_review_list(A, out, db)
+    where = GradebookLocation.of(db)
+    listing = cmd_review_list(A, out, where)
     assert "3 answer(s)" in listing and "alice - q3_vanishing_gradient" in listing
 
-    said = cmd_review_set(db, A, "alice", "q3_vanishing_gradient", "2.5", "brief but right")
-    assert "score set to 2.5/3" in said and "autograder review clear pytorch_basics alice q3_vanishing_gradient" in said
-    listing = cmd_review_list(A, out, db)
+    said = cmd_review_set(where, A, "alice", "q3_vanishing_gradient", "2.5", "brief but right")
+    path = db.removeprefix("sqlite:///")
+    assert "score set to 2.5/3" in said
+    assert f"autograder review clear pytorch_basics alice q3_vanishing_gradient --db {path}" in said  # undo names the gradebook
+    listing = cmd_review_list(A, out, where)
     assert "2 answer(s)" in listing and "alice - q3_vanishing_gradient" not in listing
-    assert "alice - q3" not in cmd_review_list(A, out, db, grade_id="q3_vanishing_gradient")
-    assert "bob" not in cmd_review_list(A, out, db, student="alice")
+    assert f"--comment \"...\" --db {path}" in listing  # every settle command names the gradebook
+    assert "alice - q3" not in cmd_review_list(A, out, where, grade_id="q3_vanishing_gradient")
+    assert "bob" not in cmd_review_list(A, out, where, student="alice")
 
-    assert "cleared" in cmd_review_clear(db, A, "alice", "q3_vanishing_gradient")
-    assert "alice - q3_vanishing_gradient" in cmd_review_list(A, out, db)
-    assert "no TA score" in cmd_review_clear(db, A, "alice", "q3_vanishing_gradient")
-    assert cmd_review_list("other_assignment", out, db) == "No answers of other_assignment are waiting for review."
+    assert "cleared" in cmd_review_clear(where, A, "alice", "q3_vanishing_gradient")
+    assert "alice - q3_vanishing_gradient" in cmd_review_list(A, out, where)
+    assert "no TA score" in cmd_review_clear(where, A, "alice", "q3_vanishing_gradient")
+    assert cmd_review_list("other_assignment", out, where) == "No answers of other_assignment are waiting for review."
 
 
 def test_plain_file_path_is_a_sqlite_gradebook(tmp_path):
     path = tmp_path / "gb.db"
+    write_gradebook(f"sqlite:///{path}", CONFIG, [], students=["alice"])
     set_override(path, A, "alice", "q3_vanishing_gradient", 2, "x")
     with Gradebook(f"sqlite:///{path}") as gb:
         assert gb.find_grade("q3_vanishing_gradient", NB, A, "alice").manual_score == 2

@@ -23,15 +23,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("submissions", type=Path,
                    help="nbgrader's submitted/ folder (or its course folder), a folder of <student>.ipynb "
                         "files or <student>/ folders, or a zip exported from an LMS")
-    p.add_argument("--assignment", default="pytorch_basics")
+    p.add_argument("--assignment", default="pytorch_basics", help="assignment to grade (a folder under source/)")
     p.add_argument("--jobs", "-j", type=int, default=None,
                    help="submissions graded at once (default: one per CPU core)")
-    p.add_argument("--db", help="gradebook: a SQLAlchemy URL or a SQLite file (default: the nbgrader course's "
-                                "gradebook.db when SUBMISSIONS is its submitted/ folder, else DIR/gradebook.db)")
-    p.add_argument("--out", type=Path, help="results folder DIR (default: SUBMISSIONS-results beside it)")
+    p.add_argument("--db", help="gradebook: a SQLite file or a SQLAlchemy URL without a password (default: the nbgrader "
+                                "course's gradebook.db when SUBMISSIONS is its submitted/ folder, else DIR/gradebook.db; a rerun "
+                                "uses the gradebook the first run wrote). "
+                                "A URL with a password goes in $AUTOGRADER_DB_URL or --db-file, never on the command line")
+    p.add_argument("--db-file", type=Path, help="a file (readable only by you) whose first line is the gradebook URL")
+    p.add_argument("--out", type=Path, help="results folder DIR (default: SUBMISSIONS-results beside it): class outputs "
+                                            "in DIR/, each student's in DIR/students/<id>/")
     p.add_argument("--student", help="grade this student only (the class outputs still list everyone)")
     p.add_argument("--force", action="store_true", help="regrade submissions that are already graded and unchanged")
-    p.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"))
+    p.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"),
+                   help="where submissions run: cpu, cuda (an error without a GPU), or auto")
     p.add_argument("--roster", type=Path, help="students expected (CSV with an id column, or one id a line): "
                                                "those without a submission are listed as missing")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
@@ -39,7 +44,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, paths, device: str) -> int:
     from autograder.batch import BatchError, grade_all
+    from autograder.gradebook import GradebookError, explicit
 
+    try:
+        db = explicit(db=args.db, db_file=args.db_file)  # None: the default gradebook
+    except GradebookError as e:
+        print(f"autograder grade-all: {e}", file=sys.stderr)
+        return EXIT_USAGE
     if args.jobs is not None and args.jobs < 1:
         print("autograder grade-all: --jobs must be 1 or more", file=sys.stderr)
         return EXIT_USAGE
@@ -47,7 +58,7 @@ def run(args: argparse.Namespace, paths, device: str) -> int:
         print(f"autograder grade-all: {args.submissions} does not exist", file=sys.stderr)
         return EXIT_USAGE
     try:
-        report = grade_all(args.submissions, paths, out=args.out, db=args.db, jobs=args.jobs, student=args.student,
+        report = grade_all(args.submissions, paths, out=args.out, db=db, jobs=args.jobs, student=args.student,
                            force=args.force, device=device, roster=args.roster, progress=not args.quiet,
                            grader=getattr(args, "grader", None))
     except BatchError as e:
@@ -72,4 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     except (CourseNotFound, DeviceUnavailable) as e:
         print(f"autograder grade-all: {e}", file=sys.stderr)
         return EXIT_USAGE
-    return run(args, paths, device)
+    try:
+        return run(args, paths, device)
+    except BrokenPipeError:  # the reader of stdout went away: the class is graded, stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK

@@ -12,6 +12,13 @@ Accepted layouts of SUBMISSIONS:
   is descended into; a student folder holding only a zip of their own is extracted too.
 
 Only file names and sizes are read here; no notebook is parsed or run.
+
+Every name taken from the file system is turned into text once, here (`display_name`: bytes
+that are not UTF-8 become U+FFFD), and every student gets an id that is safe as a folder name
+and a gradebook key, unique in the class and stable between runs (it depends only on the
+student's own name: two names that clean up to the same id are told apart by a hash of the
+original name, never by their order). The LMS's own user id stays part of the id (Moodle's
+`Alice Smith_12345_...` is `Alice_Smith_12345`), and the original name is kept for the TA.
 """
 from __future__ import annotations
 
@@ -25,13 +32,15 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder.files import display_name
+
 # Caps for an LMS export: a class's notebooks are a few MB each; a zip bomb is not homework.
 MAX_ZIP_TOTAL_BYTES = 2 * 1024**3
 MAX_ZIP_MEMBER_BYTES = 200 * 1024**2
 MAX_ZIP_ENTRIES = 20_000
 IGNORED_NAMES = {"__MACOSX", ".ipynb_checkpoints", ".DS_Store", "Thumbs.db"}
 
-_CANVAS = re.compile(r"^(?P<name>[^_]+)_(?:late_)?(?P<uid>\d+)_(?P<sid>\d+)_(?P<file>.+)$", re.IGNORECASE)
+_CANVAS = re.compile(r"^(?P<name>[^_]+)_(?:(?P<late>late)_)?(?P<uid>\d+)_(?P<sid>\d+)_(?P<file>.+)$", re.IGNORECASE)
 _MOODLE = re.compile(r"^(?P<name>.+?)_(?P<uid>\d+)_assignsubmission_(?:file|onlinetext)_?$")
 
 
@@ -41,9 +50,13 @@ class SubmissionsError(Exception):
 
 @dataclass(frozen=True)
 class Submission:
-    student: str  # safe as a folder name and gradebook id
+    student: str  # the student id: safe as a folder name and gradebook key, unique, stable
     path: Path  # a folder of notebooks or one .ipynb (what grade_submission takes)
-    source: str  # where it came from, for the TA (relative to SUBMISSIONS)
+    source: str  # where it came from, for the TA (relative to SUBMISSIONS), as text
+    name: str = ""  # the student's name as SUBMISSIONS has it (folder, file or LMS name), as text
+    lms_id: str | None = None  # the LMS's own user id (Canvas, Moodle), when the export has one
+    late: bool = False  # the LMS marked the submission late (Canvas: LATE in the file name)
+    submitted_at: str | None = None  # when it was handed in, when known (nbgrader's timestamp.txt)
 
 
 @dataclass
@@ -63,7 +76,13 @@ def safe_student_id(name: str) -> str:
 
 
 def _ignored(p: Path) -> bool:
-    return p.name in IGNORED_NAMES or p.name.startswith(".")
+    """Junk of file managers and Jupyter. A hidden entry is junk too unless it is or holds a
+    notebook: a student whose folder is named `.batch` is still a student."""
+    if p.name in IGNORED_NAMES:
+        return True
+    if not p.name.startswith("."):
+        return False
+    return not (p.suffix == ".ipynb" if p.is_file() else p.is_dir() and _has_notebooks(p))
 
 
 def _children(folder: Path) -> list[Path]:
@@ -74,9 +93,10 @@ def _has_notebooks(folder: Path) -> bool:
     return any(".ipynb_checkpoints" not in p.parts for p in folder.rglob("*.ipynb"))
 
 
-def discover(path: Path, assignment: str, staging: Path) -> Discovery:
+def discover(path: Path, assignment: str, staging: Path, exclude: Path | None = None) -> Discovery:
     """The submissions under `path` (a folder or a zip). `staging` is a private folder (under
-    the results folder) where zips are extracted."""
+    the results folder) where zips are extracted; `exclude` (the results folder, when it lies
+    inside `path`) is never taken for a student."""
     path = path.resolve()
     if not path.exists():
         raise SubmissionsError(f"{path} does not exist")
@@ -103,37 +123,39 @@ def discover(path: Path, assignment: str, staging: Path) -> Discovery:
     course_root = None
     if (path / "submitted").is_dir():
         course_root, path = path, path / "submitted"
-    nbg = _nbgrader_layout(path, assignment)
+    nbg = _nbgrader_layout(path, assignment, exclude)
     if nbg is not None:
         subs, n_notes = nbg
         course_root = course_root or (path.parent if path.name == "submitted" else None)
         return _finish(subs, "nbgrader", path, course_root, notes + n_notes)
 
-    children = _children(path)
+    children = [p for p in _children(path) if not _same(p, exclude)]
     files = [p for p in children if p.is_file() and p.suffix == ".ipynb"]
     folders = [p for p in children if p.is_dir()]
     zips = [p for p in children if p.is_file() and p.suffix.lower() == ".zip"]
-    subs: list[tuple[str, Path, str]] = []
+    subs: list[Submission] = []
     layout = "empty"
 
     canvas = [(_CANVAS.match(p.name), p) for p in files]
     if files and all(m for m, _ in canvas):
         layout = "canvas"
-        groups: dict[str, list[Path]] = {}
+        groups: dict[tuple[str, str], list[Path]] = {}
         for m, p in canvas:
-            groups.setdefault(f"{m['name']}_{m['uid']}", []).append(p)
-        for sid, group in sorted(groups.items()):
-            folder = staging / "canvas" / safe_student_id(sid)
+            groups.setdefault((m["name"], m["uid"]), []).append(p)
+        for (name, uid), group in sorted(groups.items()):
+            folder = staging / "canvas" / safe_student_id(f"{display_name(name)}_{uid}")
             _link_copy(group, folder, lambda p: _CANVAS.match(p.name)["file"])
-            subs.append((sid, folder, ", ".join(p.name for p in group)))
+            late = any(_CANVAS.match(p.name)["late"] for p in group)
+            subs.append(Submission(f"{name}_{uid}", folder, ", ".join(p.name for p in group), name, uid, late))
         files = []
     elif files:
         layout = "files"
-        subs += [(p.stem, p, p.name) for p in files]
+        subs += [Submission(p.stem, p, p.name, p.stem) for p in files]
 
     for folder in folders:
         m = _MOODLE.match(folder.name)
-        sid = m["name"] if m else folder.name
+        # Moodle: the display name is not unique in a class; its user id is, and stays in the id
+        sid, name, uid = (f"{m['name']}_{m['uid']}", m["name"], m["uid"]) if m else (folder.name, folder.name, None)
         if m:
             layout = "moodle"
         inner = _children(folder)
@@ -145,51 +167,87 @@ def discover(path: Path, assignment: str, staging: Path) -> Discovery:
                     shutil.rmtree(target, ignore_errors=True)
                     safe_extract(inner_zips[0], target)
                     (target / ".complete").write_text("extracted\n")
-                subs.append((sid, target, f"{folder.name}/{inner_zips[0].name}"))
+                subs.append(Submission(sid, target, f"{folder.name}/{inner_zips[0].name}", name, uid))
             except SubmissionsError as e:
                 # The student's zip is unsafe: that student gets an ungradable record; the
                 # class goes on (the empty folder below says why).
                 target.mkdir(parents=True, exist_ok=True)
                 (target / ".complete").unlink(missing_ok=True)
-                notes.append(f"{folder.name}/{inner_zips[0].name}: {e}")
-                subs.append((sid, folder, f"{folder.name}/ (unsafe zip: {e})"))
+                notes.append(f"{display_name(folder.name)}/{display_name(inner_zips[0].name)}: {e}")
+                subs.append(Submission(sid, folder, f"{folder.name}/ (unsafe zip: {e})", name, uid))
             continue
         layout = layout if layout in ("moodle", "canvas") else ("folders" if layout == "empty" else layout)
-        subs.append((sid, folder, folder.name + "/"))
+        subs.append(Submission(sid, folder, folder.name + "/", name, uid))
     for z in zips:
-        notes.append(f"{z.name}: a zip beside the submissions was ignored (give the zip itself as SUBMISSIONS)")
-    return _finish([Submission(*s) for s in subs], layout, path, course_root, notes)
+        notes.append(f"{display_name(z.name)}: a zip beside the submissions was ignored (give the zip itself as SUBMISSIONS)")
+    return _finish(subs, layout, path, course_root, notes)
 
 
-def _nbgrader_layout(path: Path, assignment: str) -> tuple[list[Submission], list[str]] | None:
-    students = [p for p in _children(path) if p.is_dir()]
+def _same(p: Path, other: Path | None) -> bool:
+    return other is not None and p.resolve() == Path(other).resolve()
+
+
+def _nbgrader_layout(path: Path, assignment: str, exclude: Path | None = None) -> tuple[list[Submission], list[str]] | None:
+    students = [p for p in _children(path) if p.is_dir() and not _same(p, exclude)]
     if not students or not any((s / assignment).is_dir() for s in students):
         return None
     subs, notes = [], []
     for s in students:
         if (s / assignment).is_dir():
-            subs.append(Submission(s.name, s / assignment, f"{s.name}/{assignment}/"))
+            subs.append(Submission(s.name, s / assignment, f"{s.name}/{assignment}/", s.name,
+                                   submitted_at=_nbgrader_timestamp(s / assignment)))
         else:
-            notes.append(f"{s.name}/ has no {assignment}/ folder; skipped")
+            notes.append(f"{display_name(s.name)}/ has no {assignment}/ folder; skipped")
     return subs, notes
 
 
-def _finish(subs: list[Submission] | list[tuple], layout: str, root: Path, course_root: Path | None,
+def _nbgrader_timestamp(folder: Path) -> str | None:
+    """nbgrader's `timestamp.txt` (when the student submitted), if it is a small regular file."""
+    path = folder / "timestamp.txt"
+    try:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > 200:
+            return None
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(fd, "rb") as f:
+            text = f.read(200).decode("utf-8", "replace").strip()
+    except OSError:
+        return None
+    return text.splitlines()[0] if text else None
+
+
+def _finish(subs: list[Submission], layout: str, root: Path, course_root: Path | None,
             notes: list[str]) -> Discovery:
-    out: list[Submission] = []
-    seen: dict[str, str] = {}
+    """Every path-derived string as text, and every student an id that is unique (also on a
+    case-insensitive file system) and stable: it depends only on the student's own name."""
+    cleaned = []
     for s in subs:
-        s = s if isinstance(s, Submission) else Submission(*s)
-        sid = safe_student_id(s.student)
-        base, n = sid, 2
-        while sid.lower() in seen:  # case-insensitive file systems
-            sid, n = f"{base}-{n}", n + 1
-        if sid != s.student:
-            notes.append(f"student {s.student!r} ({s.source}) is recorded as {sid!r}")
-        seen[sid.lower()] = s.source
-        out.append(Submission(sid, s.path, s.source))
+        raw = s.student
+        base = safe_student_id(display_name(raw))
+        cleaned.append((s, raw, base))
+    groups: dict[str, list[str]] = {}
+    for _, raw, base in cleaned:
+        groups.setdefault(base.lower(), []).append(raw)
+    out: list[Submission] = []
+    used: set[str] = set()
+    for s, raw, base in cleaned:
+        sid = base
+        if len(groups[base.lower()]) > 1 and raw != base:
+            sid = f"{base}-{_name_hash(raw)}"
+        n = 2
+        while sid.lower() in used:  # a hash collision, or a name that looks like a hashed id
+            sid, n = f"{base}-{_name_hash(raw)}-{n}", n + 1
+        used.add(sid.lower())
+        source, name = display_name(s.source), display_name(s.name or raw)
+        if sid != raw:
+            notes.append(f"student {name!r} ({source}) is recorded as {sid!r}")
+        out.append(Submission(sid, s.path, source, name, s.lms_id, s.late, s.submitted_at))
     out.sort(key=lambda s: s.student)
     return Discovery(out, layout if out else "empty", root, course_root, notes)
+
+
+def _name_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()[:6]
 
 
 def _descend_wrapper(folder: Path) -> Path:

@@ -1,5 +1,6 @@
 """The class outputs of a batch, rebuilt from the per-student records at the end of every run:
-the nbgrader gradebook, `grades.csv`, each student's `feedback.html`, and `summary.html`.
+the nbgrader gradebook, `grades.csv` (every check), `grades_import.csv` (one column per grade
+cell, for a gradebook import), each student's `students/<id>/feedback.html`, and `summary.html`.
 
 Nothing here accumulates: the gradebook write is an idempotent upsert of every record, and the
 files are written whole (atomically), so a rerun after any interruption gives the same outputs.
@@ -7,18 +8,26 @@ files are written whole (atomically), so a rerun after any interruption gives th
 from __future__ import annotations
 
 import csv
-import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
 from autograder.assignment import AssignmentConfig
-from autograder.batch.records import GRADED, StudentRecord, atomic_write
+from autograder.batch.discover import Submission
+from autograder.batch.records import GRADED, STUDENTS_DIR, StudentRecord, student_dir
+from autograder.files import write_if_changed
+from autograder.gradebook import GradebookLocation
 from autograder.results import SubmissionResult
 
 CSV_NAME = "grades.csv"
+IMPORT_CSV_NAME = "grades_import.csv"
 SUMMARY_NAME = "summary.html"
 FEEDBACK_NAME = "feedback.html"
+DEFAULT_SCORE_DECIMALS = 2
+
+
+class RosterError(Exception):
+    """The roster cannot be read; the message says why."""
 
 
 @dataclass
@@ -29,6 +38,7 @@ class ClassOutputs:
     db_url: str = ""
     missing: list[str] = field(default_factory=list)
     review: int = 0
+    compact_csv: Path | None = None
 
 
 def read_roster(path: Path | None) -> list[str]:
@@ -38,7 +48,11 @@ def read_roster(path: Path | None) -> list[str]:
         return []
     from autograder.batch.discover import safe_student_id
 
-    text = path.read_text(encoding="utf-8-sig")
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as e:
+        raise RosterError(f"--roster {path}: cannot read it ({getattr(e, 'strerror', None) or e}); give a CSV with "
+                          "an id column, or one student id a line") from None
     lines = [ln for ln in text.splitlines() if ln.strip()]
     if not lines:
         return []
@@ -58,29 +72,33 @@ def cells_of(config: AssignmentConfig):
             for nb in config.notebooks for gid in (*nb.grade_cells, *nb.answer_cells)]
 
 
-def _write_if_changed(path: Path, text: str) -> Path:
-    try:
-        if path.read_text(encoding="utf-8") == text:
-            return path
-    except OSError:
-        pass
-    return atomic_write(path, text)
+def score_decimals(config: AssignmentConfig) -> int:
+    """How many decimals the course shows in imported scores: `[results] score_decimals`."""
+    value = config.sections.get("results", {}).get("score_decimals", DEFAULT_SCORE_DECIMALS)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 6:
+        from autograder.assignment import ConfigError
+
+        raise ConfigError(f"{config.path}: [results] score_decimals must be a whole number from 0 to 6, got {value!r}")
+    return value
 
 
-def build_class_outputs(out_dir: Path, config: AssignmentConfig, submitted: Iterable[str],
-                        records: dict[str, StudentRecord], db_url: str, roster: Iterable[str] = (),
+def build_class_outputs(out_dir: Path, config: AssignmentConfig, submitted: Iterable[Submission | str],
+                        records: dict[str, StudentRecord], db: str | GradebookLocation, roster: Iterable[str] = (),
                         notes: Iterable[str] = ()) -> ClassOutputs:
-    """Gradebook, CSV, feedback pages and summary from the records of the `submitted` students."""
-    from autograder.gradebook import write_gradebook
+    """Gradebook, CSVs, feedback pages and summary from the records of the `submitted` students
+    (Submissions as discovered, or bare student ids)."""
+    from autograder.gradebook import apply_overrides, write_gradebook
     from autograder.reporters import csv_export
     from autograder.reporters.html import ClassSummary, StudentLine, render_feedback, render_summary
     from autograder.reporters.html.summary import ReviewItem
-    from autograder.review import apply_overrides, review_queue
+    from autograder.review import review_queue
 
-    submitted = sorted(set(submitted))
+    where = db if isinstance(db, GradebookLocation) else GradebookLocation.of(db)
+    subs = {s.student: s for s in (x if isinstance(x, Submission) else Submission(x, Path(x), "", x) for x in submitted)}
+    submitted = sorted(subs)
     roster = sorted(set(roster))
     graded = {s: records[s] for s in submitted if s in records}
-    state = write_gradebook(db_url, config, [r.result for r in graded.values()], students=roster)
+    state = write_gradebook(where.url, config, [r.result for r in graded.values()], students=roster)
 
     effective: dict[str, SubmissionResult] = {}
     for s, rec in graded.items():
@@ -91,30 +109,35 @@ def build_class_outputs(out_dir: Path, config: AssignmentConfig, submitted: Iter
     lines: list[StudentLine] = []
     feedback: dict[str, Path] = {}
     for s in submitted:
-        rec = graded.get(s)
+        sub, rec = subs[s], graded.get(s)
+        who = dict(name=sub.name, lms_id=sub.lms_id, late=sub.late)
         if rec is None:
-            rows.append(csv_export.ClassRow(s, csv_export.PENDING, reason="submitted, not graded yet"))
-            lines.append(StudentLine(s, csv_export.PENDING, reason="submitted, not graded yet"))
+            rows.append(csv_export.ClassRow(s, csv_export.PENDING, reason="submitted, not graded yet", **who))
+            lines.append(StudentLine(s, csv_export.PENDING, reason="submitted, not graded yet", source=sub.source,
+                                     **who))
             continue
         result = effective[s]
         status = csv_export.GRADED if rec.status == GRADED else csv_export.UNGRADABLE
-        rows.append(csv_export.ClassRow(s, status, result, rec.reason))
-        page = _write_if_changed(out_dir / s / FEEDBACK_NAME, render_feedback(result))
+        rows.append(csv_export.ClassRow(s, status, result, rec.reason, **who))
+        page = write_if_changed(student_dir(out_dir, s) / FEEDBACK_NAME, render_feedback(result))
         feedback[s] = page
         overridden = tuple(dict.fromkeys(c.grade_id for c in result.checks if isinstance(c.details.get("override"), dict)))
-        lines.append(StudentLine(s, status, result.score, rec.reason, rec.wall_s, f"{s}/{FEEDBACK_NAME}",
-                                 rec.source, overridden))
+        lines.append(StudentLine(s, status, result.score, rec.reason, rec.wall_s, f"{STUDENTS_DIR}/{s}/{FEEDBACK_NAME}",
+                                 sub.source, overridden, choices=tuple(result.choices), submitted_at=sub.submitted_at,
+                                 **who))
     missing = sorted((set(roster) | set(state.students)) - set(submitted))
     for s in missing:
         rows.append(csv_export.ClassRow(s, csv_export.MISSING, reason="no submission"))
         lines.append(StudentLine(s, csv_export.MISSING, reason="no submission"))
 
-    csv_path = csv_export.write(out_dir / CSV_NAME, rows, cells_of(config))
-    queue = review_queue(effective.values())
-    review = [ReviewItem(q.student or "", q.grade_id, q.points, q.max_points, "; ".join(q.reasons),
-                         dataclasses.replace(q, db_url=db_url).command, answer=q.answer) for q in queue]
-    outputs = {"grades.csv": CSV_NAME}
+    cells = cells_of(config)
+    csv_path = csv_export.write(out_dir / CSV_NAME, rows, cells)
+    compact = csv_export.write_import(out_dir / IMPORT_CSV_NAME, rows, cells, score_decimals(config))
+    settle = ("--results", str(out_dir))  # review finds this folder's gradebook from it
+    review = [ReviewItem(q.student or "", q.grade_id, q.points, q.max_points, "; ".join(q.reasons), q.command,
+                         answer=q.answer) for q in review_queue(effective.values(), settle)]
+    outputs = {"grades.csv": CSV_NAME, "grades_import.csv": IMPORT_CSV_NAME}
     summary = ClassSummary(config.name, round(config.points, 4), lines, results=effective, review=review,
                            title=config.title, outputs=outputs, notes=list(notes))
-    summary_path = _write_if_changed(out_dir / SUMMARY_NAME, render_summary(summary))
-    return ClassOutputs(csv_path, summary_path, feedback, db_url, missing, len(review))
+    summary_path = write_if_changed(out_dir / SUMMARY_NAME, render_summary(summary))
+    return ClassOutputs(csv_path, summary_path, feedback, where.url, missing, len(review), compact)

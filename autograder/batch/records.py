@@ -1,6 +1,8 @@
 """Per-student records of a batch: what was graded, from which bytes, by which grader.
 
-`DIR/<student>/batch.json` is the commit point of one student's grading. It is written last,
+Every student's files live in their own namespace, `DIR/students/<student>/`, apart from the
+class outputs in `DIR/` (so a student named `grades.csv` or `gradebook.db` collides with
+nothing). `DIR/students/<student>/batch.json` is the commit point of one student's grading. It is written last,
 atomically (temporary file + `os.replace`), after the per-student results files
 (`results.json`, `prairielearn.json`, `junit.xml`, `submission_result.json`), each of which is
 also replaced atomically. A student counts as graded iff `batch.json` exists, parses, and its
@@ -22,10 +24,12 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from autograder.assignment import AssignmentConfig
+from autograder.files import atomic_write
 from autograder.results import SubmissionResult
 
 RECORD_NAME = "batch.json"
-RECORD_SCHEMA = 1
+RECORD_SCHEMA = 2  # 2: records under DIR/students/
+STUDENTS_DIR = "students"
 GRADED, UNGRADABLE = "graded", "ungradable"
 
 
@@ -57,9 +61,14 @@ class StudentRecord:
                    graded_at=d.get("graded_at", ""), extra=dict(d.get("extra", {})))
 
 
+def student_dir(out_dir: Path, student: str) -> Path:
+    """The folder of one student's results, records and feedback page."""
+    return out_dir / STUDENTS_DIR / student
+
+
 def _hash_files(h: "hashlib._Hash", files: Iterable[tuple[str, Path]]) -> None:
     for rel, path in sorted(files):
-        h.update(rel.encode() + b"\0")
+        h.update(os.fsencode(rel) + b"\0")  # a name's bytes as they are, UTF-8 or not
         h.update(hashlib.sha256(path.read_bytes()).digest())
 
 
@@ -103,28 +112,6 @@ def read_record(student_dir: Path) -> StudentRecord | None:
         return None
 
 
-def atomic_write(path: Path, data: bytes | str) -> Path:
-    """Write `path` so that readers see the old file or the new one, never a part."""
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
-
-
 def commit(student_dir: Path, record: StudentRecord) -> Path:
     """Write a student's results files, then their record (the commit point), each atomically."""
     from autograder.reporters import write_results
@@ -145,6 +132,6 @@ def commit(student_dir: Path, record: StudentRecord) -> Path:
 
 def ungradable_result(config: AssignmentConfig, student: str, reason: str, device: str = "cpu",
                       grader_errors: list[str] | None = None) -> SubmissionResult:
-    from autograder.grading import ungradable_result as zero_record  # one definition of "ungradable"
+    from autograder.not_graded import ungradable_result as zero_record  # one definition of "ungradable"
 
     return zero_record(config, student, reason, device, grader_errors)

@@ -3,15 +3,16 @@
     grade_all(Path("submitted"), assignment_paths("pytorch_basics"), jobs=4)
 
 1. find the submissions (`discover`: nbgrader `submitted/` tree, flat folder, LMS zip);
-2. skip every student whose committed record (`DIR/<student>/batch.json`) has the fingerprint
+2. skip every student whose committed record (`DIR/students/<student>/batch.json`) has the fingerprint
    of this run (notebook bytes + grader version, grading material and settings), unless
    `force`; `student` limits the run to one;
 3. grade the rest in a pool of warm worker processes (`jobs`, default one per core), each
    grading one submission at a time through `grade_submission` and committing that student's
    results atomically; a crashed or overrunning grading process gets an ungradable record with
    the reason, and the batch goes on;
-4. rebuild the class outputs from all records: the nbgrader gradebook, `DIR/grades.csv`,
-   `DIR/<student>/feedback.html` and `DIR/summary.html` (TA-only); and copy the submitted
+4. rebuild the class outputs from all records: the nbgrader gradebook, `DIR/grades.csv` (every
+   check), `DIR/grades_import.csv` (one column per grade cell, for an LMS or spreadsheet),
+   `DIR/students/<student>/feedback.html` and `DIR/summary.html` (TA-only); and copy the submitted
    notebooks to `autograded/<student>/<assignment>/` beside the gradebook, where nbgrader's
    formgrader looks for them.
 
@@ -31,14 +32,17 @@ from typing import TextIO
 
 from autograder.assignment import load_assignment
 from autograder.batch.discover import Discovery, SubmissionsError, discover
-from autograder.batch.outputs import ClassOutputs, build_class_outputs, read_roster
+from autograder.batch.outputs import ClassOutputs, RosterError, build_class_outputs, read_roster
 from autograder.batch.pool import Job, Outcome, PoolBroken, WorkerPool
 from autograder.batch.progress import Progress
 from autograder.batch.records import (GRADED, UNGRADABLE, StudentRecord, commit, fingerprint, grader_hash,
-                                      read_record, submission_hash, ungradable_result)
+                                      read_record, student_dir, submission_hash, ungradable_result)
 from autograder.course import AssignmentPaths
-from autograder.gradebook import (DEFAULT_DB_NAME, check_reachable, db_url, formgrader_root, sqlite_path,
+from autograder.files import OutputError, prepare_output_dir
+from autograder.gradebook import (DEFAULT_DB_NAME, GradebookError, GradebookLocation, check_reachable, formgrader_root,
+                                  hide_secret, locate, masked, record_location, sqlite_path,
                                   write_formgrader_copies)
+from autograder.gradebook.location import RESULTS_RECORD
 
 STATE_DIR = ".batch"  # inside DIR: lock, worker logs, extracted zips
 
@@ -50,7 +54,7 @@ class BatchError(Exception):
 @dataclass
 class BatchReport:
     out_dir: Path
-    db_url: str
+    db_url: str  # may hold a password: print masked(db_url)
     layout: str
     students: list[str]  # every submission found
     graded: list[str] = field(default_factory=list)  # graded by this run
@@ -84,8 +88,9 @@ class BatchReport:
         if self.outputs:
             lines += [f"  grades:    {self.outputs.csv}",
                       f"  summary:   {self.outputs.summary} (TAs only)",
-                      f"  feedback:  {self.out_dir}/<student>/feedback.html",
-                      f"  gradebook: {self.db_url}"]
+                      f"  import:    {self.outputs.compact_csv} (one column per grade cell)",
+                      f"  feedback:  {self.out_dir}/students/<student>/feedback.html",
+                      f"  gradebook: {masked(self.db_url)}"]
         return "\n".join(lines)
 
 
@@ -146,14 +151,15 @@ class _Lock:
         self.f.close()
 
 
-def grade_all(submissions: Path, paths: AssignmentPaths, *, out: Path | None = None, db: str | None = None,
+def grade_all(submissions: Path, paths: AssignmentPaths, *, out: Path | None = None,
+              db: str | GradebookLocation | None = None,
               jobs: int | None = None, student: str | None = None, force: bool = False, device: str = "cpu",
               roster: Path | None = None, grader: str | None = None, timeout_s: float | None = None,
               progress: bool = True, stream: TextIO | None = None, hidden: tuple[Path, ...] = ()) -> BatchReport:
     """Grade every submission under `submissions` into `out` (see the module docstring).
 
-    `device` is already resolved ("cpu" or "cuda"). `db` is a SQLAlchemy URL or a SQLite path;
-    by default the nbgrader course's `gradebook.db` when `submissions` is (in) an nbgrader
+    `device` is already resolved ("cpu" or "cuda"). `db` is a SQLAlchemy URL or a SQLite path
+    (or a GradebookLocation, which says how the CLI found it); by default the nbgrader course's `gradebook.db` when `submissions` is (in) an nbgrader
     course's `submitted/` folder (so formgrader shows the scores), else `DIR/gradebook.db`.
     `grader` ("module:function") replaces the grading function (tests, benchmarks). `hidden`
     adds paths the submissions' workers must not see (the results folder, SUBMISSIONS, the
@@ -162,7 +168,10 @@ def grade_all(submissions: Path, paths: AssignmentPaths, *, out: Path | None = N
     started = time.monotonic()
     stream = stream or sys.stderr
     config = load_assignment(paths.config_file)
-    out = (out or default_out_dir(submissions)).resolve()
+    try:  # every output location is checked before anything is graded
+        out = prepare_output_dir(out or default_out_dir(submissions))
+    except OutputError as e:
+        raise BatchError(str(e)) from None
     state = out / STATE_DIR
     lock = _Lock(state / "lock")
     try:
@@ -175,18 +184,26 @@ def grade_all(submissions: Path, paths: AssignmentPaths, *, out: Path | None = N
 def _grade_all(submissions, paths, config, out, state, db, jobs, student, force, device, roster, grader,
                timeout_s, progress, stream, started, extra_hidden=()) -> BatchReport:
     try:
-        found: Discovery = discover(submissions, config.name, state / "extracted")
+        found: Discovery = discover(submissions, config.name, state / "extracted", exclude=out)
     except (SubmissionsError, OSError) as e:
         raise BatchError(str(e)) from None
-    if db is None:
-        url = db_url(None, (found.course_root / DEFAULT_DB_NAME) if found.course_root else out / DEFAULT_DB_NAME)
+    if db is None and (out / RESULTS_RECORD).is_file():  # a rerun writes the gradebook the first run wrote
+        try:
+            where = locate(results=out)
+        except GradebookError as e:
+            raise BatchError(str(e)) from None
+    elif db is None:
+        where = GradebookLocation.of((found.course_root or out) / DEFAULT_DB_NAME, "default")
     else:
-        url = db_url(db, out / DEFAULT_DB_NAME)
+        where = db if isinstance(db, GradebookLocation) else GradebookLocation.of(db)
+    url = where.url
     try:
         check_reachable(url)
-    except Exception as e:  # noqa: BLE001 - any driver's error: say which database and why
-        raise BatchError(f"cannot open the gradebook {url}: {type(e).__name__}: {e}") from None
-    roster_ids = read_roster(roster) if roster else []
+        roster_ids = read_roster(roster) if roster else []
+    except (GradebookError, RosterError) as e:
+        raise BatchError(str(e)) from None
+    if where.found_by != "--results":  # (a rerun that found it there keeps the record as the first run wrote it)
+        record_location(out, where)  # so that `review --results DIR` finds this gradebook
     notes = list(found.notes or [])
     report = BatchReport(out, url, found.layout, [s.student for s in found.submissions], notes=notes)
     if not found.submissions and not roster_ids:
@@ -194,7 +211,7 @@ def _grade_all(submissions, paths, config, out, state, db, jobs, student, force,
                          f"{config.name}/, <student>.ipynb files, <student>/ folders, or a zip of these)")
     todo = found.submissions
     if student is not None:
-        todo = [s for s in found.submissions if s.student == student]
+        todo = [s for s in found.submissions if student in (s.student, s.name)]
         if not todo:
             known = ", ".join(s.student for s in found.submissions[:20])
             raise BatchError(f"no submission of student {student!r} in {submissions}; found: {known or 'none'}")
@@ -204,7 +221,7 @@ def _grade_all(submissions, paths, config, out, state, db, jobs, student, force,
     jobs_list: list[Job] = []
     for i, sub in enumerate(todo):
         fp = fingerprint(submission_hash(sub.path), g_hash)
-        rec = read_record(out / sub.student)
+        rec = read_record(student_dir(out, sub.student))
         if rec is not None and rec.fingerprint == fp and not force:
             report.skipped.append(sub.student)
             continue
@@ -252,7 +269,7 @@ def _grade_all(submissions, paths, config, out, state, db, jobs, student, force,
             report.graded.append(o.job.student)
             if r["status"] == GRADED:
                 extra = f", {r['grader_errors']} grader error(s)" if r.get("grader_errors") else ""
-                bar.finish(o.job.student, f"{o.job.student}: {r['score']:g}/{r['max_score']:g} "
+                bar.finish(o.job.student, f"{o.job.student}: {round(r['score'], 2):g}/{r['max_score']:g} "
                                           f"({r['wall_s']:.1f} s{extra})")
             else:
                 bar.finish(o.job.student, f"{o.job.student}: ungradable ({r['wall_s']:.1f} s)", ungradable=True)
@@ -275,14 +292,15 @@ def _grade_all(submissions, paths, config, out, state, db, jobs, student, force,
                      "to grade the rest and build the class outputs.\n")
         return report
 
-    records = {s.student: rec for s in found.submissions if (rec := read_record(out / s.student)) is not None}
+    records = {s.student: rec for s in found.submissions
+               if (rec := read_record(student_dir(out, s.student))) is not None}
     try:
-        outputs = build_class_outputs(out, config, report.students, records, url, roster_ids, notes)
+        outputs = build_class_outputs(out, config, found.submissions, records, where, roster_ids, notes)
         _formgrader_copies(found, records, config, formgrader_root(url, found.course_root or out))
     except Exception as e:  # an unreachable --db, a full disk: the graded records stay
-        raise BatchError(f"every submission is graded (records in {out}/<student>/), but writing the class "
-                         f"outputs failed: {type(e).__name__}: {e}. Fix that and run the same command again: "
-                         "nothing will be regraded") from e
+        raise BatchError(f"every submission is graded (records in {out}/students/), but writing the class "
+                         f"outputs failed: {type(e).__name__}: {hide_secret(str(e), url)}. Fix that and run the "
+                         "same command again: nothing will be regraded") from e
     report.outputs = outputs
     report.missing = outputs.missing
     report.review = outputs.review
@@ -327,6 +345,6 @@ def _record_crash(out: Path, config, o: Outcome, device: str) -> None:
     if o.log_tail:
         detail += f"\nlast lines of the grading process's log:\n{o.log_tail}"
     result = ungradable_result(config, o.job.student, reason, device, grader_errors=[detail])
-    commit(out / o.job.student, StudentRecord(student=o.job.student, status=UNGRADABLE, result=result,
+    commit(student_dir(out, o.job.student), StudentRecord(student=o.job.student, status=UNGRADABLE, result=result,
                                               fingerprint=o.job.fingerprint, source=o.job.source,
                                               reason=f"{reason} ({o.crash})", extra={"crash": o.crash}))

@@ -68,7 +68,8 @@ class Grader:
         self.grade = resolve(settings.get("grader") or DEFAULT_GRADER)
 
     def run(self, job: dict) -> dict:
-        from autograder.batch.records import GRADED, UNGRADABLE, StudentRecord, commit, ungradable_result
+        from autograder.batch.records import (GRADED, UNGRADABLE, StudentRecord, commit, student_dir,
+                                              ungradable_result)
 
         student, started = job["student"], time.perf_counter()
         submission = Path(job["submission"])
@@ -76,7 +77,7 @@ class Grader:
             result = self.grade(submission, student, self.device, self.paths, self.hidden)
             result.student = student
             status = GRADED if result.gradable else UNGRADABLE
-            reason = "" if result.gradable else "; ".join(result.format_errors)
+            reason = "; ".join(result.format_errors)  # also what part of a graded submission was not
             extra = {}
         except Exception as e:  # the grader's own fault: the class goes on, the TA is told
             tb = traceback.format_exc()
@@ -89,7 +90,7 @@ class Grader:
         wall = round(time.perf_counter() - started, 2)
         record = StudentRecord(student=student, status=status, result=result, fingerprint=job["fingerprint"],
                                source=job.get("source", ""), reason=reason, wall_s=wall, extra=extra)
-        commit(self.out_dir / student, record)
+        commit(student_dir(self.out_dir, student), record)
         return {"id": job["id"], "student": student, "status": status, "score": result.score,
                 "max_score": result.max_score, "wall_s": wall, "grader_errors": len(result.grader_errors)}
 

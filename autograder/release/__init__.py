@@ -13,7 +13,10 @@ calls `release_assignment(assignment_paths("pytorch_basics"))`, which
    bottom on one CPU thread — `answer_key.py`;
 4. normalises both (kernelspec, metadata, cell ids, outputs) so that two runs give the same
    bytes — `steps.py`;
-5. replaces release/<assignment>/ and solutions/<assignment>/ only when everything succeeded.
+5. keeps the committed bytes of a notebook whose regeneration is the same release by the
+   contract of `reproducible.py` (another CPU renders other pixels and may round a printed
+   number's last digit the other way), so that `git status` stays clean on any machine;
+6. replaces release/<assignment>/ and solutions/<assignment>/ only when everything succeeded.
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ from pathlib import Path
 from ..course import AssignmentPaths
 from .answer_key import DEFAULT_CELL_TIMEOUT, answer_key_steps, kernel_env
 from .errors import ReleaseError
+from .reproducible import keep_committed
 from .source import SourceNotebook, load_sources, supporting_files
 from .steps import run_steps, write_notebook
 from .student import CODE_STUB, TEXT_STUB, generate_release, stage_course
@@ -47,6 +51,7 @@ class ReleaseReport:
     release_files: tuple[Path, ...]  # relative to release_dir, sorted
     solution_files: tuple[Path, ...]  # relative to solutions_dir, sorted
     seconds: float
+    kept: tuple[str, ...] = ()  # files whose committed bytes were kept (the same release by the contract)
 
     def describe(self) -> str:
         lines = [f"released {self.assignment} in {self.seconds:.1f} s"]
@@ -56,6 +61,9 @@ class ReleaseReport:
         ):
             lines.append(f"{title}: {root}")
             lines += [f"  {f.as_posix()}" for f in files]
+        if self.kept:
+            lines.append("kept the committed bytes of " + ", ".join(self.kept) + ": this machine's run differs from "
+                         "them only in image pixels or a last printed digit (another CPU's floats)")
         return "\n".join(lines)
 
 
@@ -66,6 +74,7 @@ def release_assignment(
     *,
     cell_timeout: int = DEFAULT_CELL_TIMEOUT,
     jobs: int | None = None,
+    committed: tuple[Path, Path] | None = None,
 ) -> ReleaseReport:
     """Generate the student release and the answer key of one assignment.
 
@@ -73,7 +82,9 @@ def release_assignment(
     `paths.release`) and `solutions_dir` (default `paths.solutions`) are replaced only when
     both are complete, so a failure leaves the committed files as they were. `jobs` notebooks
     are executed at a time (default: as many as there are CPUs, at most one per notebook; each
-    kernel uses one thread). Raises `ReleaseError` with what is wrong and what to do.
+    kernel uses one thread). `committed` (release, solutions) are the committed folders whose
+    bytes are kept where the regeneration is the same release (default: the two targets).
+    Raises `ReleaseError` with what is wrong and what to do.
     """
     started = time.monotonic()
     release_dir = Path(release_dir or paths.release).resolve()
@@ -93,6 +104,10 @@ def release_assignment(
             paths, sources, supporting, workdir, solutions_tmp, cell_timeout=cell_timeout, jobs=jobs
         )
 
+        committed_release, committed_solutions = committed or (release_dir, solutions_dir)
+        kept = [f"release/{paths.name}/{p.as_posix()}" for p in keep_committed(release_tmp, committed_release)]
+        kept += [f"solutions/{paths.name}/{p.as_posix()}" for p in keep_committed(solutions_tmp, committed_solutions)]
+
         _replace_dir(release_tmp, release_dir)
         _replace_dir(solutions_tmp, solutions_dir)
 
@@ -103,6 +118,7 @@ def release_assignment(
         release_files=tuple(sorted(p.relative_to(release_tmp) for p in release_files)),
         solution_files=tuple(sorted(p.relative_to(solutions_tmp) for p in solution_files)),
         seconds=time.monotonic() - started,
+        kept=tuple(kept),
     )
 
 

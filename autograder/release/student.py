@@ -16,7 +16,7 @@ from pathlib import Path
 from nbformat import reads
 from traitlets.config import Config
 
-from autograder.gradebook import create_tables
+from autograder.gradebook.schema import create_tables
 
 from .errors import ReleaseError
 from .source import SourceNotebook

@@ -1,12 +1,21 @@
-"""The class's grades as one CSV: a row per student, a column per check and per question.
+"""The class's grades as CSV, in two shapes.
 
+`grades.csv`, the full export: a row per student, a column per check and per question.
 Columns, in this order (names are stable across runs and classes of the same assignment):
 
     student, status, total, max_total,
     <notebook stem> ...                   notebook totals
     <grade_id> ...                        one per grade cell / question, in assignment order
-    <grade_id> | <check name> ...         one per check: its points (auto-graded)
-    overridden, grader_errors, reason
+    <grade_id> | <check name> ...         one per check: its points (auto-graded); a grade cell
+                                          that could not be graded (its notebook missing or
+                                          unreadable) leaves its checks' columns empty
+    overridden, grader_errors, reason,    reason: why (part of) the submission was not graded
+    files, late, lms_id, name             which file was graded where there were several; the
+                                          LMS's late mark, user id and the student's name
+
+Scores are exact (4 decimals). `grades_import.csv` (`render_import`) is shaped for a gradebook
+import: one row per student, the LMS id first, one column per grade cell, scores rounded to the
+assignment's `[results] score_decimals` (default 2), a student without a submission at 0.
 
 `status` is `graded`, `ungradable` (zero, with the reason), `missing` (a student of the
 roster or gradebook without a submission: empty scores) or `pending` (submitted, not graded
@@ -25,11 +34,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from autograder.results import SubmissionResult
+from autograder.results import NOT_GRADED, SubmissionResult
 
 GRADED, UNGRADABLE, MISSING, PENDING = "graded", "ungradable", "missing", "pending"
 HEAD = ["student", "status", "total", "max_total"]
-TAIL = ["overridden", "grader_errors", "reason"]
+TAIL = ["overridden", "grader_errors", "reason", "files", "late", "lms_id", "name"]
+IMPORT_HEAD = ["lms_id", "student", "name"]
+IMPORT_TAIL = ["total", "max_total", "status", "late"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,9 @@ class ClassRow:
     status: str  # GRADED, UNGRADABLE, MISSING or PENDING
     result: SubmissionResult | None = None
     reason: str = ""
+    name: str = ""  # as SUBMISSIONS has it
+    lms_id: str | None = None
+    late: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,15 +81,19 @@ def cells_from_results(results: Iterable[SubmissionResult]) -> list[Cell]:
 
 
 def check_columns(rows: Sequence[ClassRow], cells: Sequence[Cell]) -> list[str]:
-    """One column per check of the graded submissions, by grade cell then check order."""
+    """One column per check of the graded submissions, grade cell by grade cell in assignment
+    order, then in the order the checks ran; placeholders of ungraded cells make no column."""
     order = {c.grade_id: i for i, c in enumerate(cells)}
     found: dict[str, tuple[int, int]] = {}
     for row in rows:
         if row.status != GRADED or row.result is None:
             continue
-        for pos, key in enumerate(_keys(row.result)):
-            gid = key.split(" | ", 1)[0]
-            rank = (order.get(gid, len(order)), pos)
+        pos: dict[str, int] = {}
+        for key, check in zip(_keys(row.result), row.result.checks):
+            if NOT_GRADED in check.tags:
+                continue
+            rank = (order.get(check.grade_id, len(order)), pos.setdefault(check.grade_id, 0))
+            pos[check.grade_id] += 1
             if key not in found or rank < found[key]:
                 found[key] = rank
     return sorted(found, key=lambda k: (found[k], k))
@@ -103,7 +121,8 @@ def render(rows: Sequence[ClassRow], cells: Sequence[Cell] | None = None) -> lis
         line = [row.student, row.status]
         if row.status in (MISSING, PENDING) or row.result is None:
             out.append(line + ["", _num(max_total)] + [""] * (len(notebooks) + len(cells) + len(checks))
-                       + ["", "", _text(row.reason or "no submission")])
+                       + ["", "", _text(row.reason or "no submission"), "", _late(row), row.lms_id or "",
+                          _text(row.name)])
             continue
         by_gid = row.result.by_grade_id()
         cell_score = {c.grade_id: round(sum(x.points for x in by_gid.get(c.grade_id, [])), 4) for c in cells}
@@ -117,9 +136,36 @@ def render(rows: Sequence[ClassRow], cells: Sequence[Cell] | None = None) -> lis
         line += [_num(nb_score[nb]) for nb in notebooks]
         line += [_num(cell_score[c.grade_id]) for c in cells]
         line += [_num(points.get(k)) if graded else "" for k in checks]
-        line += [";".join(overridden),
-                 str(len(row.result.grader_errors)), _text(row.reason)]
+        line += [";".join(overridden), str(len(row.result.grader_errors)), _text(row.reason),
+                 _text("; ".join(row.result.choices)), _late(row), row.lms_id or "", _text(row.name)]
         out.append(line)
+    return out
+
+
+def _late(row: ClassRow) -> str:
+    return "late" if row.late else ""
+
+
+def _rounded(x: float, decimals: int) -> str:
+    text = f"{round(x, decimals):.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def render_import(rows: Sequence[ClassRow], cells: Sequence[Cell], decimals: int = 2) -> list[list[str]]:
+    """The gradebook-import CSV as rows of strings: LMS id, student, name, one column per grade
+    cell, total, max_total, status, late. Scores rounded to `decimals`; a missing student 0."""
+    header = IMPORT_HEAD + [c.grade_id for c in cells] + IMPORT_TAIL
+    out = [header]
+    max_total = _rounded(sum(c.max_points for c in cells), decimals)
+    for row in sorted(rows, key=lambda r: r.student):
+        line = [row.lms_id or "", row.student, _text(row.name)]
+        if row.status == PENDING or (row.result is None and row.status != MISSING):
+            line += [""] * len(cells) + ["", max_total]
+        else:
+            by_gid = row.result.by_grade_id() if row.result is not None else {}
+            scores = [sum(x.points for x in by_gid.get(c.grade_id, [])) for c in cells]
+            line += [_rounded(x, decimals) for x in scores] + [_rounded(sum(scores), decimals), max_total]
+        out.append(line + [row.status, _late(row)])
     return out
 
 
@@ -130,6 +176,14 @@ def dumps(rows: Sequence[ClassRow], cells: Sequence[Cell] | None = None) -> str:
 
 
 def write(path: Path, rows: Sequence[ClassRow], cells: Sequence[Cell] | None = None) -> Path:
-    from autograder.batch.records import atomic_write
+    from autograder.files import atomic_write
 
     return atomic_write(path, dumps(rows, cells))
+
+
+def write_import(path: Path, rows: Sequence[ClassRow], cells: Sequence[Cell], decimals: int = 2) -> Path:
+    from autograder.files import atomic_write
+
+    buf = io.StringIO()
+    csv.writer(buf).writerows(render_import(rows, cells, decimals))
+    return atomic_write(path, buf.getvalue())

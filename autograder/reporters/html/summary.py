@@ -27,6 +27,11 @@ class StudentLine:
     feedback: str | None = None  # link to the feedback page, relative to the summary page
     source: str = ""
     overridden: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()  # which file was graded where the submission held several
+    name: str = ""  # as the submissions folder or LMS export has it
+    lms_id: str | None = None
+    late: bool = False  # marked late by the LMS
+    submitted_at: str | None = None  # when known (nbgrader's timestamp)
 
 
 @dataclass
@@ -107,6 +112,6 @@ def render_summary(s: ClassSummary) -> str:
 
 
 def write_summary(s: ClassSummary, path: Path) -> Path:
-    from autograder.batch.records import atomic_write
+    from autograder.files import atomic_write
 
     return atomic_write(path, render_summary(s))

@@ -1,0 +1,177 @@
+"""The command line as a user meets it: every bad input is one line on stderr and exit 2, said
+before any grading; help says what each argument is; a closed pipe is not a traceback."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder import cli
+
+REPO = Path(__file__).resolve().parent.parent
+RELEASE = REPO / "release" / "pytorch_basics"
+PYTHONPATH = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p)
+
+
+@pytest.fixture
+def no_grading(monkeypatch):
+    """Any grading (one submission or a class) fails the test: usage errors come first."""
+    def refuse(*a, **k):
+        raise AssertionError("graded before the usage error was found")
+
+    monkeypatch.setattr("autograder.grading.grade_submission", refuse)
+    monkeypatch.setattr("autograder.batch.run.WorkerPool", refuse)
+    monkeypatch.setattr("autograder.demo.run_demo", refuse)
+
+
+def usage_error(capsys, argv: list[str]) -> str:
+    assert cli.main(argv) == 2
+    out, err = capsys.readouterr()
+    assert len(err.strip().splitlines()) == 1, err  # one line
+    assert "Traceback" not in err
+    return err
+
+
+@pytest.fixture
+def places(tmp_path):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    return {"a file": a_file, "under a file": a_file / "sub", "/proc": Path("/proc/x")}
+
+
+def test_bad_out_of_grade_is_refused_before_grading(no_grading, places, capsys):
+    for what, place in places.items():
+        err = usage_error(capsys, ["grade", str(RELEASE / "01_tensor_ops.ipynb"), "--out", str(place)])
+        assert str(place) in err, what
+
+
+def test_bad_out_of_grade_all_is_refused_before_grading(no_grading, places, capsys, tmp_path):
+    subs = tmp_path / "subs" / "alice"
+    subs.mkdir(parents=True)
+    shutil.copy(RELEASE / "01_tensor_ops.ipynb", subs)
+    for what, place in places.items():
+        err = usage_error(capsys, ["grade-all", str(subs.parent), "--out", str(place)])
+        assert str(place) in err, what
+    assert not list(tmp_path.rglob("batch.json"))
+
+
+def test_unwritable_out_folder_is_refused_before_grading():
+    """Root writes anywhere, so this runs `autograder grade` as an unprivileged user, with --out
+    in a folder that user can reach but not write."""
+    import tempfile
+
+    top = Path(tempfile.mkdtemp(prefix="autograder-ro-", dir="/tmp"))
+    top.chmod(0o755)
+    (top / "ro").mkdir(mode=0o555)
+    shutil.copy(RELEASE / "01_tensor_ops.ipynb", top)
+    (top / "01_tensor_ops.ipynb").chmod(0o644)
+    user = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+    try:
+        done = subprocess.run([*user, sys.executable, "-m", "autograder", "grade", str(top / "01_tensor_ops.ipynb"),
+                               "--out", str(top / "ro" / "out")], capture_output=True, text=True, cwd=top,
+                              timeout=300, env={**os.environ, "PYTHONPATH": PYTHONPATH, "HOME": str(top)})
+        assert done.returncode == 2, done.stderr[-2000:]
+        assert "cannot be written" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+        assert done.stdout == ""  # nothing graded
+    finally:
+        shutil.rmtree(top)
+
+
+def test_bad_course_is_one_line_for_every_command(no_grading, tmp_path, capsys):
+    nb = str(RELEASE / "01_tensor_ops.ipynb")
+    for course in (tmp_path / "nowhere", tmp_path / "empty", RELEASE / "01_tensor_ops.ipynb"):
+        (tmp_path / "empty").mkdir(exist_ok=True)
+        for argv in (["grade", nb], ["check", nb], ["grade-all", str(RELEASE)], ["demo", "--out", str(tmp_path / "d")],
+                     ["bundle", "gradescope", "--out", str(tmp_path / "b.zip")], ["release"]):
+            err = usage_error(capsys, ["--course", str(course), *argv])
+            assert "--course" in err and "source/" in err, argv
+
+
+def test_check_refuses_what_is_not_a_notebook(no_grading, tmp_path, capsys):
+    hw = tmp_path / "hw.py"
+    hw.write_text("print('my homework')\n")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "other.ipynb").write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4,
+                                                      "nbformat_minor": 5}))
+    assert "not a notebook" in usage_error(capsys, ["check", str(hw)])
+    assert "no .ipynb notebook" in usage_error(capsys, ["check", str(tmp_path / "empty")])
+    assert "matches no notebook of pytorch_basics" in usage_error(capsys, ["check", str(tmp_path / "other.ipynb")])
+    assert "does not exist" in usage_error(capsys, ["check", str(tmp_path / "nope.ipynb")])
+
+
+def test_grade_refuses_a_class_folder_and_points_to_grade_all(no_grading, tmp_path, capsys):
+    for student in ("alice", "bob"):
+        (tmp_path / "class" / student).mkdir(parents=True)
+        shutil.copy(RELEASE / "01_tensor_ops.ipynb", tmp_path / "class" / student)
+    err = usage_error(capsys, ["grade", str(tmp_path / "class")])
+    assert "alice/" in err and "bob/" in err and "autograder grade-all" in err
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for student in ("ann", "ben", "cid"):
+        shutil.copy(RELEASE / "01_tensor_ops.ipynb", flat / f"{student}.ipynb")
+    assert "grade-all" in usage_error(capsys, ["grade", str(flat)])
+
+
+def test_demo_never_replaces_a_folder_it_did_not_write(no_grading, tmp_path, capsys, places):
+    course = tmp_path / "my-course"
+    (course / "notes.txt").parent.mkdir()
+    (course / "notes.txt").write_text("a term of work")
+    assert "no demo wrote" in usage_error(capsys, ["demo", "--out", str(course)])
+    assert (course / "notes.txt").read_text() == "a term of work"
+    for what, place in places.items():
+        assert str(place) in usage_error(capsys, ["demo", "--out", str(place)]), what
+    assert "--jobs" in usage_error(capsys, ["demo", "--out", str(tmp_path / "new"), "--jobs", "0"])
+
+
+def test_bad_bundle_out_is_one_line(tmp_path, capsys, places):
+    (tmp_path / "folder").mkdir()
+    assert "is a folder" in usage_error(capsys, ["bundle", "gradescope", "--out", str(tmp_path / "folder")])
+    for what, place in places.items():
+        assert "--out" in usage_error(capsys, ["bundle", "gradescope", "--out", str(place / "a.zip")]), what
+
+
+def test_every_argument_says_what_it_is():
+    missing = []
+
+    def walk(parser, name):
+        for action in parser._actions:
+            if action.dest in ("help",):
+                continue
+            if action.help is None:
+                missing.append(f"{name} {'/'.join(action.option_strings) or action.dest}")
+            if isinstance(action.choices, dict):  # subcommands
+                for sub_name, sub in action.choices.items():
+                    walk(sub, f"{name} {sub_name}")
+
+    walk(cli._parser(), "autograder")
+    assert missing == []
+
+
+def test_demo_help_says_what_the_demo_grades(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    top = capsys.readouterr().out
+    assert "answer key" not in top.split("demo", 1)[1].split("\n")[0]
+    assert "ten example submissions" in " ".join(top.split())
+
+
+def test_review_list_into_a_closed_pipe_is_quiet(tmp_path):
+    from autograder.results import CheckResult, Status, SubmissionResult
+
+    results = tmp_path / "results" / "students"
+    for i in range(300):  # more than a pipe holds
+        check = CheckResult("q1_alexnet: why?", "q1_alexnet", "03", 1.5, 3, Status.FAILED, flagged=True,
+                            details={"flag_reasons": ["middle band"], "answer_excerpt": "x" * 300})
+        (results / f"s{i:03}").mkdir(parents=True)
+        (results / f"s{i:03}" / "submission_result.json").write_text(
+            SubmissionResult("pytorch_basics", f"s{i:03}", [check]).dumps())
+    done = subprocess.run(f"{sys.executable} -m autograder review list --results {tmp_path / 'results'} | head -n 1",
+                          shell=True, capture_output=True, text=True, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": PYTHONPATH})
+    assert done.stdout.startswith("note: no gradebook was found")  # the first line, then the pipe closed
+    assert done.stderr == ""
