@@ -13,13 +13,19 @@ test, not the run), `AUTOGRADER_TEST_JOBS` at a time, with short sandbox limits.
 from __future__ import annotations
 
 import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
 import textwrap
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from helpers import report_timing
+from helpers import OUTLIVE_CELL, cmdline, processes_below, report_timing, still_alive, wait_for
 
 from autograder.assignment import load_assignment
 from samples import planted as P
@@ -274,3 +280,110 @@ def test_hostile_submission_earns_nothing_it_did_not_earn(graded, case):
     leaked = [s for s in SECRETS if s in text] + [s for s in SECRETS if s in (out / "results.json").read_text()]
     assert leaked == [], f"{case.name}: hidden material in the results: {leaked}"
     assert len(text) < 1_000_000, f"{case.name}: a result of {len(text)} characters"
+
+
+# ------------------------------------------------------------------------------------------------
+# The grading process itself: what a submission sees of it, and what of a submission outlives it
+# ------------------------------------------------------------------------------------------------
+
+PROC_SCAN = r'''
+import os
+def other_processes():
+    found = []
+    for name in os.listdir("/proc"):
+        for what in ("cmdline", "environ"):
+            try:
+                with open(f"/proc/{name}/{what}", "rb") as f:
+                    text = f.read().replace(b"\0", b" ").decode("utf-8", "replace")
+            except OSError:
+                continue
+            if "--db" in text or "postgresql" in text:
+                found.append(text)
+    return " | ".join(found) or "nothing"
+'''
+
+
+def _notebook_with(folder: Path, cells: tuple[str, ...], edits: tuple = ()) -> Path:
+    nb = P.load_key(NB1)
+    for old, new in edits:
+        nb = P.apply(nb, old, new)
+    for src in cells:
+        nb["cells"].append({"cell_type": "code", "metadata": {}, "source": src, "outputs": [], "execution_count": None})
+    P.write(P.without_demo_cells(nb), folder, NB1)
+    return folder
+
+
+def test_grader_command_lines_never_reach_the_feedback(tmp_path):
+    # grade-all --db URL put a gradebook password in /proc/*/cmdline, and a student's exception
+    # message carried it into their own feedback. Here the URL is on the command line of the
+    # shell that runs `autograder grade`; describe raises with whatever /proc shows.
+    secret = "postgresql://ta:pw-" + secrets.token_hex(8) + "@db.example/course"
+    sub = _notebook_with(tmp_path / "sub", (PROC_SCAN,), edits=[(
+        "return m.size(), m.numel(), m.dim()", "raise RuntimeError(other_processes()[:900])")])
+    out = tmp_path / "out"
+    run = subprocess.run(["sh", "-c", f'"$0" -m autograder grade "$1" --out "$2"  # --db {secret}',
+                          sys.executable, str(sub), str(out)], cwd=P.ROOT, capture_output=True, text=True,
+                         timeout=900)
+    assert run.returncode == 0, run.stderr[-2000:]
+    record = json.loads((out / "submission_result.json").read_text(encoding="utf-8"))
+    describe = [c["message"] for c in record["checks"] if c["grade_id"] == "check_describe"]
+    assert describe and all("RuntimeError: nothing" in m for m in describe), describe
+    for name in ("results.json", "prairielearn.json", "junit.xml", "submission_result.json", "feedback.html"):
+        assert secret not in (out / name).read_text(encoding="utf-8"), f"the password reached {name}"
+
+
+def _students_processes(root: int) -> dict[int, str]:
+    """The sandbox workers below `root` and what they forked (they share the worker's command line)."""
+    return {p: t for p, t in processes_below(root).items() if "worker.py" in cmdline(p)}
+
+
+def _assert_all_end(procs: dict[int, str], what: str) -> None:
+    wait_for(lambda: not still_alive(procs), timeout=10)
+    survivors = still_alive(procs)
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)
+    assert survivors == [], f"{len(survivors)} of the submission's {len(procs)} processes outlived {what}"
+
+
+def test_sigkill_of_grade_ends_the_submission(tmp_path):
+    sub = _notebook_with(tmp_path / "sub", (OUTLIVE_CELL,))
+    grader = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(sub), "--out", str(tmp_path / "out")],
+                              cwd=P.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        procs = wait_for(lambda: s if len(s := _students_processes(grader.pid)) >= 5 else {}, timeout=120)
+        assert procs, "the hostile cell did not start its processes"
+    finally:
+        grader.kill()
+        grader.wait()
+    _assert_all_end(procs, "the SIGKILLed grader")
+
+
+def test_grade_all_killing_an_overrunning_grading_ends_the_submission(tmp_path):
+    # The pool kills a grading process that overruns with killpg; the submission's worker lives
+    # in a session of its own, so it must end with its grader some other way.
+    from autograder.batch import grade_all
+    from autograder.course import AssignmentPaths
+
+    folder = tmp_path / "class"
+    _notebook_with(tmp_path / "mallory", (OUTLIVE_CELL,))
+    folder.mkdir()
+    (tmp_path / "mallory" / f"{NB1}.ipynb").rename(folder / "mallory.ipynb")
+    seen: dict[int, str] = {}
+    stop = threading.Event()
+
+    def monitor():
+        while not stop.is_set():
+            seen.update(_students_processes(os.getpid()))
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=monitor, daemon=True)
+    watcher.start()
+    try:
+        report = grade_all(folder, AssignmentPaths(P.ROOT, "pytorch_basics"), out=tmp_path / "out", jobs=1,
+                           timeout_s=45, progress=False)
+    finally:
+        stop.set()
+        watcher.join()
+    assert report.crashed == ["mallory"], report.describe()
+    assert len(seen) >= 5, "the hostile cell did not start its processes"
+    _assert_all_end(seen, "the grading process the pool killed")

@@ -7,13 +7,18 @@ process stays unharmed.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
+import signal
+import socket
+import subprocess
 import tempfile
 import sys
 import textwrap
 
 import pytest
 import torch
+from helpers import OUTLIVE_CELL, cmdline, processes_below, still_alive, wait_for
 
 from autograder.sandbox import (
     BadReply,
@@ -586,6 +591,129 @@ def test_monkeypatching_builtins_breaks_only_the_worker():
         assert any("cell 2: skipped" in n for n in r.notes)
         assert sb.call("f") == [1]
         assert len([1, 2, 3]) == 3
+
+
+# ---------------------------------------------------------------------------------------------
+# Other processes: invisible to the worker, and nothing of a submission outlives its grader
+# ---------------------------------------------------------------------------------------------
+
+PROCS = cells(
+    """
+    import os, socket
+
+    def processes():
+        out = {}
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                entry = {}
+                for what in ("cmdline", "environ", "status"):
+                    try:
+                        with open(f"/proc/{name}/{what}", "rb") as f:
+                            entry[what] = f.read().decode("utf-8", "replace")
+                    except OSError as e:
+                        entry[what] = type(e).__name__
+                out[int(name)] = entry
+        return out
+
+    def read_proc(pid, what):
+        with open(f"/proc/{pid}/{what}", "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def read(path):
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def connect(path):
+        s = socket.socket(socket.AF_UNIX)
+        s.settimeout(2)
+        s.connect(path)
+        s.sendall(b"hello")
+        return "connected"
+    """
+)
+
+
+def test_worker_sees_no_other_process():
+    # The grader's command line once held a gradebook password (grade-all --db URL) and
+    # reached a student's feedback through /proc/*/cmdline; environments are read the same way.
+    secret = "postgresql://grader:pw-" + secrets.token_hex(8) + "@db.example/course"
+    decoy = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)", "--db", secret],
+                             env={**os.environ, "AUTOGRADER_DB": secret})
+    try:
+        with Sandbox(FAST) as sb:
+            sb.run_cells(PROCS)
+            seen = sb.call("processes")
+            assert secret not in repr(seen)
+            assert len(seen) <= 3, f"the worker sees {len(seen)} processes: {sorted(seen)}"
+            for pid in (decoy.pid, os.getpid()):
+                for what in ("cmdline", "environ"):
+                    try:
+                        text = sb.call("read_proc", pid, what)
+                    except StudentError:
+                        continue
+                    assert secret not in text and "pytest" not in text
+    finally:
+        decoy.kill()
+        decoy.wait()
+
+
+@pytest.mark.skipif(not ROOT, reason="planting files at / needs root (CI runs as root)")
+def test_top_level_files_and_sockets_are_hidden_too(tmp_path):
+    # Folders at / were hidden by the allowlist, files were not: a key, a container's info file
+    # or a service socket (a docker.sock) left at / was in reach of every submission.
+    token = secrets.token_hex(8)
+    path, sock_path = f"/autograder-test-{token}.txt", f"/autograder-test-{token}.sock"
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        with open(path, "w") as f:
+            f.write(f"secret {token}\n")
+        os.chmod(path, 0o644)  # world-readable: only the sandbox hides it
+        server.bind(sock_path)
+        os.chmod(sock_path, 0o777)
+        server.listen(1)
+        with Sandbox(FAST) as sb:
+            sb.run_cells(PROCS)
+            try:
+                assert token not in sb.call("read", path)
+            except StudentError:
+                pass
+            with pytest.raises(StudentError, match="Error"):
+                sb.call("connect", sock_path)
+            assert sb.call("read", "/etc/hostname") is not None  # system folders stay visible
+    finally:
+        server.close()
+        for p in (path, sock_path):
+            if os.path.lexists(p):
+                os.unlink(p)
+
+
+GRADER = """
+import sys
+from autograder.sandbox import Limits, Sandbox
+sb = Sandbox(Limits(cell_timeout_s=300, call_timeout_s=300, submission_timeout_s=600))
+sb.run_cells([(1, sys.argv[1])])
+"""
+
+
+@pytest.mark.slow
+def test_killing_the_grader_ends_the_submission():
+    # SIGKILL (the OOM killer, a scheduler's timeout, docker kill) gives the grader no chance to
+    # clean up; the student's code had blinded the worker's own watchdog and started daemons.
+    grader = subprocess.Popen([sys.executable, "-c", GRADER, OUTLIVE_CELL], cwd=REPO)
+    try:
+        def students():  # the worker and what it forked (they share its command line)
+            return {p: t for p, t in processes_below(grader.pid).items() if "worker.py" in cmdline(p)}
+
+        procs = wait_for(lambda: s if len(s := students()) >= 5 else {}, timeout=90)
+        assert procs, "the hostile cell did not start its processes"
+    finally:
+        grader.kill()
+        grader.wait()
+    wait_for(lambda: not still_alive(procs), timeout=10)
+    survivors = still_alive(procs)
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)
+    assert survivors == [], f"{len(survivors)} of the submission's {len(procs)} processes outlived the grader"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -67,6 +67,16 @@ class WorkerProcess:
         self.info: dict = {}  # the worker's ready message
         self.start_s = 0.0  # how long it took to start
         self.watch_pid = proc.pid  # the process whose memory is watched (the worker itself)
+        self.life = -1  # the grader's end of the launcher's lifeline (see isolation.py)
+
+    def close_lifeline(self) -> None:
+        """The launcher then ends the worker and everything it started."""
+        if self.life >= 0:
+            try:
+                os.close(self.life)
+            except OSError:
+                pass
+            self.life = -1
 
     @property
     def alive(self) -> bool:

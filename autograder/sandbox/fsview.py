@@ -17,12 +17,14 @@ ALSO_HIDDEN = ("/dev/shm",)  # writable by everyone: no place for notes between 
 
 
 def default_hidden() -> list[str]:
-    """Every top-level folder but the system ones (symlinks such as /lib -> usr/lib point
-    into visible folders and are left alone)."""
+    """Every top-level entry but the system folders: folders, and regular files too
+    (/.dockerenv, a container's info file, an installer script, a key someone left at /), FIFOs
+    and sockets. Symlinks such as /lib -> usr/lib are left alone: a link's target is hidden or
+    visible by where it is."""
     out = list(ALSO_HIDDEN)
     for entry in sorted(os.listdir("/")):
         path = os.path.join("/", entry)
-        if entry not in VISIBLE_TOP_LEVEL and os.path.isdir(path) and not os.path.islink(path):
+        if entry not in VISIBLE_TOP_LEVEL and not os.path.islink(path):
             out.append(path)
     return out
 

@@ -1,8 +1,8 @@
 """Starting and ending worker processes: the runtime folder, the launcher's configuration, the
 scrubbed environment, and a kill that takes everything a submission started along.
 
-A worker is `python -I -S isolation.py CONFIG` (the launcher, see isolation.py), which isolates
-itself and runs worker.py. Its runtime files are copies in a fresh root-owned folder, read-only,
+A worker is `python -I -S isolation.py` (the launcher, see isolation.py; its configuration on
+stdin), which isolates the worker, runs worker.py and ends it with the grader. Its runtime files are copies in a fresh root-owned folder, read-only,
 so that nothing of the installed `autograder` package is in the worker's reach.
 """
 from __future__ import annotations
@@ -27,7 +27,8 @@ from .replies import no_handles
 from .uids import UidLease, kill_uid
 
 HERE = Path(__file__).resolve().parent
-RUNTIME_FILES = ("worker.py", "worker_cells.py", "worker_summaries.py", "wire.py", "isolation.py")
+RUNTIME_FILES = ("worker.py", "worker_cells.py", "worker_summaries.py", "wire.py", "isolation.py",
+                 "mounts.py")
 START_TIMEOUT_S = 120.0  # process start + torch import on a loaded machine
 
 
@@ -90,6 +91,10 @@ def spawn(spec: Spec, base: str, gen: int, lease: UidLease | None, raw: RawOutpu
     req_r, req_w = os.pipe()
     rep_r, rep_w = os.pipe()
     out_r, out_w = os.pipe()
+    # The lifeline: the launcher reads EOF when the grader closes its end or dies in any way,
+    # and then ends everything the submission started. Only this process holds the write end
+    # (pipes are close-on-exec: no other child of the grader inherits it).
+    life_r, life_w = os.pipe()
     env = environment(workdir, spec.device)
     lim = spec.limits
     cfg = {
@@ -112,20 +117,32 @@ def spawn(spec: Spec, base: str, gen: int, lease: UidLease | None, raw: RawOutpu
         },
         "req_fd": req_r,
         "rep_fd": rep_w,
+        "life_fd": life_r,
         "output_kb": lim.output_kb,
     }
-    argv = [sys.executable, "-I", "-S", os.path.join(runtime, "isolation.py"), json.dumps(cfg)]
+    # The configuration goes in on stdin, not the command line: nothing of it (hidden paths)
+    # shows in the processes' /proc/N/cmdline.
+    argv = [sys.executable, "-I", "-S", os.path.join(runtime, "isolation.py")]
     try:
         proc = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, env=env, cwd=workdir,
-            pass_fds=(req_r, rep_w), close_fds=True, start_new_session=True,
+            argv, stdin=subprocess.PIPE, stdout=out_w, stderr=out_w, env=env, cwd=workdir,
+            pass_fds=(req_r, rep_w, life_r), close_fds=True, start_new_session=True,
         )
+    except BaseException:
+        os.close(life_w)
+        raise
     finally:
-        for fd in (req_r, rep_w, out_w):
+        for fd in (req_r, rep_w, out_w, life_r):
             os.close(fd)
+    try:
+        proc.stdin.write(json.dumps(cfg).encode())
+        proc.stdin.close()
+    except OSError:
+        pass  # the launcher died at once: the wait for its ready message says so
     for fd in (req_w, rep_r, out_r):
         os.set_blocking(fd, False)
     w = WorkerProcess(proc, req_w, rep_r, out_r, gen, workdir, lim, raw)
+    w.life = life_w
     t0 = time.monotonic()
     try:
         ready = w.recv(t0 + START_TIMEOUT_S, expect_seq=0)
@@ -137,7 +154,35 @@ def spawn(spec: Spec, base: str, gen: int, lease: UidLease | None, raw: RawOutpu
         ) from None
     w.info = info
     w.start_s = time.monotonic() - t0
+    w.watch_pid = worker_pid(proc.pid, bool(info.get("isolation", {}).get("pid_namespace")))
     return w
+
+
+def worker_pid(launcher: int, pid_namespace: bool) -> int:
+    """The worker's pid as the grader sees it: the launcher's child, or with a PID namespace the
+    first child of the namespace's init (read when the worker is ready, before any student code
+    ran). The launcher's own pid when it cannot be found."""
+    pid = launcher
+    for _ in range(2 if pid_namespace else 1):
+        kids = children(pid)
+        if not kids:
+            return launcher
+        pid = min(kids)
+    return pid
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid`."""
+    out = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as f:
+                    if int(f.read().rsplit(b")", 1)[1].split()[1]) == pid:
+                        out.append(int(name))
+            except (OSError, ValueError, IndexError):
+                pass
+    return out
 
 
 def kill(w: WorkerProcess, reason: str, lease: UidLease | None) -> None:
@@ -145,6 +190,7 @@ def kill(w: WorkerProcess, reason: str, lease: UidLease | None) -> None:
     if w.dead_reason is not None and w.proc.returncode is not None and w.req < 0:
         return
     w.dead_reason = w.dead_reason or reason
+    w.close_lifeline()  # the launcher ends the worker's PID namespace
     pid = w.proc.pid
     if lease is not None:
         kill_uid(lease.uid)

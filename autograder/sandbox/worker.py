@@ -279,7 +279,6 @@ def main(argv: list) -> None:
         if d:
             os.makedirs(d, mode=0o700, exist_ok=True)
     own_uid = bool(cfg.get("isolation", {}).get("user_switched"))
-    _watch_parent(own_uid)
     t0 = time.monotonic()
     import torch  # first: a warm worker has paid for this before any submission arrives
 
@@ -316,23 +315,6 @@ def _end_all(own_uid: bool) -> None:
 
 def _no_other(value):
     return ("U", type_name(value), "")
-
-
-def _watch_parent(own_uid: bool) -> None:
-    """Exit when the grader is gone (its process ended and this one was re-parented), so an
-    orphaned worker does not keep running a student's loop; with a uid of its own, take every
-    process the submission forked along (kill(-1) reaches exactly that uid's processes)."""
-    import threading
-
-    parent = os.getppid()
-
-    def watch():
-        while True:
-            time.sleep(0.5)
-            if os.getppid() != parent:
-                _end_all(own_uid)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 if __name__ == "__main__":
