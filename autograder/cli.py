@@ -128,6 +128,7 @@ def cmd_release(args: argparse.Namespace) -> int:
 
 def _grade(args: argparse.Namespace, public_only: bool, out: Path | None) -> int:
     from autograder.engine.run import GraderFault
+    from autograder.grader_memory import is_memory_error, limit_grader_memory, memory_message
     from autograder.grading import GradeRequest, grade_submission
     from autograder.reporters import write_results
     from autograder.reporters.html import write_feedback
@@ -142,9 +143,16 @@ def _grade(args: argparse.Namespace, public_only: bool, out: Path | None) -> int
                            student=getattr(args, "student", None))
     extra = [out.resolve()] if out else []
     try:
+        memory_mb = limit_grader_memory(device)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    try:
         result = grade_submission(request, paths, extra_hidden=extra)
     except GraderFault as e:
         print(f"autograder: the grader itself failed; this is not the submission's fault:\n{e}", file=sys.stderr)
+        return EXIT_GRADER_FAULT
+    except MemoryError:
+        print(f"autograder: {memory_message(memory_mb)}", file=sys.stderr)
         return EXIT_GRADER_FAULT
     if public_only:
         _print_public(result)
@@ -157,6 +165,8 @@ def _grade(args: argparse.Namespace, public_only: bool, out: Path | None) -> int
     for warning in result.grader_warnings:
         print(f"autograder: warning: {warning}", file=sys.stderr)
     if result.grader_errors:
+        if memory_mb and any(is_memory_error(e) for e in result.grader_errors):
+            print(f"autograder: {memory_message(memory_mb)}", file=sys.stderr)
         print(f"autograder: {len(result.grader_errors)} grader error(s); see submission_result.json", file=sys.stderr)
         return EXIT_GRADER_FAULT
     return EXIT_OK

@@ -6,7 +6,10 @@ process stays unharmed.
 """
 from __future__ import annotations
 
+import io
+import json
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -15,6 +18,7 @@ import subprocess
 import tempfile
 import sys
 import textwrap
+import zipfile
 
 import pytest
 import torch
@@ -594,6 +598,77 @@ def test_monkeypatching_builtins_breaks_only_the_worker():
 
 
 # ---------------------------------------------------------------------------------------------
+# Replies out of proportion to their size: the student's code owns the worker, encoder included
+# ---------------------------------------------------------------------------------------------
+
+FORGE = cells(
+    r"""
+    import io, sys, zipfile, torch
+    wire = sys.modules["wire"]  # the worker's own encoder, replaced below
+    REAL_ENCODE, REAL_DUMPS = wire.encode, wire.dumps
+
+    def _reply(node):
+        def forged(value, other, caps=None, *args, **kwargs):
+            wire.encode = REAL_ENCODE
+            return node
+        wire.encode = forged
+
+    def ok():
+        return torch.ones(3)
+
+    def huge():  # an honest reply over the caps: the worker's own encoder says so
+        return torch.zeros(20_000_000)
+
+    def expanded():  # 4 bytes that read as 40 GB
+        _reply(("t", torch.ones(1).expand(100_000, 100_000), "cpu", False))
+
+    def state_dict():  # what a check's .double() once turned into gigabytes
+        _reply(("D", [["0.weight", ("t", torch.ones(1).expand(20_000, 20_000), "cpu", False)]]))
+
+    def overlapping():
+        _reply(("t", torch.arange(10.).as_strided((5, 5), (1, 1)), "cpu", False))
+
+    def tiny_tensors():  # 20,000 views of ten elements: each costs the grader far more than its bytes
+        base = torch.arange(10.)
+        _reply(("L", [("t", base[i % 10:i % 10 + 1], "cpu", False) for i in range(20_000)]))
+
+    def shared_string():  # one 1M-character string, referenced a thousand times
+        _reply(("L", [("s", "x" * 1_000_000)] * 1000))
+
+    def bomb():  # a compressed archive: 100 MB of zeros in a frame of a few hundred KB
+        def deflated(message, limit=wire.MAX_FRAME):
+            wire.dumps = REAL_DUMPS
+            buf = io.BytesIO()
+            torch.save(message, buf)
+            src, out = zipfile.ZipFile(io.BytesIO(buf.getvalue())), io.BytesIO()
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+                for info in src.infolist():
+                    z.writestr(info.filename, src.read(info.filename))
+            data = out.getvalue()
+            return wire.HEADER.pack(wire.MAGIC, len(data)) + data
+        wire.dumps = deflated
+        _reply(("t", torch.zeros(25_000_000), "cpu", False))
+    """
+)
+
+
+@pytest.mark.slow
+def test_forged_replies_out_of_proportion_are_refused():
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with Sandbox(FAST) as sb:
+        sb.run_cells(FORGE)
+        big = sb.call("huge")
+        assert isinstance(big, Unsupported) and "elements" in big.reason
+        assert sb.call("ok").tolist() == [1.0, 1.0, 1.0]
+        for fn in ("expanded", "state_dict", "overlapping", "tiny_tensors", "shared_string", "bomb"):
+            with pytest.raises(BadReply):
+                sb.call(fn)
+            assert sb.call("ok").tolist() == [1.0, 1.0, 1.0]  # a fresh worker; the grader is fine
+    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown < 150, f"the grader's memory grew by {grown:.0f} MB reading forged replies"
+
+
+# ---------------------------------------------------------------------------------------------
 # Other processes: invisible to the worker, and nothing of a submission outlives its grader
 # ---------------------------------------------------------------------------------------------
 
@@ -867,6 +942,61 @@ def test_wire_rejects_malformed_frames(tmp_path):
         with pytest.raises(wire.WireError):
             wire.loads(payload)
     assert not marker.exists()
+
+
+CAPS = wire.Caps(frame_bytes=64 << 20, tensor_elements=1000, tensors=4096, decoded_bytes=64 << 20)
+
+
+def _frame(node) -> bytes:
+    buf = io.BytesIO()
+    torch.save(node, buf)
+    return buf.getvalue()
+
+
+def _deflated(payload: bytes) -> bytes:
+    src, out = zipfile.ZipFile(io.BytesIO(payload)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            z.writestr(info.filename, src.read(info.filename))
+    return out.getvalue()
+
+
+def test_wire_refuses_what_costs_more_than_its_size():
+    base = torch.arange(10.)
+    forged = {
+        "expanded (stride 0)": ("t", torch.ones(1).expand(100_000, 100_000), "cpu", False),
+        "overlapping strides": ("t", base.as_strided((5, 5), (1, 1)), "cpu", False),
+        "storage offset": ("t", torch.arange(1000.)[999:], "cpu", False),
+        "gaps": ("t", torch.arange(100.)[::10], "cpu", False),
+        "shared storage": ("L", [("t", base, "cpu", False), ("t", base, "cpu", False)]),
+        "too many elements": ("t", torch.zeros(2000), "cpu", False),
+        "too many tensors": ("L", [("t", torch.zeros(1), "cpu", False) for _ in range(5000)]),
+        "tiny views": ("L", [("t", base[i % 10:i % 10 + 1], "cpu", False) for i in range(20_000)]),
+        "a string referenced 100 times": ("L", [("s", "x" * 1_000_000)] * 100),
+        "a cuda-tagged expanded tensor": ("t", torch.ones(1).expand(100_000, 100_000), "cuda", False),
+    }
+    for what, node in forged.items():
+        with pytest.raises(wire.WireError):
+            wire.decode(wire.loads(_frame(node), CAPS), _nohandle, caps=CAPS)
+            pytest.fail(f"accepted: {what}")
+    bomb = _deflated(_frame(("t", torch.zeros(25_000_000), "cpu", False)))
+    assert len(bomb) < 2_000_000
+    with pytest.raises(wire.WireError, match="compressed"):
+        wire.loads(bomb, CAPS)
+    with pytest.raises(wire.WireError):  # refused from its header, before anything is read
+        wire.parse_header(b"AGW1" + ((64 << 20) + 1).to_bytes(8, "big"), 64 << 20)
+    # what our own encoder sends passes: permuted (transposed), empty, 0-d and bool tensors
+    ok = wire.encode({"t": torch.arange(6.).reshape(2, 3).t(), "e": torch.zeros(0, 3), "s": torch.tensor(3.),
+                      "b": torch.zeros(2, 3, dtype=torch.bool), "v": torch.zeros(1000)[::2]}, _nohandle)
+    back = wire.decode(wire.loads(_frame(ok), CAPS), _nohandle, caps=CAPS)
+    assert back["t"].stride() == (1, 3) and back["e"].shape == (0, 3) and back["v"].shape == (500,)
+
+
+def test_text_from_the_worker_is_valid_unicode():
+    node = wire.encode({"bad\ud800key": ["lone \udcff surrogate", "fine ✅"]}, _nohandle)
+    back = wire.decode(wire.loads(_frame(node)), _nohandle)
+    assert back == {"bad\ufffdkey": ["lone \ufffd surrogate", "fine ✅"]}
+    json.dumps(back, ensure_ascii=False).encode("utf-8")
 
 
 def test_limits_are_declared_once_with_help():

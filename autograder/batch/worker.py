@@ -22,6 +22,8 @@ import time
 import traceback
 from pathlib import Path
 
+from autograder.grader_memory import grader_memory_mb, is_memory_error, limit_grader_memory, memory_message
+
 
 def _die_with_parent() -> None:
     if sys.platform.startswith("linux"):
@@ -83,6 +85,8 @@ class Grader:
             kind = type(e).__name__
             reason = ("the grader itself failed on this submission (not your fault); "
                       "your TA has been told and will regrade it")
+            if is_memory_error(e):
+                tb = f"{memory_message(grader_memory_mb(self.device))}\n{tb}"
             result = ungradable_result(self.config, student, reason, self.device,
                                        grader_errors=[f"{kind} while grading {job.get('source', submission)}:\n{tb}"])
             status, extra = UNGRADABLE, {"grader_fault": kind}
@@ -114,6 +118,7 @@ def main() -> int:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a failed preload shows up in the first job
             pass
+    limit_grader_memory(grader.device)  # after the imports: it bounds what grading costs
     proto.write(json.dumps({"ready": os.getpid()}) + "\n")
     for line in sys.stdin:
         if not line.strip():

@@ -15,7 +15,7 @@ import time
 
 from . import wire
 from .limits import Limits
-from .replies import check_envelope
+from .replies import check_envelope, reply_caps
 
 GRACE_S = 5.0  # the worker stops a cell/call itself at its timeout; the grader kills it up to
 # this much later (a quarter of the timeout, at least 1 s)
@@ -113,14 +113,15 @@ class WorkerProcess:
             view = view[n:]
 
     def recv(self, deadline: float, expect_seq: int) -> dict:
+        caps = reply_caps(self.limits)
         while True:
             if len(self.buf) >= wire.HEADER.size:
-                length = wire.parse_header(bytes(self.buf[: wire.HEADER.size]))
+                length = wire.parse_header(bytes(self.buf[: wire.HEADER.size]), caps.frame_bytes)
                 end = wire.HEADER.size + length
                 if len(self.buf) >= end:
                     payload = bytes(self.buf[wire.HEADER.size:end])
                     del self.buf[:end]
-                    return check_envelope(wire.loads(payload), expect_seq, self.limits)
+                    return check_envelope(wire.loads(payload, caps), expect_seq, self.limits)
             self.wait(deadline, write=False)
             try:
                 chunk = os.read(self.rep, 1 << 20)

@@ -21,7 +21,7 @@ from .channel import Broken, RawOutput, WorkerProcess
 from .errors import BadReply, CallTimeout, SandboxError, SubmissionFault, WorkerDied
 from .handles import OPTIMIZERS, encode_request, expect, layer_spec, what
 from .limits import Limits
-from .replies import decode_value, fault_of_broken, fault_of_error, skip_note
+from .replies import decode_value, fault_of_broken, fault_of_error, reply_caps, skip_note
 from .reports import CellError, RunReport
 from .uids import UidLease
 from .wire import Handle
@@ -251,7 +251,7 @@ class Sandbox:
         if not reply["ok"]:
             raise fault_of_error(reply["error"], function, timeout, lambda: self._last_death)
         try:
-            return decode_value(reply["value"], self._owner())
+            return decode_value(reply["value"], self._owner(), reply_caps(self.limits))
         except wire.WireError as e:
             process.kill(w, "sent a malformed reply", self._lease)
             raise BadReply(function, str(e)) from None

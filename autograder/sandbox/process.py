@@ -27,8 +27,8 @@ from .replies import no_handles
 from .uids import UidLease, kill_uid
 
 HERE = Path(__file__).resolve().parent
-RUNTIME_FILES = ("worker.py", "worker_cells.py", "worker_summaries.py", "wire.py", "isolation.py",
-                 "mounts.py")
+RUNTIME_FILES = ("worker.py", "worker_cells.py", "worker_summaries.py", "wire.py", "wire_checks.py",
+                 "isolation.py", "mounts.py")
 START_TIMEOUT_S = 120.0  # process start + torch import on a loaded machine
 
 
@@ -119,6 +119,10 @@ def spawn(spec: Spec, base: str, gen: int, lease: UidLease | None, raw: RawOutpu
         "rep_fd": rep_w,
         "life_fd": life_r,
         "output_kb": lim.output_kb,
+        # the grader's caps on replies, so that the worker says "too large" instead of sending
+        "reply_caps": {"frame_bytes": int(lim.reply_mb) << 20,
+                       "tensor_elements": int(lim.reply_tensor_elements),
+                       "tensors": int(lim.reply_tensors)},
     }
     # The configuration goes in on stdin, not the command line: nothing of it (hidden paths)
     # shows in the processes' /proc/N/cmdline.

@@ -1,5 +1,7 @@
 """Reading the worker's replies: the envelope checked field by field, values decoded with every
-part checked (wire.decode), and a failed reply turned into the SubmissionFault a check reports.
+part checked and within the reply caps (wire.decode), text made valid Unicode (the boundary
+where a worker's text enters the grader), and a failed reply turned into the SubmissionFault a
+check reports.
 
 The worker is not trusted: the student's code owns its process and can write any frame the
 weights-only loader accepts, so nothing here assumes the reply came from our own encoder.
@@ -41,7 +43,8 @@ def check_envelope(reply: Any, seq: int, limits: Limits) -> dict:
         type(n) is not str or len(n) > 1000 for n in notes
     ):
         raise wire.WireError("malformed notes")
-    reply["output"] = reply["output"][: limits.output_kb * 1024 + 200]
+    reply["output"] = wire.valid_text(reply["output"][: limits.output_kb * 1024 + 200])
+    reply["notes"] = [wire.valid_text(n) for n in notes]
     err = reply["error"]
     if reply["ok"]:
         if err is not None:
@@ -54,24 +57,30 @@ def check_envelope(reply: Any, seq: int, limits: Limits) -> dict:
         ) is not str or any(err[k] is not None and type(err[k]) is not int
                             for k in ("cell", "line")):
             raise wire.WireError("malformed error")
-        err["exc_type"] = err["exc_type"][:200]
-        err["message"] = err["message"][:1024]
+        err["exc_type"] = wire.valid_text(err["exc_type"][:200])
+        err["message"] = wire.valid_text(err["message"][:1024])
     return reply
 
 
-def decode_value(node: Any, owner: str) -> Any:
+def reply_caps(limits: Limits) -> wire.Caps:
+    """What one reply may hold (Limits: reply_mb, reply_tensor_elements, reply_tensors)."""
+    size = int(limits.reply_mb) << 20
+    return wire.Caps(frame_bytes=size, tensor_elements=int(limits.reply_tensor_elements),
+                     tensors=int(limits.reply_tensors), decoded_bytes=size)
+
+
+def decode_value(node: Any, owner: str, caps: wire.Caps | None = None) -> Any:
     """A reply's value: plain data, tensors, and handles owned by `owner` (sandbox and worker
-    generation). Raises wire.WireError."""
+    generation), within `caps`. Raises wire.WireError."""
 
     def handle(n: tuple) -> Handle:
         if len(n) != 4 or type(n[2]) is not str or n[2] not in HANDLE_KINDS:
             raise wire.WireError("malformed handle")
-        summary = wire.decode(n[3], no_handles)
-        if type(summary) is not dict:
+        if type(n[3]) is not dict:
             raise wire.WireError("handle summary is not a dict")
-        return Handle(n[2], n[1], summary, owner)
+        return Handle(n[2], n[1], n[3], owner)
 
-    return wire.decode(node, handle)
+    return wire.decode(node, handle, caps=caps)
 
 
 def no_handles(node: tuple) -> Any:

@@ -34,9 +34,12 @@ class Worker:
         self.req_fd = cfg["req_fd"]
         self.rep_fd = cfg["rep_fd"]
         self.out = CappedText(int(cfg["output_kb"]) * 1024)
+        # the grader's caps on replies: a value over them goes back as "too large", not sent
+        self.caps = wire.Caps(**cfg["reply_caps"]) if cfg.get("reply_caps") else None
         self.ns: dict = {"__name__": "__main__", "__builtins__": builtins, "display": display}
         self.handles: dict[int, object] = {}
         self.handle_ids: dict[int, int] = {}  # id(obj) -> handle id (objects kept alive)
+        self._limit = self.caps.frame_bytes if self.caps is not None else wire.MAX_FRAME
         self._torch_save = torch.save  # a student replacing torch.save must not break replies
         self._write = os.write
 
@@ -71,10 +74,11 @@ class Worker:
 
     def _send(self, reply: dict) -> None:
         try:
-            self.wire.write_frame(self.rep_fd, reply)
+            self.wire.write_frame(self.rep_fd, reply, self._limit)
         except self.wire.WireError as e:  # too large: say so instead
-            reply.update(ok=False, value=("n",), error=err("internal", "TooLarge", str(e)))
-            self.wire.write_frame(self.rep_fd, reply)
+            reply.update(ok=False, value=("n",), error=err("internal", "TooLarge", str(e)),
+                         output=reply["output"][:4096])
+            self.wire.write_frame(self.rep_fd, reply, self._limit)
 
     def _capture(self) -> None:
         sys.stdout = sys.stderr = self.out
@@ -89,7 +93,7 @@ class Worker:
 
     def _encode(self, value):
         try:
-            return self.wire.encode(value, self._other)
+            return self.wire.encode(value, self._other, self.caps)
         except self.wire.TooLarge as e:
             return ("U", type(value).__name__, str(e))
 
