@@ -336,12 +336,15 @@ def write_formgrader_copies(root: Path, assignment: str, student: str, notebooks
     import hashlib
     import json
 
-    from autograder.batch.records import atomic_write
+    from autograder.files import atomic_write, read_regular
 
     written = []
     folder = root / "autograded" / student / assignment
     for stem, src in sorted(notebooks.items()):
-        data = src.read_bytes()
+        try:
+            data = read_regular(src)  # a regular file, no link, bounded (files.py)
+        except OSError:
+            continue
         digest = hashlib.sha256(data).hexdigest()
         dest = folder / f"{stem}.ipynb"
         if dest.exists():
