@@ -91,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _COMMANDS[args.command](args)
     except UsageError as e:
-        print(f"autograder {args.command}: {e}", file=sys.stderr)
+        from autograder.reporters.escape import terminal
+
+        print(f"autograder {args.command}: {terminal(e)}", file=sys.stderr)
         return EXIT_USAGE
 
 
@@ -183,14 +185,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _print_public(result) -> None:
+    from autograder.reporters.escape import terminal
     from autograder.results import Status
 
     failed = [c for c in result.checks if c.status is not Status.PASSED]
-    for c in result.checks:
+    for c in result.checks:  # messages and notes may hold the student's text: shown, not obeyed
         mark = "ok  " if c.status is Status.PASSED else "FAIL"
-        print(f"{mark} {c.name}" + (f"\n       {c.message}" if c.status is not Status.PASSED else ""))
+        print(f"{mark} {terminal(c.name)}" + (f"\n       {terminal(c.message)}" if c.status is not Status.PASSED else ""))
     for n in result.notes:
-        print(f"note: {n}")
+        print(f"note: {terminal(n)}")
     if not result.checks:
         print("no public check ran: is this a notebook of the assignment?")
     elif failed:
@@ -221,7 +224,9 @@ def cmd_review(args: argparse.Namespace) -> int:
             text = review.cmd_review_clear(db, args.assignment, args.student, args.grade_id)
     except (review.ReviewError, CourseNotFound) as e:
         raise UsageError(str(e)) from None
-    print(text)
+    from autograder.reporters.escape import terminal
+
+    print(terminal(text))  # flagged answers are the students' own text
     return EXIT_OK
 
 

@@ -39,6 +39,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, paths, device: str) -> int:
     from autograder.batch import BatchError, grade_all
+    from autograder.reporters.escape import terminal
 
     if args.jobs is not None and args.jobs < 1:
         print("autograder grade-all: --jobs must be 1 or more", file=sys.stderr)
@@ -51,9 +52,9 @@ def run(args: argparse.Namespace, paths, device: str) -> int:
                            force=args.force, device=device, roster=args.roster, progress=not args.quiet,
                            grader=getattr(args, "grader", None))
     except BatchError as e:
-        print(f"autograder grade-all: {e}", file=sys.stderr)
+        print(f"autograder grade-all: {terminal(e)}", file=sys.stderr)
         return EXIT_USAGE
-    print(report.describe())
+    print(terminal(report.describe()))
     return report.exit_code
 
 

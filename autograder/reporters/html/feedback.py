@@ -146,6 +146,6 @@ def render_feedback(result: SubmissionResult) -> str:
 
 
 def write_feedback(result: SubmissionResult, path: Path) -> Path:
-    from autograder.batch.records import atomic_write
+    from autograder.files import atomic_write
 
     return atomic_write(path, render_feedback(result))

@@ -107,6 +107,6 @@ def render_summary(s: ClassSummary) -> str:
 
 
 def write_summary(s: ClassSummary, path: Path) -> Path:
-    from autograder.batch.records import atomic_write
+    from autograder.files import atomic_write
 
     return atomic_write(path, render_summary(s))
