@@ -53,8 +53,26 @@ def valid_text(text: str) -> str:
     return SURROGATE.sub("\ufffd", text) if SURROGATE.search(text) else text
 
 
+def _entries(payload: bytes) -> int:
+    """The number of entries the archive's end record announces (read before the zip module
+    builds an object per entry)."""
+    end = payload.rfind(b"PK\x05\x06", max(0, len(payload) - 65_557))
+    if end < 0 or len(payload) < end + 22:
+        raise WireError("frame is not a readable archive: no end record")
+    count = int.from_bytes(payload[end + 10:end + 12], "little")
+    if count == 0xFFFF:  # zip64: the count is in the zip64 end record
+        start = payload.rfind(b"PK\x06\x06", 0, end)
+        if start < 0 or len(payload) < start + 40:
+            raise WireError("frame is not a readable archive: no zip64 end record")
+        count = int.from_bytes(payload[start + 32:start + 40], "little")
+    return count
+
+
 def check_archive(payload: bytes, caps: Caps | None) -> None:
     """Refuse a torch.save archive whose loading would cost more than its size allows."""
+    tensors = caps.tensors if caps is not None and caps.tensors is not None else MAX_NODES
+    if _entries(payload) > tensors + 16:  # one entry per storage, and a few of the format's
+        raise WireError(f"frame holds more than {tensors} entries")
     try:
         archive = zipfile.ZipFile(io.BytesIO(payload))
         infos = archive.infolist()
