@@ -211,8 +211,8 @@ CASES = [
         import sys, torch
         wire = sys.modules["wire"]
         REAL_ENCODE = wire.encode
-        def forged(value, other, caps=None, *args, **kwargs):
-            node = REAL_ENCODE(value, other, caps, *args, **kwargs)
+        def forged(value, other, *args, **kwargs):
+            node = REAL_ENCODE(value, other, *args, **kwargs)
             if isinstance(value, dict) and value and all(isinstance(v, torch.Tensor) for v in value.values()):
                 node[1][0][1] = ("t", torch.ones(1).expand(16_000, 16_000), "cpu", False)
             return node
@@ -523,3 +523,29 @@ def test_text_that_is_not_valid_unicode_is_graded_and_written(tmp_path):
     assert "bad \ufffd text" in describe
     q1 = [c for c in record["checks"] if c["grade_id"] == "q1_alexnet"]
     assert q1 and q1[0]["points"] > 0  # the answer is still read and scored
+
+
+def test_files_that_are_not_plain_files_earn_nothing(tmp_path):
+    # A git clone or a tarball keeps links: 03 linked to the instructor's source notebook scored
+    # 35/35; a link to /dev/zero read until memory ran out; a FIFO hung `grade` forever.
+    sub = tmp_path / "sub"
+    classmate = _notebook_with(tmp_path / "classmate", ())
+    sub.mkdir()
+    os.symlink("/dev/zero", sub / f"{NB1}.ipynb")
+    os.mkfifo(sub / f"{P.NB2}.ipynb")
+    os.symlink(P.SOURCE / f"{P.NB3}.ipynb", sub / f"{P.NB3}.ipynb")
+    os.symlink(classmate, sub / "shared")  # a classmate's folder, with their notebook in it
+    out = tmp_path / "out"
+
+    def bounded():  # should the grader read /dev/zero after all, it fails instead of the machine
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (8 << 30, 8 << 30))
+
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(sub), "--out", str(out)], cwd=P.ROOT,
+                         capture_output=True, timeout=600, preexec_fn=bounded)
+    assert run.returncode == 0, run.stderr[-3000:]
+    record = json.loads((out / "submission_result.json").read_text(encoding="utf-8"))
+    assert record["score"] == 0 and not record["gradable"]
+    said = " ".join(record["format_errors"] + record["notes"])
+    assert "symbolic link" in said and "FIFO" in said, said
