@@ -961,9 +961,28 @@ def _deflated(payload: bytes) -> bytes:
     return out.getvalue()
 
 
+class _Rebuilt:
+    """What torch.save writes for a tensor, with any size, stride and offset over a storage of
+    `n` elements (a forger need not build the view: the loader does)."""
+
+    def __init__(self, size, stride, offset=0, n=1):
+        self.size, self.stride, self.offset, self.n = size, stride, offset, n
+
+    def __reduce_ex__(self, protocol):
+        import collections
+
+        storage = torch.storage.TypedStorage(wrap_storage=torch.ones(self.n).untyped_storage(),
+                                             dtype=torch.float32, _internal=True)
+        return (torch._utils._rebuild_tensor_v2,
+                (storage, self.offset, torch.Size(self.size), self.stride, False, collections.OrderedDict()))
+
+
 def test_wire_refuses_what_costs_more_than_its_size():
     base = torch.arange(10.)
     forged = {
+        "storage offset out of range": ("t", _Rebuilt((10,), (1,), offset=10**12), "cpu", False),
+        "a view larger than its storage": ("t", _Rebuilt((100_000, 100_000), (100_000, 1)), "cpu", False),
+        "stride 0 over one element": ("t", _Rebuilt((100_000, 100_000), (0, 0)), "cpu", False),
         "expanded (stride 0)": ("t", torch.ones(1).expand(100_000, 100_000), "cpu", False),
         "overlapping strides": ("t", base.as_strided((5, 5), (1, 1)), "cpu", False),
         "storage offset": ("t", torch.arange(1000.)[999:], "cpu", False),
