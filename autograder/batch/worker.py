@@ -22,7 +22,7 @@ import time
 import traceback
 from pathlib import Path
 
-from autograder.grader_memory import grader_memory_mb, is_memory_error, limit_grader_memory, memory_message
+from autograder.grader_memory import is_memory_error, limit_grader_memory, memory_message
 
 
 def _die_with_parent() -> None:
@@ -68,10 +68,13 @@ class Grader:
         self.hidden = [Path(p) for p in settings.get("hidden", [])]
         self.device = settings.get("device", "cpu")
         self.grade = resolve(settings.get("grader") or DEFAULT_GRADER)
+        self.memory_mb: int | None = None  # the process's data limit, set at the first job
 
     def run(self, job: dict) -> dict:
         from autograder.batch.records import GRADED, UNGRADABLE, StudentRecord, commit, ungradable_result
 
+        if self.memory_mb is None:  # once the grader's imports are done: it bounds what grading costs
+            self.memory_mb = limit_grader_memory(self.device)
         student, started = job["student"], time.perf_counter()
         submission = Path(job["submission"])
         try:
@@ -86,7 +89,7 @@ class Grader:
             reason = ("the grader itself failed on this submission (not your fault); "
                       "your TA has been told and will regrade it")
             if is_memory_error(e):
-                tb = f"{memory_message(grader_memory_mb(self.device))}\n{tb}"
+                tb = f"{memory_message(self.memory_mb or 0)}\n{tb}"
             result = ungradable_result(self.config, student, reason, self.device,
                                        grader_errors=[f"{kind} while grading {job.get('source', submission)}:\n{tb}"])
             status, extra = UNGRADABLE, {"grader_fault": kind}
@@ -118,7 +121,6 @@ def main() -> int:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a failed preload shows up in the first job
             pass
-    limit_grader_memory(grader.device)  # after the imports: it bounds what grading costs
     proto.write(json.dumps({"ready": os.getpid()}) + "\n")
     for line in sys.stdin:
         if not line.strip():
