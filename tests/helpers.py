@@ -127,3 +127,23 @@ if os.fork() == 0:
 while True:
     pass
 '''
+
+
+def sandbox_folders(pids) -> set[str]:
+    """The sandbox base folders that the worker processes `pids` run from (from their command
+    lines): a grader that was SIGKILLed leaves them behind, and a test that killed it removes them."""
+    import re
+
+    found = set()
+    for pid in pids:
+        m = re.search(r"(\S*/autograder-sandbox-[^/\s]+)/runtime/worker\.py", cmdline(pid))
+        if m:
+            found.add(m.group(1))
+    return found
+
+
+def remove_folders(folders) -> None:
+    import shutil
+
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)

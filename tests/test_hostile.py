@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from helpers import OUTLIVE_CELL, cmdline, processes_below, report_timing, still_alive, wait_for
+from helpers import (OUTLIVE_CELL, cmdline, processes_below, remove_folders, report_timing, sandbox_folders,
+                     still_alive, wait_for)
 
 from autograder.assignment import load_assignment
 from samples import planted as P
@@ -362,11 +363,12 @@ def _students_processes(root: int) -> dict[int, str]:
     return {p: t for p, t in processes_below(root).items() if "worker.py" in cmdline(p)}
 
 
-def _assert_all_end(procs: dict[int, str], what: str) -> None:
+def _assert_all_end(procs: dict[int, str], what: str, folders: set[str] = frozenset()) -> None:
     wait_for(lambda: not still_alive(procs), timeout=10)
     survivors = still_alive(procs)
     for pid in survivors:
         os.kill(pid, signal.SIGKILL)
+    remove_folders(folders)  # what a killed grader leaves in /tmp
     assert survivors == [], f"{len(survivors)} of the submission's {len(procs)} processes outlived {what}"
 
 
@@ -377,10 +379,11 @@ def test_sigkill_of_grade_ends_the_submission(tmp_path):
     try:
         procs = wait_for(lambda: s if len(s := _students_processes(grader.pid)) >= 5 else {}, timeout=120)
         assert procs, "the hostile cell did not start its processes"
+        folders = sandbox_folders(procs)
     finally:
         grader.kill()
         grader.wait()
-    _assert_all_end(procs, "the SIGKILLed grader")
+    _assert_all_end(procs, "the SIGKILLed grader", folders)
 
 
 def test_grade_all_killing_an_overrunning_grading_ends_the_submission(tmp_path):
@@ -394,11 +397,14 @@ def test_grade_all_killing_an_overrunning_grading_ends_the_submission(tmp_path):
     folder.mkdir()
     (tmp_path / "mallory" / f"{NB1}.ipynb").rename(folder / "mallory.ipynb")
     seen: dict[int, str] = {}
+    folders: set[str] = set()
     stop = threading.Event()
 
     def monitor():
         while not stop.is_set():
-            seen.update(_students_processes(os.getpid()))
+            now = _students_processes(os.getpid())
+            seen.update(now)
+            folders.update(sandbox_folders(now))
             time.sleep(0.2)
 
     watcher = threading.Thread(target=monitor, daemon=True)
@@ -411,7 +417,7 @@ def test_grade_all_killing_an_overrunning_grading_ends_the_submission(tmp_path):
         watcher.join()
     assert report.crashed == ["mallory"], report.describe()
     assert len(seen) >= 5, "the hostile cell did not start its processes"
-    _assert_all_end(seen, "the grading process the pool killed")
+    _assert_all_end(seen, "the grading process the pool killed", folders)
 
 
 def test_grading_processes_run_under_a_memory_limit(tmp_path):
@@ -425,11 +431,13 @@ def test_grading_processes_run_under_a_memory_limit(tmp_path):
     try:
         procs = wait_for(lambda: _students_processes(grader.pid), timeout=120)
         assert procs, "the notebook's worker did not start"
+        folders = sandbox_folders(procs)
         assert _data_limit(grader.pid) == 3000 << 20
         assert _data_limit(min(procs)) is None  # the worker: its own memory limit, not the grader's
     finally:
         grader.kill()
         grader.wait()
+    _assert_all_end(procs, "the SIGKILLed grader", folders)
     hog = subprocess.run([sys.executable, "-c", MEMORY_HOG], cwd=P.ROOT, capture_output=True, text=True, timeout=120,
                          env={**os.environ, "AUTOGRADER_GRADER_MEMORY_MB": "300"})
     assert hog.returncode == 0 and "AUTOGRADER_GRADER_MEMORY_MB" in hog.stdout, hog.stdout + hog.stderr

@@ -22,7 +22,8 @@ import zipfile
 
 import pytest
 import torch
-from helpers import OUTLIVE_CELL, cmdline, processes_below, still_alive, wait_for
+from helpers import (OUTLIVE_CELL, cmdline, processes_below, remove_folders, sandbox_folders, still_alive,
+                     wait_for)
 
 from autograder.sandbox import (
     BadReply,
@@ -781,6 +782,7 @@ def test_killing_the_grader_ends_the_submission():
 
         procs = wait_for(lambda: s if len(s := students()) >= 5 else {}, timeout=90)
         assert procs, "the hostile cell did not start its processes"
+        folders = sandbox_folders(procs)
     finally:
         grader.kill()
         grader.wait()
@@ -788,6 +790,7 @@ def test_killing_the_grader_ends_the_submission():
     survivors = still_alive(procs)
     for pid in survivors:
         os.kill(pid, signal.SIGKILL)
+    remove_folders(folders)
     assert survivors == [], f"{len(survivors)} of the submission's {len(procs)} processes outlived the grader"
 
 
