@@ -103,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _COMMANDS[args.command](args)
     except UsageError as e:
-        print(f"autograder {args.command}: {e}", file=sys.stderr)
+        from autograder.reporters.escape import terminal
+
+        print(f"autograder {args.command}: {terminal(e)}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:
         # The reader went away (`autograder review list | head`): stop quietly, and keep Python
@@ -185,6 +187,7 @@ def _submission(path: Path, public_only: bool, paths):
 
 def _grade(args: argparse.Namespace, public_only: bool, out: Path | None) -> int:
     from autograder.engine.run import GraderFault
+    from autograder.grader_memory import is_memory_error, limit_grader_memory, memory_message
     from autograder.grading import GradeRequest, grade_submission
     from autograder.reporters import write_results
     from autograder.reporters.html import write_feedback
@@ -200,9 +203,16 @@ def _grade(args: argparse.Namespace, public_only: bool, out: Path | None) -> int
                            student=getattr(args, "student", None))
     extra = [out] if out else []
     try:
+        memory_mb = limit_grader_memory(device)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    try:
         result = grade_submission(request, paths, extra_hidden=extra)
     except GraderFault as e:
         print(f"autograder: the grader itself failed; this is not the submission's fault:\n{e}", file=sys.stderr)
+        return EXIT_GRADER_FAULT
+    except MemoryError:
+        print(f"autograder: {memory_message(memory_mb)}", file=sys.stderr)
         return EXIT_GRADER_FAULT
     files = {}
     if out is not None:  # written before anything is printed: a closed pipe loses no result
@@ -217,6 +227,8 @@ def _grade(args: argparse.Namespace, public_only: bool, out: Path | None) -> int
     for warning in result.grader_warnings:
         print(f"autograder: warning: {warning}", file=sys.stderr)
     if result.grader_errors:
+        if memory_mb and any(is_memory_error(e) for e in result.grader_errors):
+            print(f"autograder: {memory_message(memory_mb)}", file=sys.stderr)
         print(f"autograder: {len(result.grader_errors)} grader error(s); see submission_result.json", file=sys.stderr)
         return EXIT_GRADER_FAULT
     return EXIT_OK
@@ -233,16 +245,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _print_public(result) -> None:
+    from autograder.reporters.escape import terminal
     from autograder.results import Status
 
     failed = [c for c in result.checks if c.status is not Status.PASSED]
     for e in result.format_errors:
-        print(f"not checked: {e}")
-    for c in result.checks:
+        print(f"not checked: {terminal(e)}")
+    for c in result.checks:  # messages and notes may hold the student's text: shown, not obeyed
         mark = "ok  " if c.status is Status.PASSED else "FAIL"
-        print(f"{mark} {c.name}" + (f"\n       {c.message}" if c.status is not Status.PASSED else ""))
+        print(f"{mark} {terminal(c.name)}" + (f"\n       {terminal(c.message)}" if c.status is not Status.PASSED else ""))
     for n in result.notes:
-        print(f"note: {n}")
+        print(f"note: {terminal(n)}")
     if not result.checks:
         print("no public check ran: is this a notebook of the assignment?")
     elif failed:
@@ -276,7 +289,9 @@ def cmd_review(args: argparse.Namespace) -> int:
                 text = review.cmd_review_clear(where, args.assignment, args.student, args.grade_id)
     except (review.ReviewError, GradebookError) as e:
         raise UsageError(str(e)) from None
-    print(text)
+    from autograder.reporters.escape import terminal
+
+    print(terminal(text))  # flagged answers are the students' own text
     return EXIT_OK
 
 

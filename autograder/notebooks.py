@@ -2,6 +2,8 @@
 
 Notebooks are recognised by their nbgrader grade ids, not their file names, so a renamed or
 "(1)"-suffixed file still grades. Only the notebook JSON is read here; nothing is executed.
+Only regular files are read, never through a link, never more than MAX_NOTEBOOK_BYTES
+(autograder/files.py); their text is made valid Unicode here, where it enters the grader.
 """
 from __future__ import annotations
 
@@ -11,9 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder.assignment import AssignmentConfig, NotebookSpec
-from autograder.files import display_name
+from autograder.files import (MAX_SUBMITTED_FILE, NotRegularFile, display_name, irregular_files, read_regular,
+                              regular_files)
+from autograder.unicode import valid_tree
 
-MAX_NOTEBOOK_BYTES = 50 * 1024 * 1024  # a bigger file is an accident or an attack, not homework
+MAX_NOTEBOOK_BYTES = MAX_SUBMITTED_FILE  # a bigger file is an accident or an attack, not homework
 
 
 class UnreadableNotebook(Exception):
@@ -64,20 +68,29 @@ def grade_id(cell: dict) -> str | None:
     return gid if isinstance(gid, str) else None
 
 
-def read_notebook(path: Path) -> dict:
+def read_notebook(path: Path, root: Path | None = None) -> dict:
+    """The notebook JSON of the regular file `path` (no link followed below `root`, by default
+    its folder), every string valid Unicode. Raises UnreadableNotebook with a student's message."""
+    name = display_name(path)
     try:
-        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
-            raise UnreadableNotebook(f"{path.name} is larger than {MAX_NOTEBOOK_BYTES // 2**20} MB; clear its outputs and submit again")
-        nb = json.loads(path.read_bytes().decode("utf-8"))
+        data = read_regular(path, MAX_NOTEBOOK_BYTES, root)
+    except NotRegularFile as e:  # says what it is instead: a link, a FIFO, too large, ...
+        raise UnreadableNotebook(str(e)) from None
+    except OSError as e:
+        raise UnreadableNotebook(f"{name} could not be read ({e.strerror or e})") from None
+    try:
+        nb = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:
-        raise UnreadableNotebook(f"{path.name} is not UTF-8 text; is it really a .ipynb notebook?") from None
+        raise UnreadableNotebook(f"{name} is not UTF-8 text; is it really a .ipynb notebook?") from None
     except json.JSONDecodeError as e:
         raise UnreadableNotebook(
-            f"{path.name} is not a valid notebook (JSON error at line {e.lineno}, column {e.colno}); "
+            f"{name} is not a valid notebook (JSON error at line {e.lineno}, column {e.colno}); "
             "open it in Jupyter, save it again, and resubmit") from None
+    except RecursionError:
+        raise UnreadableNotebook(f"{name} is not a valid notebook (nested too deeply)") from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-        raise UnreadableNotebook(f"{path.name} has no list of cells; it is not a Jupyter notebook")
-    return nb
+        raise UnreadableNotebook(f"{name} has no list of cells; it is not a Jupyter notebook")
+    return valid_tree(nb)
 
 
 def _defined_functions(nb: dict) -> set[str]:
@@ -169,18 +182,20 @@ def recognise(submission: Path, config: AssignmentConfig) -> Recognition:
     and the choice recorded; a file that cannot be read is recorded against the notebook its
     name says it is, so that its checks can say why."""
     rec = Recognition()
-    if submission.is_dir():
-        files = sorted(p for p in submission.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+    if submission.is_dir() and not submission.is_symlink():
+        root, files = submission, regular_files(submission, ".ipynb")
+        rec.problems += [f"{display_name(p)} is {kind}, not a regular file: it was not read; submit "
+                         "the notebook file itself" for p, kind in irregular_files(submission, ".ipynb")]
     else:
-        files = [submission]
-    if not files:
-        rec.problems.append(f"no .ipynb notebook found in {display_name(submission.name)}")
+        root, files = submission.parent, [submission]
+    if not files and not rec.problems:
+        rec.problems.append(f"no .ipynb notebook found in {display_name(submission)}")
     matched: dict[str, list[tuple[Path, dict]]] = {}
     specs: dict[str, NotebookSpec] = {}
     stems = {s.stem for s in config.notebooks}
     for path in files:
         try:
-            nb = read_notebook(path)
+            nb = read_notebook(path, root)
         except (UnreadableNotebook, OSError) as e:
             message = display_name(str(e))
             rec.problems.append(message)

@@ -13,13 +13,22 @@ test, not the run), `AUTOGRADER_TEST_JOBS` at a time, with short sandbox limits.
 from __future__ import annotations
 
 import json
+import os
+import re
+import secrets
+import signal
+import subprocess
+import sys
 import textwrap
+import threading
 import time
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from helpers import report_timing
+from helpers import (OUTLIVE_CELL, cmdline, processes_below, remove_folders, report_timing, sandbox_folders,
+                     still_alive, wait_for)
 
 from autograder.assignment import load_assignment
 from samples import planted as P
@@ -45,12 +54,14 @@ class Hostile:
     base: str = "key"  # or "unanswered"
     zero: frozenset = frozenset()  # grade ids that must score 0
     keep: bool = True  # every other grade id scores what the key scores
+    lose: frozenset = frozenset()  # grade ids that must score less than full marks
+    limits: tuple = ()  # (name, value) over LIMITS for this case
     extra: dict = field(default_factory=dict)  # placeholders filled in at build time
 
 
-def _h(name, what, *, edits=(), cells=(), base="key", zero=(), keep=True, stem=NB1) -> Hostile:
+def _h(name, what, *, edits=(), cells=(), base="key", zero=(), keep=True, stem=NB1, lose=(), limits=None) -> Hostile:
     return Hostile(name, what, stem, tuple(edits), tuple(textwrap.dedent(c).strip() + "\n" for c in cells), base,
-                   frozenset(zero), keep)
+                   frozenset(zero), keep, frozenset(lose), tuple((limits or {}).items()))
 
 
 def _fn(old_body: str, new_body: str) -> tuple[str, str]:
@@ -195,6 +206,21 @@ CASES = [
     _h("huge_return", "transposes returns a list of ten million items",
        edits=[_fn("return m.t(), m.transpose(0, 1), m.permute(1, 0)", "return [0] * 10_000_000")],
        zero={"check_transposes"}),
+    _h("forged_state_dict", "replaces the worker's encoder: a model's state dict comes back with a stride-0 "
+       "weight of 4 bytes that reads as [16000, 16000] (a check's .double() made 2 GB of it)",
+       stem=P.NB2, edits=[_fn("hidden, epochs = 64, 1000", "hidden, epochs = 64, 1")],
+       cells=["""
+        import sys, torch
+        wire = sys.modules["wire"]
+        REAL_ENCODE = wire.encode
+        def forged(value, other, *args, **kwargs):
+            node = REAL_ENCODE(value, other, *args, **kwargs)
+            if isinstance(value, dict) and value and all(isinstance(v, torch.Tensor) for v in value.values()):
+                node[1][0][1] = ("t", torch.ones(1).expand(16_000, 16_000), "cpu", False)
+            return node
+        wire.encode = forged
+        """], lose={"check_build_linear_model", "check_build_relu_model"}, keep=False,
+       limits={"restarts": 2}),  # each refused reply restarts the worker: two show it, ten cost minutes
 ]
 
 
@@ -229,7 +255,8 @@ def graded(tmp_path_factory, request):
     with ProcessPoolExecutor(max_workers=jobs(), mp_context=mp.get_context("spawn")) as pool:
         futs = {"key": pool.submit(P.grade_folder, str(key_sub), "cpu", LIMITS)}
         for case in CASES:
-            futs[case.name] = pool.submit(P.grade_folder, str(subs[case.name]), "cpu", LIMITS, str(outs[case.name]))
+            futs[case.name] = pool.submit(P.grade_folder, str(subs[case.name]), "cpu", {**LIMITS, **dict(case.limits)},
+                                          str(outs[case.name]))
         for name, fut in futs.items():
             try:
                 results[name] = fut.result()
@@ -253,8 +280,11 @@ def test_hostile_submission_earns_nothing_it_did_not_earn(graded, case):
     ids = CODE_IDS[case.stem]
     earned = {g: pts[g][0] for g in ids}
     assert {g: p for g, p in earned.items() if g in case.zero and p > 0} == {}, f"{case.name}: points for an attack"
-    for g in ids:
-        assert earned[g] <= key[g][0] + 1e-9, f"{case.name}: more points than the key on {g}"
+    for g in ids:  # the key is graded for NB1 only: other notebooks' cells are bounded by their points
+        bound = key[g][0] if case.stem == NB1 else pts[g][1]
+        assert earned[g] <= bound + 1e-9, f"{case.name}: more points than the key on {g}"
+        if g in case.lose:
+            assert earned[g] < pts[g][1] - 1e-9, f"{case.name}: full marks on {g} for forged replies"
     if case.keep:
         lost = {g for g in ids - case.zero if earned[g] < key[g][0] - 1e-9}
         assert lost == set(), f"{case.name}: lost points the attack did not touch: " + "; ".join(
@@ -270,7 +300,263 @@ def test_hostile_submission_earns_nothing_it_did_not_earn(graded, case):
     assert abs(gs["score"] - result["score"]) < 1e-6 and gs["score"] < 100
     assert all(t.get("score", 0) <= t.get("max_score", 0) + 1e-9 for t in gs["tests"])
     assert not (subs[case.name] / "results.json").exists(), f"{case.name}: wrote into the submission's folder"
+    # the grader's memory follows from the replies' size, whatever the worker sent
+    assert result.get("rss_growth_mb", 0) < 1200, f"{case.name}: the grader grew by {result['rss_growth_mb']:.0f} MB"
     text = json.dumps(result, ensure_ascii=False)
     leaked = [s for s in SECRETS if s in text] + [s for s in SECRETS if s in (out / "results.json").read_text()]
     assert leaked == [], f"{case.name}: hidden material in the results: {leaked}"
     assert len(text) < 1_000_000, f"{case.name}: a result of {len(text)} characters"
+
+
+# ------------------------------------------------------------------------------------------------
+# The grading process itself: what a submission sees of it, and what of a submission outlives it
+# ------------------------------------------------------------------------------------------------
+
+PROC_SCAN = r'''
+import os
+def other_processes():
+    found = []
+    for name in os.listdir("/proc"):
+        for what in ("cmdline", "environ"):
+            try:
+                with open(f"/proc/{name}/{what}", "rb") as f:
+                    text = f.read().replace(b"\0", b" ").decode("utf-8", "replace")
+            except OSError:
+                continue
+            if "--db" in text or "postgresql" in text:
+                found.append(text)
+    return " | ".join(found) or "nothing"
+'''
+
+
+def _notebook_with(folder: Path, cells: tuple[str, ...], edits: tuple = ()) -> Path:
+    nb = P.load_key(NB1)
+    for old, new in edits:
+        nb = P.apply(nb, old, new)
+    for src in cells:
+        nb["cells"].append({"cell_type": "code", "metadata": {}, "source": src, "outputs": [], "execution_count": None})
+    P.write(P.without_demo_cells(nb), folder, NB1)
+    return folder
+
+
+def test_grader_command_lines_never_reach_the_feedback(tmp_path):
+    # grade-all --db URL put a gradebook password in /proc/*/cmdline, and a student's exception
+    # message carried it into their own feedback. Here the URL is on the command line of the
+    # shell that runs `autograder grade`; describe raises with whatever /proc shows.
+    secret = "postgresql://ta:pw-" + secrets.token_hex(8) + "@db.example/course"
+    sub = _notebook_with(tmp_path / "sub", (PROC_SCAN,), edits=[(
+        "return m.size(), m.numel(), m.dim()", "raise RuntimeError(other_processes()[:900])")])
+    out = tmp_path / "out"
+    run = subprocess.run(["sh", "-c", f'"$0" -m autograder grade "$1" --out "$2"  # --db {secret}',
+                          sys.executable, str(sub), str(out)], cwd=P.ROOT, capture_output=True, text=True,
+                         timeout=900)
+    assert run.returncode == 0, run.stderr[-2000:]
+    record = json.loads((out / "submission_result.json").read_text(encoding="utf-8"))
+    describe = [c["message"] for c in record["checks"] if c["grade_id"] == "check_describe"]
+    assert describe and all("RuntimeError: nothing" in m for m in describe), describe
+    for name in ("results.json", "prairielearn.json", "junit.xml", "submission_result.json", "feedback.html"):
+        assert secret not in (out / name).read_text(encoding="utf-8"), f"the password reached {name}"
+
+
+def _students_processes(root: int) -> dict[int, str]:
+    """The sandbox workers below `root` and what they forked (they share the worker's command line)."""
+    return {p: t for p, t in processes_below(root).items() if "worker.py" in cmdline(p)}
+
+
+def _assert_all_end(procs: dict[int, str], what: str, folders: set[str] = frozenset()) -> None:
+    wait_for(lambda: not still_alive(procs), timeout=10)
+    survivors = still_alive(procs)
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)
+    remove_folders(folders)  # what a killed grader leaves in /tmp
+    assert survivors == [], f"{len(survivors)} of the submission's {len(procs)} processes outlived {what}"
+
+
+def test_sigkill_of_grade_ends_the_submission(tmp_path):
+    sub = _notebook_with(tmp_path / "sub", (OUTLIVE_CELL,))
+    grader = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(sub), "--out", str(tmp_path / "out")],
+                              cwd=P.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        procs = wait_for(lambda: s if len(s := _students_processes(grader.pid)) >= 5 else {}, timeout=120)
+        assert procs, "the hostile cell did not start its processes"
+        folders = sandbox_folders(procs)
+    finally:
+        grader.kill()
+        grader.wait()
+    _assert_all_end(procs, "the SIGKILLed grader", folders)
+
+
+def test_grade_all_killing_an_overrunning_grading_ends_the_submission(tmp_path):
+    # The pool kills a grading process that overruns with killpg; the submission's worker lives
+    # in a session of its own, so it must end with its grader some other way.
+    from autograder.batch import grade_all
+    from autograder.course import AssignmentPaths
+
+    folder = tmp_path / "class"
+    _notebook_with(tmp_path / "mallory", (OUTLIVE_CELL,))
+    folder.mkdir()
+    (tmp_path / "mallory" / f"{NB1}.ipynb").rename(folder / "mallory.ipynb")
+    seen: dict[int, str] = {}
+    folders: set[str] = set()
+    stop = threading.Event()
+
+    def monitor():
+        while not stop.is_set():
+            now = _students_processes(os.getpid())
+            seen.update(now)
+            folders.update(sandbox_folders(now))
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=monitor, daemon=True)
+    watcher.start()
+    try:
+        report = grade_all(folder, AssignmentPaths(P.ROOT, "pytorch_basics"), out=tmp_path / "out", jobs=1,
+                           timeout_s=45, progress=False)
+    finally:
+        stop.set()
+        watcher.join()
+    assert report.crashed == ["mallory"], report.describe()
+    assert len(seen) >= 5, "the hostile cell did not start its processes"
+    _assert_all_end(seen, "the grading process the pool killed", folders)
+
+
+def test_grading_processes_run_under_a_memory_limit(tmp_path):
+    # Whatever the caps on replies miss, a grading process cannot take the machine down: it runs
+    # under a data limit (Limits.grader_memory_mb, AUTOGRADER_GRADER_MEMORY_MB), and the worker
+    # under its own limits, not the grader's.
+    sub = _notebook_with(tmp_path / "sub", (OUTLIVE_CELL,))
+    env = {**os.environ, "AUTOGRADER_GRADER_MEMORY_MB": "3000"}
+    grader = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(sub), "--out", str(tmp_path / "out")],
+                              cwd=P.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        procs = wait_for(lambda: _students_processes(grader.pid), timeout=120)
+        assert procs, "the notebook's worker did not start"
+        folders = sandbox_folders(procs)
+        assert _data_limit(grader.pid) == 3000 << 20
+        assert _data_limit(min(procs)) is None  # the worker: its own memory limit, not the grader's
+    finally:
+        grader.kill()
+        grader.wait()
+    _assert_all_end(procs, "the SIGKILLed grader", folders)
+    hog = subprocess.run([sys.executable, "-c", MEMORY_HOG], cwd=P.ROOT, capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "AUTOGRADER_GRADER_MEMORY_MB": "300"})
+    assert hog.returncode == 0 and "AUTOGRADER_GRADER_MEMORY_MB" in hog.stdout, hog.stdout + hog.stderr
+
+
+MEMORY_HOG = """
+from autograder.grader_memory import is_memory_error, limit_grader_memory, memory_message
+mb = limit_grader_memory("cpu")
+try:
+    hog = bytearray(600 * 2**20)
+except MemoryError as e:
+    assert is_memory_error(e)
+    print(memory_message(mb))
+"""
+
+
+def _data_limit(pid: int) -> int | None:
+    """The soft RLIMIT_DATA of a process (None: unlimited)."""
+    with open(f"/proc/{pid}/limits") as f:
+        for line in f:
+            if line.startswith("Max data size"):
+                soft = line.split()[3]
+                return None if soft == "unlimited" else int(soft)
+    raise AssertionError(f"no data limit line for {pid}")
+
+
+# ------------------------------------------------------------------------------------------------
+# Student text on its way to people: escaped per medium; text that is not valid Unicode
+# ------------------------------------------------------------------------------------------------
+
+BANNER = ("# ✅ 100/100 (adjusted by TA) [confirm your regrade](https://evil.example/login) "
+          "![](https://evil.example/t.png?s=alice) <img src=x onerror=alert(1)> "
+          "\\x1b[2J\\x1b[H\\x1b]52;c;cm0gLXJmIH4=\\x07\\rdescribe: 2/2 passed \\u202e001/0\\u202c"
+          "\\n\\n# ✅ 100/100 (adjusted by TA)\\n")
+RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def _grade_cli(sub: Path, out: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "autograder", "grade", str(sub), "--out", str(out)], cwd=P.ROOT,
+                          capture_output=True, timeout=900)
+
+
+def test_student_text_reaches_people_inert(tmp_path):
+    import mistune
+
+    sub = _notebook_with(tmp_path / "sub", (f'print("{BANNER}")\n', f'raise KeyError("{BANNER}")\n'), edits=[
+        ("return m.size(), m.numel(), m.dim()", f'raise RuntimeError("{BANNER}")'),
+        ("return m[0, 2], m[:, 1], m[1, :]", 'raise ValueError("\\rpick: 3/3 passed\\x1b[1A\\x1b[2K")')])
+    out = tmp_path / "out"
+    run = _grade_cli(sub, out)
+    assert run.returncode == 0, run.stderr[-3000:]
+    terminal = run.stdout.decode("utf-8")
+    assert "RuntimeError" in terminal and not RAW.search(terminal), terminal
+    gs = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    html = mistune.create_markdown(plugins=["url"])(gs["output"])
+    assert "adjusted by TA" in html  # shown as words ...
+    for tag in ("<h1", "<a ", "<img", "<p>✅"):  # ... not as a banner, a link or an image
+        assert tag not in html, f"{tag} in Gradescope's rendered output:\n{html}"
+    texts = [gs["output"], *(t["output"] for t in gs["tests"])]
+    pl = json.loads((out / "prairielearn.json").read_text(encoding="utf-8"))
+    texts += [pl["message"], pl["output"], *(t["message"] for t in pl["tests"])]
+    assert not any(RAW.search(t) for t in texts)
+    feedback = (out / "feedback.html").read_text(encoding="utf-8")
+    assert "<img src=x" not in feedback and not RAW.search(feedback)
+    ET.parse(out / "junit.xml")
+
+
+def test_text_that_is_not_valid_unicode_is_graded_and_written(tmp_path):
+    # A lone surrogate in an exception message, a print, the notebook's JSON and a short answer
+    # crashed `grade` with no results written (once a 0-byte submission_result.json).
+    sub = tmp_path / "sub"
+    nb1 = P.without_demo_cells(P.apply(P.load_key(NB1), "return m.size(), m.numel(), m.dim()",
+                                       'raise RuntimeError("bad \\udcff text")'))
+    nb1["cells"] += [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                      "source": 'print("lone \\ud800 surrogate")  # and one in the JSON: \udcff\n'},
+                     {"cell_type": "markdown", "metadata": {}, "source": "notes \ud800"}]
+    sub.mkdir()
+    (sub / f"{NB1}.ipynb").write_text(json.dumps(nb1, ensure_ascii=True), encoding="utf-8")
+    nb3 = P.without_demo_cells(P.load_key(P.NB3))
+    for cell in nb3["cells"]:
+        if (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id") == "q1_alexnet":
+            cell["source"] = "AlexNet used ReLU activations \ud800 and GPUs, dropout \udfff."
+    (sub / f"{P.NB3}.ipynb").write_text(json.dumps(nb3, ensure_ascii=True), encoding="utf-8")
+    out = tmp_path / "out"
+    run = _grade_cli(sub, out)
+    assert run.returncode == 0, run.stderr[-3000:]
+    run.stdout.decode("utf-8")
+    for name in ("results.json", "prairielearn.json", "junit.xml", "submission_result.json", "feedback.html"):
+        data = (out / name).read_bytes()
+        assert data, f"{name} is empty"
+        data.decode("utf-8")  # valid UTF-8
+    record = json.loads((out / "submission_result.json").read_text(encoding="utf-8"))
+    describe = " ".join(c["message"] for c in record["checks"] if c["grade_id"] == "check_describe")
+    assert "bad \ufffd text" in describe
+    q1 = [c for c in record["checks"] if c["grade_id"] == "q1_alexnet"]
+    assert q1 and q1[0]["points"] > 0  # the answer is still read and scored
+
+
+def test_files_that_are_not_plain_files_earn_nothing(tmp_path):
+    # A git clone or a tarball keeps links: 03 linked to the instructor's source notebook scored
+    # 35/35; a link to /dev/zero read until memory ran out; a FIFO hung `grade` forever.
+    sub = tmp_path / "sub"
+    classmate = _notebook_with(tmp_path / "classmate", ())
+    sub.mkdir()
+    os.symlink("/dev/zero", sub / f"{NB1}.ipynb")
+    os.mkfifo(sub / f"{P.NB2}.ipynb")
+    os.symlink(P.SOURCE / f"{P.NB3}.ipynb", sub / f"{P.NB3}.ipynb")
+    os.symlink(classmate, sub / "shared")  # a classmate's folder, with their notebook in it
+    out = tmp_path / "out"
+
+    def bounded():  # should the grader read /dev/zero after all, it fails instead of the machine
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (8 << 30, 8 << 30))
+
+    run = subprocess.run([sys.executable, "-m", "autograder", "grade", str(sub), "--out", str(out)], cwd=P.ROOT,
+                         capture_output=True, timeout=600, preexec_fn=bounded)
+    assert run.returncode == 0, run.stderr[-3000:]
+    record = json.loads((out / "submission_result.json").read_text(encoding="utf-8"))
+    assert record["score"] == 0 and not record["gradable"]
+    said = " ".join(record["format_errors"] + record["notes"])
+    assert "symbolic link" in said and "FIFO" in said, said

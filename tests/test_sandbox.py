@@ -6,14 +6,24 @@ process stays unharmed.
 """
 from __future__ import annotations
 
+import io
+import json
 import os
+import resource
+import secrets
 import shutil
+import signal
+import socket
+import subprocess
 import tempfile
 import sys
 import textwrap
+import zipfile
 
 import pytest
 import torch
+from helpers import (OUTLIVE_CELL, cmdline, processes_below, remove_folders, sandbox_folders, still_alive,
+                     wait_for)
 
 from autograder.sandbox import (
     BadReply,
@@ -589,6 +599,202 @@ def test_monkeypatching_builtins_breaks_only_the_worker():
 
 
 # ---------------------------------------------------------------------------------------------
+# Replies out of proportion to their size: the student's code owns the worker, encoder included
+# ---------------------------------------------------------------------------------------------
+
+FORGE = cells(
+    r"""
+    import io, sys, zipfile, torch
+    wire = sys.modules["wire"]  # the worker's own encoder, replaced below
+    REAL_ENCODE, REAL_DUMPS = wire.encode, wire.dumps
+
+    def _reply(node):
+        def forged(value, other, caps=None, *args, **kwargs):
+            wire.encode = REAL_ENCODE
+            return node
+        wire.encode = forged
+
+    def ok():
+        return torch.ones(3)
+
+    def huge():  # an honest reply over the caps: the worker's own encoder says so
+        return torch.zeros(20_000_000)
+
+    def expanded():  # 4 bytes that read as 40 GB
+        _reply(("t", torch.ones(1).expand(100_000, 100_000), "cpu", False))
+
+    def state_dict():  # what a check's .double() once turned into gigabytes
+        _reply(("D", [["0.weight", ("t", torch.ones(1).expand(20_000, 20_000), "cpu", False)]]))
+
+    def overlapping():
+        _reply(("t", torch.arange(10.).as_strided((5, 5), (1, 1)), "cpu", False))
+
+    def tiny_tensors():  # 20,000 views of ten elements: each costs the grader far more than its bytes
+        base = torch.arange(10.)
+        _reply(("L", [("t", base[i % 10:i % 10 + 1], "cpu", False) for i in range(20_000)]))
+
+    def shared_string():  # one 1M-character string, referenced a thousand times
+        _reply(("L", [("s", "x" * 1_000_000)] * 1000))
+
+    def bomb():  # a compressed archive: 100 MB of zeros in a frame of a few hundred KB
+        def deflated(message, limit=wire.MAX_FRAME):
+            wire.dumps = REAL_DUMPS
+            buf = io.BytesIO()
+            torch.save(message, buf)
+            src, out = zipfile.ZipFile(io.BytesIO(buf.getvalue())), io.BytesIO()
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+                for info in src.infolist():
+                    z.writestr(info.filename, src.read(info.filename))
+            data = out.getvalue()
+            return wire.HEADER.pack(wire.MAGIC, len(data)) + data
+        wire.dumps = deflated
+        _reply(("t", torch.zeros(25_000_000), "cpu", False))
+    """
+)
+
+
+@pytest.mark.slow
+def test_forged_replies_out_of_proportion_are_refused():
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with Sandbox(FAST) as sb:
+        sb.run_cells(FORGE)
+        big = sb.call("huge")
+        assert isinstance(big, Unsupported) and "elements" in big.reason
+        assert sb.call("ok").tolist() == [1.0, 1.0, 1.0]
+        for fn in ("expanded", "state_dict", "overlapping", "tiny_tensors", "shared_string", "bomb"):
+            with pytest.raises(BadReply):
+                sb.call(fn)
+            assert sb.call("ok").tolist() == [1.0, 1.0, 1.0]  # a fresh worker; the grader is fine
+    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown < 150, f"the grader's memory grew by {grown:.0f} MB reading forged replies"
+
+
+# ---------------------------------------------------------------------------------------------
+# Other processes: invisible to the worker, and nothing of a submission outlives its grader
+# ---------------------------------------------------------------------------------------------
+
+PROCS = cells(
+    """
+    import os, socket
+
+    def processes():
+        out = {}
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                entry = {}
+                for what in ("cmdline", "environ", "status"):
+                    try:
+                        with open(f"/proc/{name}/{what}", "rb") as f:
+                            entry[what] = f.read().decode("utf-8", "replace")
+                    except OSError as e:
+                        entry[what] = type(e).__name__
+                out[int(name)] = entry
+        return out
+
+    def read_proc(pid, what):
+        with open(f"/proc/{pid}/{what}", "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def read(path):
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def connect(path):
+        s = socket.socket(socket.AF_UNIX)
+        s.settimeout(2)
+        s.connect(path)
+        s.sendall(b"hello")
+        return "connected"
+    """
+)
+
+
+def test_worker_sees_no_other_process():
+    # The grader's command line once held a gradebook password (grade-all --db URL) and
+    # reached a student's feedback through /proc/*/cmdline; environments are read the same way.
+    secret = "postgresql://grader:pw-" + secrets.token_hex(8) + "@db.example/course"
+    decoy = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)", "--db", secret],
+                             env={**os.environ, "AUTOGRADER_DB": secret})
+    try:
+        with Sandbox(FAST) as sb:
+            sb.run_cells(PROCS)
+            seen = sb.call("processes")
+            assert secret not in repr(seen)
+            assert len(seen) <= 3, f"the worker sees {len(seen)} processes: {sorted(seen)}"
+            for pid in (decoy.pid, os.getpid()):
+                for what in ("cmdline", "environ"):
+                    try:
+                        text = sb.call("read_proc", pid, what)
+                    except StudentError:
+                        continue
+                    assert secret not in text and "pytest" not in text
+    finally:
+        decoy.kill()
+        decoy.wait()
+
+
+@pytest.mark.skipif(not ROOT, reason="planting files at / needs root (CI runs as root)")
+def test_top_level_files_and_sockets_are_hidden_too(tmp_path):
+    # Folders at / were hidden by the allowlist, files were not: a key, a container's info file
+    # or a service socket (a docker.sock) left at / was in reach of every submission.
+    token = secrets.token_hex(8)
+    path, sock_path = f"/autograder-test-{token}.txt", f"/autograder-test-{token}.sock"
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        with open(path, "w") as f:
+            f.write(f"secret {token}\n")
+        os.chmod(path, 0o644)  # world-readable: only the sandbox hides it
+        server.bind(sock_path)
+        os.chmod(sock_path, 0o777)
+        server.listen(1)
+        with Sandbox(FAST) as sb:
+            sb.run_cells(PROCS)
+            try:
+                assert token not in sb.call("read", path)
+            except StudentError:
+                pass
+            with pytest.raises(StudentError, match="Error"):
+                sb.call("connect", sock_path)
+            assert sb.call("read", "/etc/hostname") is not None  # system folders stay visible
+    finally:
+        server.close()
+        for p in (path, sock_path):
+            if os.path.lexists(p):
+                os.unlink(p)
+
+
+GRADER = """
+import sys
+from autograder.sandbox import Limits, Sandbox
+sb = Sandbox(Limits(cell_timeout_s=300, call_timeout_s=300, submission_timeout_s=600))
+sb.run_cells([(1, sys.argv[1])])
+"""
+
+
+@pytest.mark.slow
+def test_killing_the_grader_ends_the_submission():
+    # SIGKILL (the OOM killer, a scheduler's timeout, docker kill) gives the grader no chance to
+    # clean up; the student's code had blinded the worker's own watchdog and started daemons.
+    grader = subprocess.Popen([sys.executable, "-c", GRADER, OUTLIVE_CELL], cwd=REPO)
+    try:
+        def students():  # the worker and what it forked (they share its command line)
+            return {p: t for p, t in processes_below(grader.pid).items() if "worker.py" in cmdline(p)}
+
+        procs = wait_for(lambda: s if len(s := students()) >= 5 else {}, timeout=90)
+        assert procs, "the hostile cell did not start its processes"
+        folders = sandbox_folders(procs)
+    finally:
+        grader.kill()
+        grader.wait()
+    wait_for(lambda: not still_alive(procs), timeout=10)
+    survivors = still_alive(procs)
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)
+    remove_folders(folders)
+    assert survivors == [], f"{len(survivors)} of the submission's {len(procs)} processes outlived the grader"
+
+
+# ---------------------------------------------------------------------------------------------
 # Reduced isolation: never a crash, always a note
 # ---------------------------------------------------------------------------------------------
 
@@ -739,6 +945,80 @@ def test_wire_rejects_malformed_frames(tmp_path):
         with pytest.raises(wire.WireError):
             wire.loads(payload)
     assert not marker.exists()
+
+
+CAPS = wire.Caps(frame_bytes=64 << 20, tensor_elements=1000, tensors=4096, decoded_bytes=64 << 20)
+
+
+def _frame(node) -> bytes:
+    buf = io.BytesIO()
+    torch.save(node, buf)
+    return buf.getvalue()
+
+
+def _deflated(payload: bytes) -> bytes:
+    src, out = zipfile.ZipFile(io.BytesIO(payload)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            z.writestr(info.filename, src.read(info.filename))
+    return out.getvalue()
+
+
+class _Rebuilt:
+    """What torch.save writes for a tensor, with any size, stride and offset over a storage of
+    `n` elements (a forger need not build the view: the loader does)."""
+
+    def __init__(self, size, stride, offset=0, n=1):
+        self.size, self.stride, self.offset, self.n = size, stride, offset, n
+
+    def __reduce_ex__(self, protocol):
+        import collections
+
+        storage = torch.storage.TypedStorage(wrap_storage=torch.ones(self.n).untyped_storage(),
+                                             dtype=torch.float32, _internal=True)
+        return (torch._utils._rebuild_tensor_v2,
+                (storage, self.offset, torch.Size(self.size), self.stride, False, collections.OrderedDict()))
+
+
+def test_wire_refuses_what_costs_more_than_its_size():
+    base = torch.arange(10.)
+    forged = {
+        "storage offset out of range": ("t", _Rebuilt((10,), (1,), offset=10**12), "cpu", False),
+        "a view larger than its storage": ("t", _Rebuilt((100_000, 100_000), (100_000, 1)), "cpu", False),
+        "stride 0 over one element": ("t", _Rebuilt((100_000, 100_000), (0, 0)), "cpu", False),
+        "expanded (stride 0)": ("t", torch.ones(1).expand(100_000, 100_000), "cpu", False),
+        "overlapping strides": ("t", base.as_strided((5, 5), (1, 1)), "cpu", False),
+        "storage offset": ("t", torch.arange(1000.)[999:], "cpu", False),
+        "gaps": ("t", torch.arange(100.)[::10], "cpu", False),
+        "shared storage": ("L", [("t", base, "cpu", False), ("t", base, "cpu", False)]),
+        "too many elements": ("t", torch.zeros(2000), "cpu", False),
+        "too many tensors": ("L", [("t", torch.zeros(1), "cpu", False) for _ in range(5000)]),
+        "tiny views": ("L", [("t", base[i % 10:i % 10 + 1], "cpu", False) for i in range(20_000)]),
+        "a string referenced 100 times": ("L", [("s", "x" * 1_000_000)] * 100),
+        "a cuda-tagged expanded tensor": ("t", torch.ones(1).expand(100_000, 100_000), "cuda", False),
+    }
+    for what, node in forged.items():
+        with pytest.raises(wire.WireError):
+            wire.decode(wire.loads(_frame(node), CAPS), _nohandle, caps=CAPS)
+            pytest.fail(f"accepted: {what}")
+    bomb = _deflated(_frame(("t", torch.zeros(25_000_000), "cpu", False)))
+    assert len(bomb) < 2_000_000
+    with pytest.raises(wire.WireError, match="compressed"):
+        wire.loads(bomb, CAPS)
+    with pytest.raises(wire.WireError):  # refused from its header, before anything is read
+        wire.parse_header(b"AGW1" + ((64 << 20) + 1).to_bytes(8, "big"), 64 << 20)
+    # what our own encoder sends passes: permuted (transposed), empty, 0-d and bool tensors
+    ok = wire.encode({"t": torch.arange(6.).reshape(2, 3).t(), "e": torch.zeros(0, 3), "s": torch.tensor(3.),
+                      "b": torch.zeros(2, 3, dtype=torch.bool), "v": torch.zeros(1000)[::2]}, _nohandle)
+    back = wire.decode(wire.loads(_frame(ok), CAPS), _nohandle, caps=CAPS)
+    assert back["t"].stride() == (1, 3) and back["e"].shape == (0, 3) and back["v"].shape == (500,)
+
+
+def test_text_from_the_worker_is_valid_unicode():
+    node = wire.encode({"bad\ud800key": ["lone \udcff surrogate", "fine ✅"]}, _nohandle)
+    back = wire.decode(wire.loads(_frame(node)), _nohandle)
+    assert back == {"bad\ufffdkey": ["lone \ufffd surrogate", "fine ✅"]}
+    json.dumps(back, ensure_ascii=False).encode("utf-8")
 
 
 def test_limits_are_declared_once_with_help():

@@ -45,6 +45,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, paths, device: str) -> int:
     from autograder.batch import BatchError, grade_all
     from autograder.gradebook import GradebookError, explicit
+    from autograder.reporters.escape import terminal
 
     try:
         db = explicit(db=args.db, db_file=args.db_file)  # None: the default gradebook
@@ -62,9 +63,9 @@ def run(args: argparse.Namespace, paths, device: str) -> int:
                            force=args.force, device=device, roster=args.roster, progress=not args.quiet,
                            grader=getattr(args, "grader", None))
     except BatchError as e:
-        print(f"autograder grade-all: {e}", file=sys.stderr)
+        print(f"autograder grade-all: {terminal(e)}", file=sys.stderr)
         return EXIT_USAGE
-    print(report.describe())
+    print(terminal(report.describe()))
     return report.exit_code
 
 

@@ -32,7 +32,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.files import display_name
+from autograder.files import (MAX_SUBMITTED_FILE, display_name, is_regular, kind_of, read_regular,
+                              regular_files)
 
 # Caps for an LMS export: a class's notebooks are a few MB each; a zip bomb is not homework.
 MAX_ZIP_TOTAL_BYTES = 2 * 1024**3
@@ -90,7 +91,12 @@ def _children(folder: Path) -> list[Path]:
 
 
 def _has_notebooks(folder: Path) -> bool:
-    return any(".ipynb_checkpoints" not in p.parts for p in folder.rglob("*.ipynb"))
+    return bool(regular_files(folder, ".ipynb"))
+
+
+def _real_dir(p: Path) -> bool:
+    """A folder, not a link to one (a student folder linked to a classmate's takes their grade)."""
+    return p.is_dir() and not p.is_symlink()
 
 
 def discover(path: Path, assignment: str, staging: Path, exclude: Path | None = None) -> Discovery:
@@ -130,9 +136,11 @@ def discover(path: Path, assignment: str, staging: Path, exclude: Path | None = 
         return _finish(subs, "nbgrader", path, course_root, notes + n_notes)
 
     children = [p for p in _children(path) if not _same(p, exclude)]
-    files = [p for p in children if p.is_file() and p.suffix == ".ipynb"]
-    folders = [p for p in children if p.is_dir()]
-    zips = [p for p in children if p.is_file() and p.suffix.lower() == ".zip"]
+    files = [p for p in children if is_regular(p) and p.suffix == ".ipynb"]
+    folders = [p for p in children if _real_dir(p)]
+    zips = [p for p in children if is_regular(p) and p.suffix.lower() == ".zip"]
+    notes += [f"{display_name(p)} is {kind_of(os.lstat(p).st_mode)}, not a submission; skipped"
+              for p in children if p.is_symlink() or not (p.is_dir() or p.is_file())]
     subs: list[Submission] = []
     layout = "empty"
 
@@ -159,7 +167,7 @@ def discover(path: Path, assignment: str, staging: Path, exclude: Path | None = 
         if m:
             layout = "moodle"
         inner = _children(folder)
-        inner_zips = [p for p in inner if p.is_file() and p.suffix.lower() == ".zip"]
+        inner_zips = [p for p in inner if is_regular(p) and p.suffix.lower() == ".zip"]
         if not _has_notebooks(folder) and len(inner_zips) == 1:
             target = staging / "student-zips" / safe_student_id(sid)
             try:
@@ -188,12 +196,12 @@ def _same(p: Path, other: Path | None) -> bool:
 
 
 def _nbgrader_layout(path: Path, assignment: str, exclude: Path | None = None) -> tuple[list[Submission], list[str]] | None:
-    students = [p for p in _children(path) if p.is_dir() and not _same(p, exclude)]
-    if not students or not any((s / assignment).is_dir() for s in students):
+    students = [p for p in _children(path) if _real_dir(p) and not _same(p, exclude)]
+    if not students or not any(_real_dir(s / assignment) for s in students):
         return None
     subs, notes = [], []
     for s in students:
-        if (s / assignment).is_dir():
+        if _real_dir(s / assignment):
             subs.append(Submission(s.name, s / assignment, f"{s.name}/{assignment}/", s.name,
                                    submitted_at=_nbgrader_timestamp(s / assignment)))
         else:
@@ -256,7 +264,7 @@ def _descend_wrapper(folder: Path) -> Path:
     to `autograder grade` instead.)"""
     while True:
         kids = _children(folder)
-        if len(kids) == 1 and kids[0].is_dir():
+        if len(kids) == 1 and _real_dir(kids[0]):
             folder = kids[0]
         else:
             return folder
@@ -267,7 +275,7 @@ def _link_copy(files: list[Path], folder: Path, name_of) -> None:
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     for p in files:
-        shutil.copyfile(p, folder / _slug(name_of(p)))
+        (folder / _slug(name_of(p))).write_bytes(read_regular(p, MAX_SUBMITTED_FILE))
 
 
 def _slug(name: str) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from autograder.assignment import AssignmentConfig
-from autograder.files import atomic_write
+from autograder.files import MAX_SUBMITTED_FILE, atomic_write, is_regular, read_regular, regular_files
 from autograder.results import SubmissionResult
 
 RECORD_NAME = "batch.json"
@@ -73,13 +73,21 @@ def _hash_files(h: "hashlib._Hash", files: Iterable[tuple[str, Path]]) -> None:
 
 
 def submission_hash(path: Path) -> str:
-    """Content hash of the notebooks of a submission (names and bytes; nothing else counts)."""
+    """Content hash of the notebooks of a submission (names and bytes; nothing else counts).
+    Only regular files are read, bounded, through no link (autograder/files.py)."""
     h = hashlib.sha256(b"notebooks\0")
-    if path.is_file():
-        _hash_files(h, [(path.name, path)])
-    elif path.is_dir():
-        _hash_files(h, [(p.relative_to(path).as_posix(), p) for p in path.rglob("*.ipynb")
-                        if ".ipynb_checkpoints" not in p.parts and p.is_file()])
+    if is_regular(path):
+        files, root = [(path.name, path)], path.parent
+    elif path.is_dir() and not path.is_symlink():
+        files, root = [(p.relative_to(path).as_posix(), p) for p in regular_files(path, ".ipynb")], path
+    else:
+        files, root = [], path
+    for rel, p in sorted(files):
+        h.update(rel.encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            h.update(hashlib.sha256(read_regular(p, MAX_SUBMITTED_FILE, root)).digest())
+        except OSError as e:  # replaced meanwhile, or too large: the reason is the content
+            h.update(f"unreadable: {e}".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
 

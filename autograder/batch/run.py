@@ -38,7 +38,7 @@ from autograder.batch.progress import Progress
 from autograder.batch.records import (GRADED, UNGRADABLE, StudentRecord, commit, fingerprint, grader_hash,
                                       read_record, student_dir, submission_hash, ungradable_result)
 from autograder.course import AssignmentPaths
-from autograder.files import OutputError, prepare_output_dir
+from autograder.files import OutputError, is_regular, prepare_output_dir, regular_files, regular_size
 from autograder.gradebook import (DEFAULT_DB_NAME, GradebookError, GradebookLocation, check_reachable, formgrader_root,
                                   hide_secret, locate, masked, record_location, sqlite_path,
                                   write_formgrader_copies)
@@ -326,12 +326,12 @@ def _formgrader_copies(found: Discovery, records: dict[str, StudentRecord], conf
 
 
 def _size(path: Path) -> int:
-    try:
-        if path.is_file():
-            return path.stat().st_size
-        return sum(p.stat().st_size for p in path.rglob("*.ipynb") if p.is_file())
-    except OSError:
-        return 0
+    """Bytes of a submission's notebooks: regular files only, no link followed (files.py)."""
+    if is_regular(path):
+        return regular_size(path)
+    if path.is_dir() and not path.is_symlink():
+        return sum(regular_size(p) for p in regular_files(path, ".ipynb"))
+    return 0
 
 
 def _raise_interrupt(signum, frame):  # SIGTERM behaves like Ctrl-C: stop, keep what is committed

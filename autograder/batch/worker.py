@@ -22,6 +22,8 @@ import time
 import traceback
 from pathlib import Path
 
+from autograder.grader_memory import is_memory_error, limit_grader_memory, memory_message
+
 
 def _die_with_parent() -> None:
     if sys.platform.startswith("linux"):
@@ -66,11 +68,14 @@ class Grader:
         self.hidden = [Path(p) for p in settings.get("hidden", [])]
         self.device = settings.get("device", "cpu")
         self.grade = resolve(settings.get("grader") or DEFAULT_GRADER)
+        self.memory_mb: int | None = None  # the process's data limit, set at the first job
 
     def run(self, job: dict) -> dict:
         from autograder.batch.records import (GRADED, UNGRADABLE, StudentRecord, commit, student_dir,
                                               ungradable_result)
 
+        if self.memory_mb is None:  # once the grader's imports are done: it bounds what grading costs
+            self.memory_mb = limit_grader_memory(self.device)
         student, started = job["student"], time.perf_counter()
         submission = Path(job["submission"])
         try:
@@ -84,6 +89,8 @@ class Grader:
             kind = type(e).__name__
             reason = ("the grader itself failed on this submission (not your fault); "
                       "your TA has been told and will regrade it")
+            if is_memory_error(e):
+                tb = f"{memory_message(self.memory_mb or 0)}\n{tb}"
             result = ungradable_result(self.config, student, reason, self.device,
                                        grader_errors=[f"{kind} while grading {job.get('source', submission)}:\n{tb}"])
             status, extra = UNGRADABLE, {"grader_fault": kind}

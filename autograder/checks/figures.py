@@ -11,7 +11,7 @@ import torch
 from autograder.checks.summaries import short_type, summary_number
 from autograder.reporters.html.plots import boundary_details, grid_points  # noqa: F401 (feedback pictures)
 from autograder.sandbox import Handle
-from autograder.sandbox.worker import figure_summary  # noqa: F401 (what a worker sends for a Figure)
+from autograder.sandbox.worker_summaries import figure_summary  # noqa: F401 (what a worker sends for a Figure)
 
 FILLED_TYPES = ("QuadContourSet", "ContourSet", "QuadMesh", "PolyCollection", "PolyQuadMesh")
 SCATTER_TYPES = ("PathCollection",)

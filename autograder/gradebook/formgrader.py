@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograder.files import atomic_write, display_name
+from autograder.files import atomic_write, display_name, read_regular
 from autograder.gradebook.url import sqlite_path
 
 AUTOGRADED_MARK = "autograder_copy"
@@ -29,7 +29,10 @@ def write_formgrader_copies(root: Path, assignment: str, student: str, notebooks
     written = []
     folder = root / "autograded" / student / assignment
     for stem, src in sorted(notebooks.items()):
-        data = src.read_bytes()
+        try:
+            data = read_regular(src)  # a regular file, no link, bounded (files.py)
+        except OSError:
+            continue
         digest = hashlib.sha256(data).hexdigest()
         dest = folder / f"{stem}.ipynb"
         if dest.exists():

@@ -24,6 +24,7 @@ import tempfile
 from pathlib import Path
 
 from autograder.platforms.common import (EXIT_OK, EXIT_USAGE, PlatformError, grade, pick_assignment)
+from autograder.reporters.escape import markdown
 from autograder.results import Status, SubmissionResult
 
 TA_ONLY = {"submission_result.json"}  # grader tracebacks: never into a student's artifact or log
@@ -38,7 +39,8 @@ def _is_within(path: Path, folder: Path) -> bool:
 
 
 def _cell(text: str) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")[:300]
+    """Student text in the step summary's Markdown (a table cell or a list item): inert."""
+    return markdown(str(text)[:300])
 
 
 def _fmt(x: float) -> str:

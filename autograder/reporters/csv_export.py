@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from autograder.reporters.escape import csv_cell
 from autograder.results import NOT_GRADED, SubmissionResult
 
 GRADED, UNGRADABLE, MISSING, PENDING = "graded", "ungradable", "missing", "pending"
@@ -65,9 +66,7 @@ def _num(x: float | None) -> str:
     return "" if x is None else f"{round(x, 4):g}"
 
 
-def _text(s: str) -> str:
-    s = " ".join(s.split()) if "\n" in s else s
-    return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
+_text = csv_cell  # student text (reasons, names) as a cell: escape.py
 
 
 def cells_from_results(results: Iterable[SubmissionResult]) -> list[Cell]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from autograder.files import atomic_write
+from autograder.reporters.escape import text
 from autograder.reporters.text import summary_markdown
 from autograder.results import Status, SubmissionResult
 
@@ -11,15 +13,15 @@ from autograder.results import Status, SubmissionResult
 def render(result: SubmissionResult) -> dict:
     tests = [
         {
-            "name": c.name,
+            "name": text(c.name),
             "number": f"{i}",
             "score": c.points,
             "max_score": c.max_points,
             # Gradescope knows passed/failed only; a grader fault shows as failed with its note.
             "status": "passed" if c.status is Status.PASSED else "failed",
-            "output": c.message,
+            "output": text(c.message),
             "output_format": "text",
-            "tags": [c.grade_id, c.notebook, *c.tags],
+            "tags": [text(t) for t in (c.grade_id, c.notebook, *c.tags)],
             "visibility": c.visibility.value,
         }
         for i, c in enumerate(result.checks, start=1)
@@ -36,5 +38,4 @@ def render(result: SubmissionResult) -> dict:
 
 
 def write(result: SubmissionResult, path: Path) -> Path:
-    path.write_text(json.dumps(render(result), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return path
+    return atomic_write(path, json.dumps(render(result), ensure_ascii=False, indent=2) + "\n")

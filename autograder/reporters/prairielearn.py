@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from autograder.reporters.text import summary_markdown
+from autograder.files import atomic_write
+from autograder.reporters.escape import text
+from autograder.reporters.text import summary_text
 from autograder.results import SubmissionResult
 
 
@@ -12,26 +14,25 @@ def render(result: SubmissionResult) -> dict:
     out = {
         "gradable": result.gradable,
         "score": round(result.score / result.max_score, 6) if result.max_score else 0.0,
-        "message": summary_markdown(result),
-        "output": "\n".join(result.notes),
+        "message": summary_text(result),
+        "output": "\n".join(text(n) for n in result.notes),
         "images": [],
         "tests": [
             {
-                "name": c.name,
-                "description": f"{c.notebook} / {c.grade_id}",
+                "name": text(c.name),
+                "description": text(f"{c.notebook} / {c.grade_id}"),
                 "points": c.points,
                 "max_points": c.max_points,
-                "message": c.message,
+                "message": text(c.message),
                 "output": "",
             }
             for c in result.checks
         ],
     }
     if not result.gradable:
-        out["format_errors"] = list(result.format_errors)
+        out["format_errors"] = [text(e) for e in result.format_errors]
     return out
 
 
 def write(result: SubmissionResult, path: Path) -> Path:
-    path.write_text(json.dumps(render(result), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return path
+    return atomic_write(path, json.dumps(render(result), ensure_ascii=False, indent=2) + "\n")

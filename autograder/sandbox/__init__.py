@@ -2,7 +2,7 @@
 
 See docs/architecture.md, "The sandbox contract (grader side)".
 """
-from .client import CellError, RunReport, Sandbox, resolve_device
+from .client import Sandbox, resolve_device
 from .errors import (
     BadReply,
     CallTimeout,
@@ -15,6 +15,7 @@ from .errors import (
 )
 from . import wire
 from .limits import Limits
+from .reports import CellError, RunReport
 from .wire import Handle, Unsupported
 
 __all__ = [

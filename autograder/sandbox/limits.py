@@ -46,6 +46,25 @@ class Limits:
         default=10,
         metadata={"help": "how often a worker that died is started again (cells replayed)"},
     )
+    reply_mb: int = field(
+        default=64,
+        metadata={"help": "MB one reply of a worker may take: its frame, and its tensors, strings "
+                          "and containers once decoded; a larger reply is refused unread"},
+    )
+    reply_tensor_elements: int = field(
+        default=16_777_216,
+        metadata={"help": "elements of one tensor in a reply (checked before any conversion)"},
+    )
+    reply_tensors: int = field(
+        default=4096,
+        metadata={"help": "tensors in one reply (counted in its pickle before it is loaded)"},
+    )
+    grader_memory_mb: int = field(
+        default=4096,
+        metadata={"help": "data memory (RLIMIT_DATA) of the grading process itself, set at its "
+                          "start by `autograder grade` and each grade-all grading process on CPU; "
+                          "AUTOGRADER_GRADER_MEMORY_MB overrides it, 0 turns it off"},
+    )
 
     def __post_init__(self) -> None:
         for f in fields(self):

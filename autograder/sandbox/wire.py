@@ -5,7 +5,9 @@ worker's runtime folder, and the worker imports it from there.
 
 A frame is `b"AGW1"`, an 8-byte big-endian length, then `torch.save` bytes of one message dict.
 Frames are decoded ONLY with `torch.load(weights_only=True)`, which rebuilds tensors and plain
-containers and refuses every other class, and then every value is checked by `decode`.
+containers and refuses every other class, after the archive was checked (wire_checks.py: no
+compressed entry, bounded pickle, tensors counted), and then every value is checked by `decode`
+(tensors: dense, exactly their storage, within the caps, before any conversion).
 
 Values travel as tagged tuples, so that no student value can pass for another kind (a dict of
 the student's with a key "__handle__" stays a dict):
@@ -27,19 +29,19 @@ from typing import Any, Callable
 
 import torch
 
+try:  # in the package (the grader)
+    from .wire_checks import MAX_NODES, Budget, Caps, WireError, check_archive, valid_text
+except ImportError:  # in the worker's runtime folder, next to this file
+    from wire_checks import MAX_NODES, Budget, Caps, WireError, check_archive, valid_text
+
 MAGIC = b"AGW1"
 HEADER = struct.Struct(">4sQ")
 MAX_FRAME = 512 * 2**20  # bytes of one frame; a longer length field is a malformed frame
 MAX_DEPTH = 8  # nesting of lists/tuples/dicts in one value
 MAX_ITEMS = 100_000  # elements of one list/tuple/dict
-MAX_NODES = 1_000_000  # nodes in one value
 MAX_STR = 1 << 20  # characters of one string
 MAX_INT_BITS = 4096
 DEVICE_TYPES = ("cpu", "cuda", "mps")
-
-
-class WireError(ValueError):
-    """A frame or value that does not follow the format (malformed, forged or too large)."""
 
 
 @dataclass(frozen=True)
@@ -71,32 +73,36 @@ class Unsupported:
 # ---------------------------------------------------------------------------------------------
 
 
-def dumps(message: Any) -> bytes:
-    """One message -> frame bytes (header included)."""
+def dumps(message: Any, limit: int = MAX_FRAME) -> bytes:
+    """One message -> frame bytes (header included); WireError when over `limit` bytes."""
     buf = io.BytesIO()
     torch.save(message, buf)
     data = buf.getvalue()
-    if len(data) > MAX_FRAME:
-        raise WireError(f"message of {len(data)} bytes is over the {MAX_FRAME} byte limit")
+    limit = min(limit, MAX_FRAME)
+    if len(data) > limit:
+        raise WireError(f"message of {len(data)} bytes is over the {limit} byte limit")
     return HEADER.pack(MAGIC, len(data)) + data
 
 
-def parse_header(header: bytes) -> int:
-    """Header bytes -> payload length; raises WireError for a forged or oversized header."""
+def parse_header(header: bytes, limit: int = MAX_FRAME) -> int:
+    """Header bytes -> payload length; raises WireError for a forged header or one announcing
+    more than `limit` bytes (nothing of such a frame is read)."""
     magic, length = HEADER.unpack(header)
     if magic != MAGIC:
         raise WireError("frame does not start with the protocol's magic bytes")
-    if length > MAX_FRAME:
-        raise WireError(f"frame announces {length} bytes, over the {MAX_FRAME} byte limit")
+    if length > min(limit, MAX_FRAME):
+        raise WireError(f"frame announces {length} bytes, over the {min(limit, MAX_FRAME)} byte limit")
     return length
 
 
-def loads(payload: bytes) -> Any:
+def loads(payload: bytes, caps: Caps | None = None) -> Any:
     """Payload -> message, with the weights-only unpickler (no code, no arbitrary classes).
 
-    Only the zip format torch.save writes is accepted (not the legacy pickle stream)."""
+    Only the zip format torch.save writes is accepted (not the legacy pickle stream), and only
+    after check_archive found nothing in it that costs more to load than its size."""
     if not payload.startswith(b"PK\x03\x04"):
         raise WireError("frame is not in torch.save's zip format")
+    check_archive(payload, caps)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -116,9 +122,9 @@ def read_frame(fd: int) -> Any:
     return loads(payload)
 
 
-def write_frame(fd: int, message: Any) -> None:
+def write_frame(fd: int, message: Any, limit: int = MAX_FRAME) -> None:
     """Blocking write of one frame (worker side)."""
-    view = memoryview(dumps(message))
+    view = memoryview(dumps(message, limit))
     while view:
         n = os.write(fd, view[: 1 << 20])
         view = view[n:]
@@ -138,16 +144,6 @@ def _read_exact(fd: int, n: int) -> bytes | None:
 # ---------------------------------------------------------------------------------------------
 # Values
 # ---------------------------------------------------------------------------------------------
-
-
-class _Budget:
-    def __init__(self) -> None:
-        self.nodes = 0
-
-    def take(self) -> None:
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise WireError(f"value has more than {MAX_NODES} parts")
 
 
 class TooLarge(Exception):
@@ -172,11 +168,13 @@ def encode_tensor(value: torch.Tensor) -> tuple:
     return ("t", t, str(dev), rg)
 
 
-def encode(value: Any, other: Callable[[Any], tuple], _depth: int = 0, _budget=None) -> tuple:
-    """A value -> tagged node. `other(value)` encodes what is not plain data (handles).
+def encode(value: Any, other: Callable[[Any], tuple], caps: Caps | None = None, _depth: int = 0,
+           _budget=None) -> tuple:
+    """A value -> tagged node. `other(value)` encodes what is not plain data (handles). A tensor
+    over the receiver's `caps` becomes an Unsupported node that says so.
 
-    Raises TooLarge when the value exceeds the caps."""
-    budget = _budget or _Budget()
+    Raises TooLarge when the value has more than MAX_NODES parts."""
+    budget = _budget or Budget()
     try:
         budget.take()
     except WireError:
@@ -187,6 +185,11 @@ def encode(value: Any, other: Callable[[Any], tuple], _depth: int = 0, _budget=N
     if t is bool:
         return ("b", value)
     if isinstance(value, torch.Tensor):
+        if caps is not None and caps.tensor_elements is not None and value.numel() > caps.tensor_elements:
+            return ("U", "torch.Tensor", f"more than {caps.tensor_elements} elements")
+        budget.tensors += 1
+        if caps is not None and caps.tensors is not None and budget.tensors > caps.tensors:
+            return ("U", "torch.Tensor", f"more than {caps.tensors} tensors in one value")
         return encode_tensor(value)
     if isinstance(value, int) and not isinstance(value, bool):
         v = int.__index__(value)
@@ -222,9 +225,9 @@ def encode(value: Any, other: Callable[[Any], tuple], _depth: int = 0, _budget=N
             for k, v in items:
                 if type(k) not in (str, int):
                     return ("U", "dict", "keys must be strings or integers")
-                out.append([k, encode(v, other, _depth + 1, budget)])
+                out.append([k, encode(v, other, caps, _depth + 1, budget)])
             return ("D", out)
-        return (kind, [encode(v, other, _depth + 1, budget) for v in items])
+        return (kind, [encode(v, other, caps, _depth + 1, budget) for v in items])
     return other(value)
 
 
@@ -234,14 +237,17 @@ def decode(
     *,
     device_as_str: bool = True,
     keep_grad: bool = False,
+    caps: Caps | None = None,
     _depth: int = 0,
     _budget=None,
 ) -> Any:
-    """Tagged node -> value, checking every part. Raises WireError on anything malformed.
+    """Tagged node -> value, checking every part. Raises WireError on anything malformed or over
+    `caps` (tensors are checked before anything converts them: wire_checks.Budget.tensor).
 
-    `handle(node)` turns an ("H", ...) node into the receiver's object; tensors are moved to
-    the device they were tagged with."""
-    budget = _budget or _Budget()
+    `handle(node)` turns an ("H", id) node, or an ("H", id, kind, summary) node whose summary is
+    already decoded (handles inside it are refused), into the receiver's object; tensors are
+    moved to the device they were tagged with; strings are made valid Unicode."""
+    budget = _budget or Budget(caps)
     budget.take()
     if type(node) is not tuple or not node or type(node[0]) is not str:
         raise WireError("value is not a tagged tuple")
@@ -265,13 +271,15 @@ def decode(
     if tag == "s" and n == 2 and type(node[1]) is str:
         if len(node[1]) > MAX_STR:
             raise bad("string too long")
-        return node[1]
+        budget.text(node[1])
+        return valid_text(node[1])
     if tag == "t" and n == 4:
         t, dev, rg = node[1], node[2], node[3]
         if type(t) is not torch.Tensor or type(dev) is not str or type(rg) is not bool:
             raise bad("not a plain tensor")
         if t.layout != torch.strided or t.is_quantized or t.device.type != "cpu":
             raise bad("not a dense cpu tensor")
+        budget.tensor(t)  # before any conversion: .to() would materialise an expanded view
         device = _device(dev, bad)
         if device.type != "cpu":
             try:
@@ -306,15 +314,27 @@ def decode(
             for pair in items:
                 if type(pair) not in (list, tuple) or len(pair) != 2 or type(pair[0]) not in (str, int):
                     raise bad("not a [key, value] pair")
-                out[pair[0]] = decode(pair[1], handle, **kw)
+                key = pair[0]
+                if type(key) is str:
+                    budget.text(key)
+                    key = valid_text(key[:MAX_STR])
+                out[key] = decode(pair[1], handle, **kw)
             return out
         values = [decode(v, handle, **kw) for v in items]
         return tuple(values) if tag == "T" else values
-    if tag == "H" and n in (2, 4) and type(node[1]) is int:
+    if tag == "H" and n == 2 and type(node[1]) is int:
         return handle(node)
+    if tag == "H" and n == 4 and type(node[1]) is int:  # a handle sent back, with its summary
+        summary = decode(node[3], _no_handle, device_as_str=device_as_str,
+                         _budget=budget)  # in the same budget: a summary costs what it holds
+        return handle((node[0], node[1], node[2], summary))
     if tag == "U" and n == 3 and type(node[1]) is str and type(node[2]) is str:
-        return Unsupported(node[1][:200], node[2][:500])
+        return Unsupported(valid_text(node[1][:200]), valid_text(node[2][:500]))
     raise WireError(f"unknown or malformed value tag {tag[:10]!r}")
+
+
+def _no_handle(node: tuple) -> Any:
+    raise WireError("a handle inside a handle's summary")
 
 
 def _device(text: str, bad) -> torch.device:

@@ -647,7 +647,8 @@ def build_unanswered(folder: Path, stems=STEMS) -> Path:
 
 def grade_folder(folder: str, device: str = "cpu", limits: dict | None = None, out: str | None = None) -> dict:
     """Grade a submission folder with the real pipeline; returns SubmissionResult.to_dict() plus
-    the wall time, and writes the results files into `out` when given."""
+    the wall time and the growth of peak memory, and writes the results files into `out` when given."""
+    import resource
     import time
 
     from autograder.course import AssignmentPaths
@@ -655,6 +656,7 @@ def grade_folder(folder: str, device: str = "cpu", limits: dict | None = None, o
     from autograder.sandbox import Limits
 
     t0 = time.perf_counter()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     request = GradeRequest(submission=Path(folder), device=device, limits=Limits(**(limits or {})))
     extra = [Path(out)] if out else []
     result = grade_submission(request, AssignmentPaths(ROOT, "pytorch_basics"), extra_hidden=extra)
@@ -664,4 +666,6 @@ def grade_folder(folder: str, device: str = "cpu", limits: dict | None = None, o
         write_results(result, Path(out))
     d = result.to_dict()
     d["wall_s"] = round(time.perf_counter() - t0, 2)
+    # how far this grading raised the process's peak memory (imports included on a first call)
+    d["rss_growth_mb"] = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak) / 1024
     return d

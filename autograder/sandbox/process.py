@@ -1,0 +1,265 @@
+"""Starting and ending worker processes: the runtime folder, the launcher's configuration, the
+scrubbed environment, and a kill that takes everything a submission started along.
+
+A worker is `python -I -S isolation.py` (the launcher, see isolation.py; its configuration on
+stdin), which isolates the worker, runs worker.py and ends it with the grader. Its runtime files are copies in a fresh root-owned folder, read-only,
+so that nothing of the installed `autograder` package is in the worker's reach.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import wire
+from .channel import Broken, RawOutput, WorkerProcess
+from .errors import SandboxError
+from .fsview import default_hidden, keep_paths
+from .limits import Limits
+from .replies import no_handles
+from .uids import UidLease, kill_uid
+
+HERE = Path(__file__).resolve().parent
+RUNTIME_FILES = ("worker.py", "worker_cells.py", "worker_summaries.py", "wire.py", "wire_checks.py",
+                 "isolation.py", "mounts.py")
+START_TIMEOUT_S = 120.0  # process start + torch import on a loaded machine
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What a worker is started with (everything but the generation and the uid)."""
+
+    limits: Limits
+    device: str
+    hide: tuple[str, ...]
+    namespaces: bool
+    rlimit_as: bool
+
+
+def make_runtime() -> str:
+    """A fresh base folder holding a read-only copy of the worker's runtime files."""
+    base = tempfile.mkdtemp(prefix="autograder-sandbox-")
+    os.chmod(base, 0o711)  # the worker's user may pass through, not list
+    runtime = os.path.join(base, "runtime")
+    os.mkdir(runtime)
+    for name in RUNTIME_FILES:
+        dst = os.path.join(runtime, name)
+        shutil.copyfile(HERE / name, dst)
+        os.chmod(dst, 0o444)
+    os.chmod(runtime, 0o555)
+    return base
+
+
+def environment(workdir: str, device: str) -> dict[str, str]:
+    """The worker's whole environment: nothing of the grader's but the GPU it may use."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": workdir,
+        "TMPDIR": os.path.join(workdir, "tmp"),
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": os.path.join(workdir, ".config", "matplotlib"),
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+    }
+    if device.startswith("cuda"):
+        if "CUDA_VISIBLE_DEVICES" in os.environ:
+            env["CUDA_VISIBLE_DEVICES"] = os.environ["CUDA_VISIBLE_DEVICES"]
+    else:
+        env["CUDA_VISIBLE_DEVICES"] = ""  # a CPU-graded worker sees no GPU
+    return env
+
+
+def spawn(spec: Spec, base: str, gen: int, lease: UidLease | None, raw: RawOutput) -> WorkerProcess:
+    """Start worker generation `gen` in `base` and wait until it is ready (torch imported)."""
+    workdir = os.path.join(base, f"work{gen}")
+    os.mkdir(workdir, 0o700)
+    uid = gid = None
+    if lease is not None:
+        uid = gid = lease.uid
+        os.chown(workdir, uid, gid)
+    runtime = os.path.join(base, "runtime")
+    req_r, req_w = os.pipe()
+    rep_r, rep_w = os.pipe()
+    out_r, out_w = os.pipe()
+    # The lifeline: the launcher reads EOF when the grader closes its end or dies in any way,
+    # and then ends everything the submission started. Only this process holds the write end
+    # (pipes are close-on-exec: no other child of the grader inherits it).
+    life_r, life_w = os.pipe()
+    env = environment(workdir, spec.device)
+    lim = spec.limits
+    cfg = {
+        "python": sys.executable,
+        "worker": os.path.join(runtime, "worker.py"),
+        "workdir": workdir,
+        "work_mb": max(1, lim.file_size_mb),
+        "env": env,
+        "uid": uid,
+        "gid": gid,
+        "namespaces": spec.namespaces,
+        "hide": sorted(set(default_hidden()) | {os.getcwd(), os.path.expanduser("~")}
+                       | set(spec.hide)),
+        "keep": keep_paths() + [runtime, workdir],
+        "rlimits": {
+            "cpu": int(lim.cpu_time_s),
+            "as": int(lim.memory_mb) << 20 if spec.rlimit_as else None,
+            "fsize": int(lim.file_size_mb) << 20,
+            "nproc": int(lim.max_processes),
+        },
+        "req_fd": req_r,
+        "rep_fd": rep_w,
+        "life_fd": life_r,
+        "output_kb": lim.output_kb,
+        # the grader's caps on replies, so that the worker says "too large" instead of sending
+        "reply_caps": {"frame_bytes": int(lim.reply_mb) << 20,
+                       "tensor_elements": int(lim.reply_tensor_elements),
+                       "tensors": int(lim.reply_tensors)},
+    }
+    # The configuration goes in on stdin, not the command line: nothing of it (hidden paths)
+    # shows in the processes' /proc/N/cmdline.
+    argv = [sys.executable, "-I", "-S", os.path.join(runtime, "isolation.py")]
+    try:
+        proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE, stdout=out_w, stderr=out_w, env=env, cwd=workdir,
+            pass_fds=(req_r, rep_w, life_r), close_fds=True, start_new_session=True,
+        )
+    except BaseException:
+        os.close(life_w)
+        raise
+    finally:
+        for fd in (req_r, rep_w, out_w, life_r):
+            os.close(fd)
+    try:
+        proc.stdin.write(json.dumps(cfg).encode())
+        proc.stdin.close()
+    except OSError:
+        pass  # the launcher died at once: the wait for its ready message says so
+    for fd in (req_w, rep_r, out_r):
+        os.set_blocking(fd, False)
+    w = WorkerProcess(proc, req_w, rep_r, out_r, gen, workdir, lim, raw)
+    w.life = life_w
+    t0 = time.monotonic()
+    try:
+        ready = w.recv(t0 + START_TIMEOUT_S, expect_seq=0)
+        info = wire.decode(ready["value"], no_handles)
+    except (Broken, wire.WireError) as e:
+        kill(w, "did not start", lease)
+        raise SandboxError(
+            f"the sandbox worker did not start ({e}); its output:\n{raw.text()[-3000:]}"
+        ) from None
+    w.info = info
+    w.start_s = time.monotonic() - t0
+    w.watch_pid = worker_pid(proc.pid, bool(info.get("isolation", {}).get("pid_namespace")))
+    return w
+
+
+def worker_pid(launcher: int, pid_namespace: bool) -> int:
+    """The worker's pid as the grader sees it: the launcher's child, or with a PID namespace the
+    first child of the namespace's init (read when the worker is ready, before any student code
+    ran). The launcher's own pid when it cannot be found."""
+    pid = launcher
+    for _ in range(2 if pid_namespace else 1):
+        kids = children(pid)
+        if not kids:
+            return launcher
+        pid = min(kids)
+    return pid
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid`."""
+    out = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat", "rb") as f:
+                    if int(f.read().rsplit(b")", 1)[1].split()[1]) == pid:
+                        out.append(int(name))
+            except (OSError, ValueError, IndexError):
+                pass
+    return out
+
+
+def kill(w: WorkerProcess, reason: str, lease: UidLease | None) -> None:
+    """Kill the worker and every process its user or session started; close its pipes."""
+    if w.dead_reason is not None and w.proc.returncode is not None and w.req < 0:
+        return
+    w.dead_reason = w.dead_reason or reason
+    w.close_lifeline()  # the launcher ends the worker's PID namespace
+    pid = w.proc.pid
+    if lease is not None:
+        kill_uid(lease.uid)
+    for target in session_members(pid):
+        _signal(target, signal.SIGKILL)
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    _signal(pid, signal.SIGKILL)
+    try:
+        w.proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+    if lease is not None:
+        kill_uid(lease.uid)  # anything forked meanwhile
+    for fd in (w.req, w.rep, w.out):
+        if fd >= 0:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+    w.req = w.rep = w.out = -1
+    rmtree(w.workdir)
+
+
+def rmtree(path: str) -> None:
+    """Remove a folder even where the submission (or the read-only runtime) left no write
+    permission on a subfolder."""
+
+    def retry(func, p, exc_info):
+        parent = os.path.dirname(p)
+        try:
+            if not os.path.islink(parent):  # never chmod through a link a student planted
+                os.chmod(parent, 0o700)
+            func(p)
+        except OSError:
+            pass
+
+    if os.path.lexists(path):
+        if sys.version_info >= (3, 12):
+            shutil.rmtree(path, onexc=retry)
+        else:
+            shutil.rmtree(path, onerror=retry)
+
+
+def session_members(sid: int) -> list[int]:
+    """Processes in the worker's session (its launcher is a session leader): its children that
+    did not start a session of their own."""
+    out = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+            if int(fields[3]) == sid:  # fields after the name: state ppid pgrp session
+                out.append(int(name))
+        except (OSError, ValueError, IndexError):
+            pass
+    return out
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except OSError:
+        pass
