@@ -104,6 +104,27 @@ PLANTED: list[Sample] = [
             X[c * N + i, 1] = t * math.cos(a)
             Y[c * N + i] = c
 """, {"check_make_spiral"}, "right data, but a Python loop over every point"),
+    _s("spiral_python_float_loop", NB2,
+       """    t = torch.linspace(0, 1, N)
+    angles = torch.stack([
+        torch.linspace(2 * math.pi * c / C, 2 * math.pi * (c + 2) / C, N)
+        + noise * torch.randn(N, generator=gen)
+        for c in range(C)
+    ])                                                       # [C, N]
+    X = torch.stack([t * torch.sin(angles), t * torch.cos(angles)], dim=-1).reshape(C * N, 2)
+    Y = torch.arange(C).repeat_interleave(N)
+""",
+       """    points, labels = [], []
+    for c in range(C):
+        nz = torch.randn(N, generator=gen).tolist()
+        for i in range(N):
+            t = i / (N - 1) if N > 1 else 0.0
+            a = 2 * math.pi * c / C + 2 * math.pi * 2 / C * t + noise * nz[i]
+            points.append((t * math.sin(a), t * math.cos(a)))
+            labels.append(c)
+    X = torch.tensor(points, dtype=torch.float32).reshape(C * N, 2)
+    Y = torch.tensor(labels, dtype=torch.long)
+""", {"check_make_spiral"}, "right data, but a loop of math.sin over Python floats: the cheapest loop there is"),
     _s("spiral_wrong_angle", NB2, "torch.linspace(2 * math.pi * c / C, 2 * math.pi * (c + 2) / C, N)",
        "torch.linspace(2 * math.pi * c / C, 2 * math.pi * (c + 1) / C, N)", {"check_make_spiral"},
        "each arm turns through 2π/C instead of 4π/C"),
