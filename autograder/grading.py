@@ -67,7 +67,8 @@ def _run_code_checks(request: GradeRequest, paths: AssignmentPaths, config: Assi
     selection = Selection(public_only=request.public_only,
                           notebooks=frozenset(rec.found) if request.public_only else None)
     visibility = Visibility(config.sections.get("results", {}).get("hidden_check_visibility", "visible"))
-    plugin = ResultsPlugin(session, config, request.device, selection, hidden_visibility=visibility)
+    plugin = ResultsPlugin(session, config, request.device, selection, hidden_visibility=visibility,
+                           catalogue=_catalogue(paths, config))
     try:
         session.warm_up(sorted(rec.found))
         run_checks(check_layout(paths.checks, config), plugin)
@@ -77,6 +78,16 @@ def _run_code_checks(request: GradeRequest, paths: AssignmentPaths, config: Assi
     order = {g: i for i, g in enumerate(g for nb in config.notebooks for g in nb.grade_cells)}
     checks = sorted(plugin.results, key=lambda c: order.get(c.grade_id, len(order)))
     return checks, plugin.grader_errors, session.notes, warnings
+
+
+def _catalogue(paths: AssignmentPaths, config: AssignmentConfig):
+    """The assignment's known mistakes (grading/mistakes.toml; none without it)."""
+    from autograder.mistakes import CatalogueError, load_catalogue
+
+    try:
+        return load_catalogue(paths.mistakes_file, [g for nb in config.notebooks for g in nb.grade_cells])
+    except CatalogueError as e:
+        raise ConfigError(str(e)) from None
 
 
 def _short_answers(config: AssignmentConfig, rec: Recognition, paths: AssignmentPaths, now: datetime) -> list[CheckResult]:

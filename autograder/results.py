@@ -46,6 +46,11 @@ class CheckResult:
     duration_s: float = 0.0
     flagged: bool = False  # needs a TA's look (short answers)
     details: dict[str, Any] = field(default_factory=dict)  # plain data for reports (e.g. concepts)
+    # A failed check whose reply is what a known mistake produces: the mistake's id in the
+    # assignment's catalogue (grading/mistakes.toml) and its bilingual hint for the student
+    # (the likely mistake and the concept to revisit, never the solution).
+    mistake: str = ""
+    hint: str = ""
 
     def __post_init__(self) -> None:
         if not 0 <= self.points <= self.max_points + 1e-9:

@@ -82,6 +82,15 @@ def score_decimals(config: AssignmentConfig) -> int:
     return value
 
 
+def _mistake_counts(config: AssignmentConfig, results: dict[str, SubmissionResult]) -> list:
+    """The known mistakes the class made, with their students (the assignment's catalogue)."""
+    from autograder.mistakes import CATALOGUE_NAME, class_counts, load_catalogue
+
+    if config.path is None:
+        return []
+    return class_counts(results.values(), load_catalogue(config.path.parent / CATALOGUE_NAME))
+
+
 def build_class_outputs(out_dir: Path, config: AssignmentConfig, submitted: Iterable[Submission | str],
                         records: dict[str, StudentRecord], db: str | GradebookLocation, roster: Iterable[str] = (),
                         notes: Iterable[str] = ()) -> ClassOutputs:
@@ -138,6 +147,7 @@ def build_class_outputs(out_dir: Path, config: AssignmentConfig, submitted: Iter
                          answer=q.answer) for q in review_queue(effective.values(), settle)]
     outputs = {"grades.csv": CSV_NAME, "grades_import.csv": IMPORT_CSV_NAME}
     summary = ClassSummary(config.name, round(config.points, 4), lines, results=effective, review=review,
-                           title=config.title, outputs=outputs, notes=list(notes))
+                           title=config.title, outputs=outputs, notes=list(notes),
+                           mistakes=_mistake_counts(config, effective))
     summary_path = write_if_changed(out_dir / SUMMARY_NAME, render_summary(summary))
     return ClassOutputs(csv_path, summary_path, feedback, where.url, missing, len(review), compact)

@@ -69,7 +69,8 @@ def summary_markdown(result: SubmissionResult, exit_code: int) -> str:
     lost = [c for c in result.checks if c.status is not Status.PASSED]
     if lost:
         lines += ["<details><summary>What lost points</summary>", ""]
-        lines += [f"- **{_cell(c.name)}** ({_fmt(c.points)} / {_fmt(c.max_points)}): {_cell(c.message)}" for c in lost]
+        lines += [f"- **{_cell(c.name)}** ({_fmt(c.points)} / {_fmt(c.max_points)}): {_cell(c.message)}"
+                  + (f" {_cell(c.hint)}" if c.hint else "") for c in lost]
         lines += ["", "</details>", ""]
     if result.notes:
         lines += ["Notes:", *[f"- {_cell(n)}" for n in result.notes[:50]], ""]

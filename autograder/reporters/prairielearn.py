@@ -6,7 +6,7 @@ from pathlib import Path
 
 from autograder.files import atomic_write
 from autograder.reporters.escape import text
-from autograder.reporters.text import summary_text
+from autograder.reporters.text import summary_text, with_hint
 from autograder.results import SubmissionResult
 
 
@@ -23,7 +23,7 @@ def render(result: SubmissionResult) -> dict:
                 "description": text(f"{c.notebook} / {c.grade_id}"),
                 "points": c.points,
                 "max_points": c.max_points,
-                "message": text(c.message),
+                "message": text(with_hint(c)),
                 "output": "",
             }
             for c in result.checks

@@ -5,11 +5,17 @@ from __future__ import annotations
 from typing import Callable
 
 from autograder.reporters.escape import markdown, terminal, text
-from autograder.results import NOT_GRADED, Status, SubmissionResult
+from autograder.results import NOT_GRADED, CheckResult, Status, SubmissionResult
 
 
 def _fmt(x: float) -> str:
     return f"{round(x, 2):g}"
+
+
+def with_hint(c: CheckResult) -> str:
+    """A check's message followed by its known mistake's hint, when it has one (unescaped: each
+    reporter escapes it for its medium)."""
+    return f"{c.message}\n\n{c.hint}" if c.hint else c.message
 
 
 def summary_lines(result: SubmissionResult, limit: int = 20, esc: Callable[[object], str] = terminal,
@@ -39,6 +45,7 @@ def summary_lines(result: SubmissionResult, limit: int = 20, esc: Callable[[obje
         for c in lost[:limit]:
             first = c.message.splitlines()[0] if c.message else ""
             lines.append(f"{bullet}[{_fmt(c.points)}/{_fmt(c.max_points)}] {esc(c.name)}: {esc(first)}")
+            lines += [f"{' ' * len(bullet)}{esc(h)}" for h in c.hint.splitlines()]
         if len(lost) > limit:
             lines.append(f"{bullet.rstrip('- ')}  ... and {len(lost) - limit} more (see results.json)")
     elif result.checks:

@@ -65,6 +65,7 @@ def _check_view(c: CheckResult) -> dict[str, Any]:
         "message": c.message.strip(), "public": c.public, "flagged": c.flagged,
         "after_due": c.visibility in (Visibility.AFTER_DUE_DATE, Visibility.AFTER_PUBLISHED),
         "boundary": None, "concepts": None, "short_answer": SHORT_ANSWER_TAG in c.tags,
+        "hint": c.hint.strip() if c.status is not Status.PASSED else "",  # a known mistake's hint
     }
     d = c.details if isinstance(c.details, dict) else {}
     mine, ref = data_uri(d.get("boundary_png")), data_uri(d.get("reference_boundary_png"))

@@ -55,6 +55,7 @@ class ClassSummary:
     title: str = ""
     outputs: dict[str, str] = field(default_factory=dict)  # label -> relative link (CSV, gradebook)
     notes: list[str] = field(default_factory=list)  # about the run (discovery, skipped files)
+    mistakes: list = field(default_factory=list)  # autograder.mistakes.MistakeCount, most frequent first
 
 
 def _check_rates(results: dict[str, SubmissionResult]) -> list[dict[str, Any]]:
@@ -103,7 +104,7 @@ def summary_context(s: ClassSummary) -> dict[str, Any]:
         "stats": stats, "hist": histogram_bins(totals, s.max_total, bins=10) if totals else [],
         "checks": _check_rates(s.results), "review": s.review, "ungradable": ungradable, "missing": missing,
         "errors": errors, "slowest": slowest, "students": sorted(s.students, key=lambda x: x.student),
-        "outputs": s.outputs, "notes": s.notes,
+        "outputs": s.outputs, "notes": s.notes, "mistakes": s.mistakes, "n_judged": len(graded),
     }
 
 
