@@ -58,14 +58,20 @@ def _finite_close(a: torch.Tensor, b: torch.Tensor, rtol: float, atol: float) ->
 
 @dataclass(frozen=True)
 class Known:
-    """A known mistake (`id` in the catalogue) and what it would reply to this call."""
+    """A known mistake (`id` in the catalogue) and what it would reply to this call (`dtype`: the
+    dtype(s) that reply has, when the mistake is a dtype)."""
 
     id: str
     value: Any
     rtol: float = 1e-4
     atol: float = 1e-5
+    dtype: Any = None
 
     def seen_in(self, reply: Any) -> bool:
+        if self.dtype is not None:
+            dtypes = (self.dtype,) if isinstance(self.dtype, torch.dtype) else tuple(self.dtype)
+            if not (isinstance(reply, torch.Tensor) and reply.dtype in dtypes):
+                return False
         return matches(reply, self.value, self.rtol, self.atol)
 
 
