@@ -27,7 +27,7 @@ def render(result: SubmissionResult) -> dict:
         for i, c in enumerate(result.checks, start=1)
     ]
     return {
-        "score": result.score,
+        "score": result.final_score,  # the raw score less any late penalty (the output says both)
         "execution_time": int(round(result.execution_time_s)),
         "output": summary_markdown(result),
         "output_format": "md",

@@ -13,7 +13,7 @@ from autograder.results import SubmissionResult
 def render(result: SubmissionResult) -> dict:
     out = {
         "gradable": result.gradable,
-        "score": round(result.score / result.max_score, 6) if result.max_score else 0.0,
+        "score": round(result.final_score / result.max_score, 6) if result.max_score else 0.0,
         "message": summary_text(result),
         "output": "\n".join(text(n) for n in result.notes),
         "images": [],

@@ -25,6 +25,11 @@ def summary_lines(result: SubmissionResult, limit: int = 20, esc: Callable[[obje
     who = f"{esc(result.student)}: " if result.student else ""
     lines = [f"{who}{esc(result.assignment)}: {_fmt(result.score)} / {_fmt(result.max_score)} points "
              f"(device {esc(result.device)})"]
+    if result.late is not None:  # raw, penalty and final apart
+        if result.late.penalty:
+            lines.append(f"Late penalty: -{_fmt(result.penalty)} points; final score {_fmt(result.final_score)} / "
+                         f"{_fmt(result.max_score)}")
+        lines.append(esc(result.late.note))
     if result.format_errors:  # said first, once: the checks it cost only point to it
         lines.append("The submission could not be graded:" if not result.gradable
                      else "Part of the submission could not be graded:")

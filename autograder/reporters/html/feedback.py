@@ -142,6 +142,8 @@ def feedback_context(result: SubmissionResult) -> dict[str, Any]:
         "n_lost": lost,
         "notebooks": list(notebooks.values()),
         "has_overrides": any(_overridden(c) for c in shown),
+        "late": result.late,  # the deadline, the time and the penalty (raw and final apart)
+        "final": round(max(0.0, total - result.penalty), 4),
     }
 
 
