@@ -13,6 +13,7 @@ from autograder import cli
 from autograder.batch import BatchError, grade_all
 from autograder.course import AssignmentPaths
 from samples import similar as S
+from test_similarity import planted  # noqa: F401 - the planted class (copies and independent students)
 
 REPO = Path(__file__).resolve().parent.parent
 PATHS = AssignmentPaths(REPO, "pytorch_basics")
@@ -25,14 +26,6 @@ def grade(submission, student, device, paths, extra_hidden):
     check = CheckResult("products: m @ v", "check_products", "01_tensor_ops", 3, 3, Status.PASSED)
     return SubmissionResult("pytorch_basics", student, [check])
 '''
-
-
-@pytest.fixture(scope="module")
-def planted(tmp_path_factory):
-    root = tmp_path_factory.mktemp("wired") / "submissions"
-    for spec in S.planted_class():
-        S.build_student(spec, root / spec.name)
-    return root
 
 
 @pytest.fixture
