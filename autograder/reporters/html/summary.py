@@ -14,7 +14,7 @@ from typing import Any
 
 from autograder.reporters.html.env import render
 from autograder.reporters.html.plots import histogram_bins
-from autograder.results import Status, SubmissionResult
+from autograder.results import LateRecord, Status, SubmissionResult
 
 
 @dataclass
@@ -32,6 +32,7 @@ class StudentLine:
     lms_id: str | None = None
     late: bool = False  # marked late by the LMS
     submitted_at: str | None = None  # when known (nbgrader's timestamp)
+    late_record: LateRecord | None = None  # against the deadline, when the assignment has one
 
 
 @dataclass
@@ -55,6 +56,10 @@ class ClassSummary:
     title: str = ""
     outputs: dict[str, str] = field(default_factory=dict)  # label -> relative link (CSV, gradebook)
     notes: list[str] = field(default_factory=list)  # about the run (discovery, skipped files)
+    mistakes: list = field(default_factory=list)  # autograder.mistakes.MistakeCount, most frequent first
+    similarity: Any = None  # autograder.similarity.SimilaritySummary (this page is staff-only)
+    similarity_link: str = ""  # the full similarity report, relative to this page
+    deadline: Any = None  # autograder.deadlines.LatePolicy, when the assignment has a deadline
 
 
 def _check_rates(results: dict[str, SubmissionResult]) -> list[dict[str, Any]]:
@@ -103,7 +108,11 @@ def summary_context(s: ClassSummary) -> dict[str, Any]:
         "stats": stats, "hist": histogram_bins(totals, s.max_total, bins=10) if totals else [],
         "checks": _check_rates(s.results), "review": s.review, "ungradable": ungradable, "missing": missing,
         "errors": errors, "slowest": slowest, "students": sorted(s.students, key=lambda x: x.student),
-        "outputs": s.outputs, "notes": s.notes,
+        "outputs": s.outputs, "notes": s.notes, "mistakes": s.mistakes, "n_judged": len(graded),
+        "similarity": s.similarity, "similarity_link": s.similarity_link, "deadline": s.deadline,
+        "late": sorted((x for x in s.students if x.late_record is not None and x.late_record.status != "on_time"),
+                       key=lambda x: (x.late_record.status != "late", -x.late_record.penalty, x.student)),
+        "finals": {x.student: s.results[x.student].final_score for x in s.students if x.student in s.results},
     }
 
 
