@@ -54,9 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help="assignment folder under source/")
     c.add_argument("--device", default="cpu", choices=DEVICES, help=DEVICE_HELP)
 
-    rv = sub.add_parser("review", help="TAs: list flagged short answers, set or clear a TA score")
-    rsub = rv.add_subparsers(dest="review_command", required=True, metavar="ACTION", help="list, set or clear")
-    rl = rsub.add_parser("list", help="the review queue: flagged answers not yet settled")
+    rv = sub.add_parser("review", help="TAs: list flagged short answers, set or clear a TA score, settle answer groups")
+    rsub = rv.add_subparsers(dest="review_command", required=True, metavar="ACTION",
+                             help="list, set, clear, settle-group or clear-group")
+    rl = rsub.add_parser("list", help="the review queue: answer groups and answers not yet settled")
     rl.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help="assignment name")
     rl.add_argument("--student", help="only this student's answers")
     rl.add_argument("--grade-id", help="only this question (grade id, e.g. q3_vanishing_gradient)")
@@ -68,8 +69,16 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument("grade_id", help="grade cell, e.g. q3_vanishing_gradient or check_train")
     rs.add_argument("score", help="points for that grade cell (0 to its maximum)")
     rs.add_argument("--comment", help="why: shown to the student beside the score")
-    for q in (rl, rs, rc):
-        q.add_argument("--results", type=Path, required=q is rl,
+    rg = rsub.add_parser("settle-group", help="give every answer of an answer group the same TA score "
+                                              "(review list and the summary page show the groups)")
+    rcg = rsub.add_parser("clear-group", help="remove a group's TA score from its answers")
+    for q in (rg, rcg):
+        q.add_argument("assignment", help="assignment name, e.g. pytorch_basics")
+        q.add_argument("group_id", help="the group's id as review list shows it, e.g. q5_softmax/3fa2c1d9e0")
+    rg.add_argument("score", help="points for each answer of the group (0 to the question's maximum)")
+    rg.add_argument("--comment", help="why: shown to every student of the group beside the score")
+    for q in (rl, rs, rc, rg, rcg):
+        q.add_argument("--results", type=Path, required=q in (rl, rg),
                        help="results folder of grade-all (its --out): its gradebook is used")
         q.add_argument("--db", help="the gradebook itself: a SQLite file or a URL without a password")
         q.add_argument("--db-file", type=Path, help="a file whose first line is the gradebook URL")
@@ -285,6 +294,11 @@ def cmd_review(args: argparse.Namespace) -> int:
             if args.review_command == "set":
                 text = review.cmd_review_set(where, args.assignment, args.student, args.grade_id, args.score,
                                              args.comment)
+            elif args.review_command == "settle-group":
+                text = review.cmd_review_settle_group(where, args.assignment, args.group_id, args.score, args.comment,
+                                                      args.results)
+            elif args.review_command == "clear-group":
+                text = review.cmd_review_clear_group(where, args.assignment, args.group_id)
             else:
                 text = review.cmd_review_clear(where, args.assignment, args.student, args.grade_id)
     except (review.ReviewError, GradebookError) as e:
