@@ -215,6 +215,10 @@ def test_a_deleted_answer_falls_out_too(results):
     url = f"sqlite:///{results / 'gradebook.db'}"
     q4 = group_of(results, "s1", Q4)
     cmd_review_settle_group(where(results), A, q4.id, 1, "half right", results)
+    # a grading that did not work (the grading process crashed) shows nothing about the answer
+    crashed = [SubmissionResult(A, "s2", [], gradable=False, format_errors=["the grading process stopped"]),
+               *(grade(s, a) for s, a in CLASS.items() if s != "s2")]
+    assert reconcile(url, A, crashed).marks[("s2", Q4)].status == SETTLED and manual(results, "s2", Q4)[0] == 1
     answers = dict(CLASS["s2"])
     del answers[Q4]  # back to the release's placeholder
     regraded = [grade(s, answers if s == "s2" else a) for s, a in CLASS.items()]

@@ -19,7 +19,7 @@ from typing import Iterable
 from autograder.gradebook.group_overrides import (SETTLED, GroupDecision, GroupRecords, GroupSettlement,
                                                   read_group_records, settle_members, withdraw_fallen)
 from autograder.gradebook.reads import read_gradebook
-from autograder.results import SubmissionResult
+from autograder.results import Status, SubmissionResult
 from autograder.review.groups import GroupEntry, class_review, decision_group, member_of
 from autograder.review.queue import ReviewError
 from autograder.shortanswers.groups import GroupMember, still_covered
@@ -55,17 +55,23 @@ def settle_group(db: str | Path, assignment: str, group_id: str, score: float | 
 
 def reconcile(db: str | Path, assignment: str, results: Iterable[SubmissionResult]) -> GroupRecords:
     """Let every group-settled answer whose student's current answer no longer fits its group
-    fall out (see the module docstring). A student with no current result is left alone.
+    fall out (see the module docstring). A student with no current result, or none the grader
+    could grade, is left alone.
     Returns the group records as they then are."""
     records = read_group_records(db, assignment)
     if not records.marks:
         return records
-    current: dict[str, SubmissionResult] = {r.student: r for r in results if r.assignment == assignment and r.student}
+    # Only a graded answer can show that it changed: a submission the grader could not grade (its
+    # grading process crashed, say) keeps its TA scores until a grading that worked.
+    current: dict[str, SubmissionResult] = {r.student: r for r in results
+                                            if r.assignment == assignment and r.student and r.gradable}
     fallen = []
     for (student, grade_id), mark in sorted(records.marks.items()):
         if mark.status != SETTLED or student not in current:
             continue
         check = current[student].by_grade_id().get(grade_id, [None])[0]
+        if check is not None and check.status is Status.ERROR:
+            continue
         member = member_of(student, check) if check is not None else GroupMember(student, "", 0.0)
         decision = records.decisions.get(mark.group_id)
         if decision is None or not still_covered(decision_group(decision), member):
