@@ -93,8 +93,14 @@ class GroupEntry:
         head = f"[{number}] " if number is not None else ""
         g = self.group
         scored = dict(self.scored)
-        marks = [f"{s}{'*' if s in self.waiting else ''}" + (f" ({scored[s]:g}{' by the group' if s in self.by_group else ''})"
-                                                              if s in scored else "") for s in g.members]
+
+        def label(s: str) -> str:
+            out = s + ("*" if s in self.waiting else "")
+            if s in scored:
+                out += f" ({scored[s]:g}{' by the group' if s in self.by_group else ''})"
+            return out
+
+        marks = [label(s) for s in g.members]
         answer = " ".join(g.representative_text.split())
         lines = [f"{head}answer group {g.id} - {g.size} answers to {self.question}",
                  f"    automatic score {g.points:g}/{self.max_points:g} each",
