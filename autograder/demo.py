@@ -112,6 +112,7 @@ def run_demo(paths: AssignmentPaths, out: Path, jobs: int | None = None, only: l
     print(f"  review short answers:  autograder review list --results {_rel(results)}")
     print(f"  Gradescope results:    {_rel(results)}/students/<student>/results.json")
     if report.review:
-        print(f"  {report.review} short answer(s) wait for a TA: the summary lists them with the command that settles each")
+        print(f"  {report.review} short answer(s) wait for a TA: the summary lists them in answer groups (similar "
+              "answers), each with the one command that settles the whole group")
     print(f"done in {time.perf_counter() - started:.0f} s")
     return report.exit_code

@@ -1,7 +1,8 @@
 """The class summary page for TAs (never for students: it lists grader errors).
 
 Built from the per-student records of a batch: the score distribution, each check's pass rate,
-the review queue of flagged short answers with the one command that settles each, ungradable
+the review queue of flagged short answers with the one command that settles each, the answer
+groups (similar answers a TA settles with one command per group), ungradable
 submissions with their reasons, grader errors, the slowest submissions, and every student's
 line with a link to their feedback page.
 """
@@ -47,6 +48,32 @@ class ReviewItem:
 
 
 @dataclass
+class GroupAnswer:
+    student: str
+    answer: str  # what the student wrote (this page is for TAs only)
+    waiting: bool = False  # waits for a TA
+    ta_score: float | None = None  # a TA's score, when one was given
+
+
+@dataclass
+class GroupItem:
+    """An answer group: similar answers to one question with the same automatic score, settled
+    together by one command."""
+
+    grade_id: str
+    group_id: str
+    question: str
+    points: float  # the automatic score of each answer
+    max_points: float
+    representative: str  # the student whose answer the TA reads
+    representative_text: str
+    answers: list[GroupAnswer]
+    reason: str = ""  # why it waits for a TA
+    command: str = ""  # the one command that settles every answer of the group
+    needs_action: bool = False
+
+
+@dataclass
 class ClassSummary:
     assignment: str
     max_total: float
@@ -60,6 +87,7 @@ class ClassSummary:
     similarity: Any = None  # autograder.similarity.SimilaritySummary (this page is staff-only)
     similarity_link: str = ""  # the full similarity report, relative to this page
     deadline: Any = None  # autograder.deadlines.LatePolicy, when the assignment has a deadline
+    groups: list[GroupItem] = field(default_factory=list)  # answer groups (short answers)
 
 
 def _check_rates(results: dict[str, SubmissionResult]) -> list[dict[str, Any]]:
@@ -113,6 +141,7 @@ def summary_context(s: ClassSummary) -> dict[str, Any]:
         "late": sorted((x for x in s.students if x.late_record is not None and x.late_record.status != "on_time"),
                        key=lambda x: (x.late_record.status != "late", -x.late_record.penalty, x.student)),
         "finals": {x.student: s.results[x.student].final_score for x in s.students if x.student in s.results},
+        "group_actions": [g for g in s.groups if g.needs_action], "groups_settled": [g for g in s.groups if not g.needs_action],
     }
 
 
