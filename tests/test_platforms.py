@@ -28,6 +28,7 @@ import yaml
 
 import autograder.grading
 from autograder.assignment import load_assignment
+from autograder.manifest import Cell, Manifest, Notebook
 from autograder.platforms import bundle as bundle_mod
 from autograder.platforms.ci import run_ci
 from autograder.platforms.common import PYTHON_VERSION
@@ -66,7 +67,10 @@ def _copy_notebooks(src: Path, dst: Path) -> Path:
 
 
 def _copy_grading(course: Path, name: str = ASSIGNMENT, src: Path = GRADING) -> Path:
+    """The grading material, and the manifest it is graded with (grade cells and points)."""
     shutil.copytree(src, course / "source" / name / "grading", ignore=shutil.ignore_patterns("__pycache__"))
+    (course / "release" / name).mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src.parent.parent.parent / "release" / name / "manifest.json", course / "release" / name / "manifest.json")
     return course
 
 
@@ -331,9 +335,10 @@ def _tiny_course(course: Path) -> Path:
     """An assignment whose only check is broken (a grader fault) and names a secret."""
     grading = course / "source" / "tiny" / "grading"
     (grading / "checks" / "nb").mkdir(parents=True)
-    (grading / "assignment.toml").write_text(
-        '[assignment]\nname = "tiny"\n\n[[notebooks]]\nstem = "nb"\npoints = 1\n'
-        'grade_cells = { check_f = 1 }\nfunctions = ["f"]\n', encoding="utf-8")
+    (grading / "assignment.toml").write_text('[assignment]\nname = "tiny"\n', encoding="utf-8")
+    (course / "release" / "tiny").mkdir(parents=True)
+    (course / "release" / "tiny" / "manifest.json").write_text(Manifest(
+        "tiny", "tiny", (Notebook("nb", 1.0, (Cell("check_f", "code", 1.0, ("sol_f",), ("f",)),)),)).to_json())
     (grading / "checks" / "nb" / "check_f.py").write_text(  # checks/<notebook>/<grade id>.py
         "from autograder.checks import check\n\n\n"
         '@check("check_f", points=1)\n'

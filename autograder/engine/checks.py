@@ -25,6 +25,14 @@ def check(grade_id: str, points: float, public: bool = False, tags: tuple[str, .
     return mark
 
 
+def grader_only(fn: Callable) -> Callable:
+    """Mark a helper of a public check that needs grader-only material (a reference model, a
+    hidden seed): `autograder release` ships it as a stub returning None, so the public check
+    must work without what it returns (e.g. a feedback picture). In the grader it runs as written."""
+    fn.__grader_only__ = True
+    return fn
+
+
 @dataclass
 class Credit:
     """Partial credit for the running check: `credit.set(0.4, "median accuracy 0.78 ...")`.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from autograder.assignment import AssignmentConfig
 from autograder.checks.source import NotebookSource
 from autograder.engine.checks import Credit
 from autograder.engine.session import SubmissionSession, SubmissionSources
+from autograder.engine.validate import Declared, check_problems
 from autograder.results import CheckResult, Status, Visibility
 from autograder.sandbox import SubmissionFault
 
@@ -32,14 +34,17 @@ class Selection:
 
 class ResultsPlugin:
     def __init__(self, session: SubmissionSession, config: AssignmentConfig, device: str,
-                 selection: Selection = Selection(), hidden_visibility: Visibility = Visibility.VISIBLE):
+                 selection: Selection = Selection(), hidden_visibility: Visibility = Visibility.VISIBLE,
+                 files: dict[str, Path] | None = None):
         self.session = session
         self.config = config
         self.device_name = device
         self.selection = selection
         self.hidden_visibility = hidden_visibility
+        self.files = dict(files or {})  # grade id -> its check file (named in problems)
         self.results: list[CheckResult] = []
         self.grader_errors: list[str] = []  # tracebacks, for TAs only
+        self.invalid: list[str] = []  # the checks disagree with the manifest: nothing was run
         self._recorded: set[str] = set()
         self._started: dict[str, float] = {}
         self._notebook_of = {g: nb.stem for nb in config.notebooks for g in nb.grade_cells}
@@ -86,6 +91,11 @@ class ResultsPlugin:
             self.grader_errors.append(f"collecting {report.nodeid}:\n{report.longreprtext}")
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        self.invalid = check_problems(declared(items), self.config, self.files)
+        if self.invalid:  # every check of the assignment is checked before any runs
+            config.hook.pytest_deselected(items=list(items))
+            items[:] = []
+            return
         keep, drop = [], []
         for item in items:
             mark = item.get_closest_marker("check")
@@ -154,6 +164,18 @@ class ResultsPlugin:
             tags=tuple(mark.kwargs.get("tags", ())) + (("public",) if public else ("hidden",)),
             public=public, duration_s=round(duration, 3), details=dict(credit.details),
         )
+
+
+def declared(items: list[pytest.Item]) -> list[Declared]:
+    """What the collected checks declare (items without a @check marker are reported apart)."""
+    out = []
+    for item in items:
+        mark = item.get_closest_marker("check")
+        if mark is not None:
+            name = (item.function.__doc__ or item.name).strip().splitlines()[0].strip()
+            out.append(Declared(mark.kwargs["grade_id"], float(mark.kwargs["points"]), bool(mark.kwargs.get("public")),
+                                name, Path(item.path)))
+    return out
 
 
 def _grade_id(item: pytest.Item) -> str:

@@ -12,14 +12,20 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from autograder.gradebook import GradebookLocation, apply_overrides, clear_override, read_gradebook, set_override
-from autograder.review.queue import load_results, render_queue, review_queue
+from autograder.review.queue import ReviewError, load_results, render_queue, review_queue
 
 
-def cmd_review_list(assignment: str, results: str | Path | Iterable[Any], location: GradebookLocation | None = None,
+def cmd_review_list(assignment: str | None, results: str | Path | Iterable[Any], location: GradebookLocation | None = None,
                     *, student: str | None = None, grade_id: str | None = None) -> str:
     """The review queue of an assignment: flagged answers not yet settled by a TA (with the TA
     scores of `location`'s gradebook laid over the automatic ones)."""
-    loaded = [r for r in load_results(results) if r.assignment == assignment]
+    loaded = list(load_results(results))
+    if assignment is None:  # no course here: the results' only assignment
+        names = sorted({r.assignment for r in loaded})
+        if len(names) > 1:
+            raise ReviewError(f"the results hold several assignments ({', '.join(names)}); give --assignment NAME")
+        assignment = names[0] if names else ""
+    loaded = [r for r in loaded if r.assignment == assignment]
     if student:
         loaded = [r for r in loaded if r.student == student]
     options: tuple[str, ...] = ()
@@ -45,8 +51,8 @@ def _undo(verb: str, assignment: str, student: str, grade_id: str, location: Gra
 
 
 def cmd_review_set(location: GradebookLocation, assignment: str, student: str, grade_id: str, score: float | str,
-                   comment: str | None = None) -> str:
-    ov = set_override(location.url, assignment, student, grade_id, score, comment)
+                   comment: str | None = None, comment_cell: str | None = None) -> str:
+    ov = set_override(location.url, assignment, student, grade_id, score, comment, comment_cell)
     said = f' with the comment "{ov.comment}"' if ov.comment else " (no comment)"
     return (f"{assignment} / {student} / {grade_id}: score set to {ov.score:g}/{ov.max_score:g}{said}, "
             f"in the gradebook {location.shown}.\n"
@@ -54,8 +60,9 @@ def cmd_review_set(location: GradebookLocation, assignment: str, student: str, g
             f"    {_undo('clear', assignment, student, grade_id, location)}")
 
 
-def cmd_review_clear(location: GradebookLocation, assignment: str, student: str, grade_id: str) -> str:
-    if clear_override(location.url, assignment, student, grade_id):
+def cmd_review_clear(location: GradebookLocation, assignment: str, student: str, grade_id: str,
+                     comment_cell: str | None = None) -> str:
+    if clear_override(location.url, assignment, student, grade_id, comment_cell):
         return f"{assignment} / {student} / {grade_id}: TA score cleared; the automatic score counts again."
     return f"{assignment} / {student} / {grade_id}: there was no TA score to clear."
 

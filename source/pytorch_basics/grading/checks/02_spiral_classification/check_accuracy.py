@@ -8,11 +8,11 @@ import torch
 
 from autograder.checks import Number, check, judge
 
-from .. import reference as R
+from .. import public as P
 
 
 def _judge_accuracy(nb, logits: torch.Tensor, Y: torch.Tensor, what: str, public: bool = False) -> None:
-    want = R.accuracy(logits.cpu(), Y.cpu())
+    want = P.accuracy(logits.cpu(), Y.cpu())
     got = judge(nb, "accuracy", logits, Y, what=what, names=("logits", "Y"), keep_inputs=not public,
                 returns=Number())
     assert 0.0 <= got <= 1.0, f"{what}: returned {got:g}, expected a fraction between 0 and 1 (not a count)"

@@ -15,6 +15,7 @@ from autograder.checks import (
 )
 
 from .. import reference as R
+from .. import public as P
 
 
 def _call_train(nb, what: str, handle, X, Y, opt, epochs: int) -> list[float]:
@@ -53,8 +54,8 @@ def _judge_train(nb, device: str, kind: str, hyper: dict, epochs: int, seed: int
 @check("check_train", points=1, public=True)
 def test_train_public(nb, device):
     "train: the notebook's example (SGD lr 0.5, 30 epochs): 30 float losses, the first before any step, going down"
-    X, Y = R.make_spiral(20, 3, 0.2, seed=3, device=device)
-    model, handle = R.grader_model(nb, [2, 16, 3], relu=True, seed=0, device=device)
+    X, Y = P.spiral(20, 3, 0.2, seed=3, device=device)
+    model, handle = P.grader_model(nb, [2, 16, 3], relu=True, seed=0, device=device)
     opt = nb.build_optimizer(handle, "SGD", lr=0.5)
     what = "train(model, X, Y, torch.optim.SGD(lr=0.5), epochs=30)"
     losses = nb.call("train", handle, X, Y, opt, 30)

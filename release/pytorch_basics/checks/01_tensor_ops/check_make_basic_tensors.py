@@ -1,0 +1,43 @@
+"""Public checks of check_make_basic_tensors (01_tensor_ops), cut by `autograder release` from the
+grader's check file: the code the grader runs for them. Generated: do not edit. The grader
+also runs hidden checks with other inputs, so "public checks passed" is not the grade."""
+
+
+from __future__ import annotations
+import torch
+from autograder.checks import check, close, expect_tensor, type_name
+
+
+BASIC_KEYS = ("scalar", "vector", "ones_2x3", "ones_2x3x4", "zeros_long_5x3", "eye_3",
+              "arange_0_10_2", "linspace_0_1_5")
+
+
+def _basic_expected() -> dict[str, torch.Tensor]:
+    return {
+        "scalar": torch.tensor(666),
+        "vector": torch.arange(1, 7),
+        "ones_2x3": torch.ones(2, 3),
+        "ones_2x3x4": torch.ones(2, 3, 4),
+        "zeros_long_5x3": torch.zeros(5, 3, dtype=torch.long),
+        "eye_3": torch.eye(3),
+        "arange_0_10_2": torch.arange(0, 10, 2),
+        "linspace_0_1_5": torch.linspace(0, 1, 5),
+    }
+
+
+def _basic(nb) -> dict:
+    out = nb.call("make_basic_tensors")
+    assert isinstance(out, dict), f"make_basic_tensors: returned a {type_name(out)}, expected a dict of tensors"
+    missing = [k for k in BASIC_KEYS if k not in out]
+    assert not missing, f"make_basic_tensors: the dict has no key {', '.join(repr(k) for k in missing)}"
+    return out
+
+
+@check("check_make_basic_tensors", points=1, public=True)
+def test_make_basic_tensors_public(nb):
+    "make_basic_tensors: every key, with the right shapes and values; vector and zeros_long_5x3 are int64"
+    out = _basic(nb)
+    for k, e in _basic_expected().items():
+        dtype = e.dtype if k in ("vector", "zeros_long_5x3") else None
+        v = expect_tensor(out[k], f"make_basic_tensors()[{k!r}]", shape=e.shape, dtype=dtype)
+        assert close(v, e), f"make_basic_tensors()[{k!r}]: the shape is right but the values are not"
