@@ -25,11 +25,11 @@ class Choice:
     said: str = ""  # how it was chosen, when the user did not name it
 
 
-def choose(course: Path | None, wanted: str | None) -> AssignmentPaths:
-    """The named assignment of the course, or its only one. CourseNotFound says what to give."""
+def choose(course: Path | None, wanted: str | None, ask: str = "--assignment NAME") -> AssignmentPaths:
+    """The named assignment of the course, or its only one. CourseNotFound says what to give (`ask`)."""
     if wanted:
         return assignment_paths(wanted, course)
-    return only_assignment(course)
+    return only_assignment(course, ask)
 
 
 def _release_folder(start: Path) -> AssignmentPaths | None:

@@ -136,8 +136,9 @@ def _paths(args: argparse.Namespace, assignment: str | None):
     from autograder.assignment_choice import choose
     from autograder.course import CourseNotFound
 
+    ask = f"`autograder {args.command} NAME`" if args.command in ("release", "lint") else "--assignment NAME"
     try:
-        return choose(_course(args), assignment)
+        return choose(_course(args), assignment, ask)
     except CourseNotFound as e:
         raise UsageError(str(e)) from None
 

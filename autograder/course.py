@@ -110,8 +110,8 @@ def assignment_paths(name: str, course_root: Path | None = None) -> AssignmentPa
     return paths
 
 
-def only_assignment(course_root: Path | None = None) -> AssignmentPaths:
-    """The course's assignment when it has exactly one; CourseNotFound asks for --assignment otherwise."""
+def only_assignment(course_root: Path | None = None, ask: str = "--assignment NAME") -> AssignmentPaths:
+    """The course's assignment when it has exactly one; CourseNotFound asks for `ask` otherwise."""
     root = check_course_root(course_root) if course_root is not None else find_course_root()
     names = assignments_in(root)
     if len(names) == 1:
@@ -120,4 +120,4 @@ def only_assignment(course_root: Path | None = None) -> AssignmentPaths:
         raise CourseNotFound(f"no assignment in {root} (no source/<name>/grading/assignment.toml, no "
                              f"release/<name>/{MANIFEST})")
     raise CourseNotFound(f"the course {root} has {len(names)} assignments ({', '.join(names)}); "
-                         "say which with --assignment NAME")
+                         f"say which with {ask}")

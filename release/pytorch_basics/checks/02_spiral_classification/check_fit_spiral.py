@@ -8,7 +8,7 @@ import statistics
 import time
 import torch
 from autograder.checks import (
-    CallTimeout, SubmissionFault, check, expect_handle, expect_tensor, grader_only, module_devices,
+    CallTimeout, SubmissionFault, check, expect_handle, expect_tensor, module_devices,
 )
 from .. import public as P
 
