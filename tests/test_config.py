@@ -17,7 +17,7 @@ from autograder.lint import lint_assignment
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ROOT / "tests" / "data" / "tiny_course"
 ASSIGNMENTS = [AssignmentPaths(ROOT, p.parent.parent.name) for p in sorted(ROOT.glob("source/*/grading/assignment.toml"))]
-ASSIGNMENTS += [AssignmentPaths(TINY, "tiny")]
+ASSIGNMENTS += [AssignmentPaths(TINY, "tiny"), AssignmentPaths(ROOT / "tests" / "data" / "doc_course", "vectors")]
 
 
 @pytest.mark.parametrize("paths", ASSIGNMENTS, ids=lambda p: p.name)
