@@ -96,6 +96,8 @@ def print_public(result) -> None:
     for c in result.checks:  # messages and notes may hold the student's text: shown, not obeyed
         mark = "ok  " if c.status is Status.PASSED else "FAIL"
         print(f"{mark} {terminal(c.name)}" + (f"\n       {terminal(c.message)}" if c.status is not Status.PASSED else ""))
+        if c.hint and c.status is not Status.PASSED:  # a known mistake: what to revisit
+            print("\n".join(f"       {terminal(line)}" for line in c.hint.splitlines()))
     for n in result.notes:
         print(f"note: {terminal(n)}")
     if not result.checks:

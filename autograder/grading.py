@@ -29,6 +29,7 @@ class GradeRequest:
     student: str | None = None
     limits: Limits | None = None  # None: the assignment's [limits]
     now: datetime | None = None  # when the student's feedback is decided (short answers); None: the clock
+    due: datetime | None = None  # the student's own deadline (an extension); None: the assignment's [deadline]
 
 
 def grade_submission(request: GradeRequest, paths: AssignmentPaths,
@@ -56,7 +57,8 @@ def grade_submission(request: GradeRequest, paths: AssignmentPaths,
                          for c in checks]
         result.notes += [p for p in rec.problems if p not in rec.unreadable.values()] + notes
         if not request.public_only:
-            result.checks += _short_answers(config, rec, paths, request.now or datetime.now(timezone.utc))
+            result.checks += _short_answers(config, rec, paths, request.now or datetime.now(timezone.utc),
+                                            request.due)
     result.execution_time_s = round(time.perf_counter() - started, 2)
     return result
 
@@ -73,7 +75,7 @@ def _run_code_checks(request: GradeRequest, paths: AssignmentPaths, config: Assi
     visibility = Visibility(config.settings.results.hidden_check_visibility)
     layout = check_layout(paths.checks if not config.public_only else paths.public_checks, config)
     plugin = ResultsPlugin(session, config, request.device, selection, hidden_visibility=visibility,
-                           files=layout.files)
+                           files=layout.files, catalogue=_catalogue(paths, config))
     try:
         session.warm_up(sorted(rec.found))
         run_checks(layout, plugin)
@@ -85,13 +87,29 @@ def _run_code_checks(request: GradeRequest, paths: AssignmentPaths, config: Assi
     return checks, plugin.grader_errors, session.notes, warnings
 
 
-def _short_answers(config: AssignmentConfig, rec: Recognition, paths: AssignmentPaths, now: datetime) -> list[CheckResult]:
+def _catalogue(paths: AssignmentPaths, config: AssignmentConfig):
+    """The assignment's known mistakes (grading/mistakes.toml; none without it). None in a
+    student's release (no grading material): its public checks then name no hint."""
+    from autograder.mistakes import CatalogueError, load_catalogue
+
+    if config.public_only:
+        return None
+    try:
+        return load_catalogue(paths.mistakes_file, [g for nb in config.notebooks for g in nb.grade_cells])
+    except CatalogueError as e:
+        raise ConfigError(str(e)) from None
+
+
+def _short_answers(config: AssignmentConfig, rec: Recognition, paths: AssignmentPaths, now: datetime,
+                   due: datetime | None = None) -> list[CheckResult]:
     """Rubric scores of the markdown answer cells. Only the notebook's text is read: no
     submission code runs for this, so it needs no sandbox. What the student-facing messages may
-    show follows the course's [short_answer_feedback] setting at `now`."""
+    show follows the course's [short_answer_feedback] setting at `now` against the student's own
+    deadline `due` (default: the assignment's, declared once in [deadline])."""
+    from autograder.deadlines import load_policy
     from autograder.shortanswers import RubricError, feedback_level, grade_short_answers, load_rubric
 
-    level = feedback_level(config.settings.feedback_policy(), now)
+    level = feedback_level(config.settings.feedback_policy(), now, due or load_policy(config).due)
     answers = {g: p for nb in config.notebooks for g, p in nb.cell_points.items() if g in nb.answer_cells}
     if not answers:
         return []

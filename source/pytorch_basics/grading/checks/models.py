@@ -1,10 +1,13 @@
-"""Judging the models a student builds (build_linear_model, build_relu_model): which layers,
-and the function they compute with their own weights."""
+"""Judging the models a student builds (build_linear_model, build_relu_model): the function they
+compute with their own weights (their layers: public.judge_structure). A model that should be
+nonlinear but computes an affine function is a known mistake (the ReLU missing)."""
 from __future__ import annotations
 
 import torch
 
-from autograder.checks import close, expect_handle, expect_state_dict, expect_tensor, module_parameters
+from autograder.checks import KnownMistake, close, expect_handle, expect_state_dict, expect_tensor, module_parameters
+
+from .public import affine_outputs  # released with the public checks (judge_structure's hint uses it)
 
 
 def linear_weights(sd: dict, D: int, H: int, C: int, what: str):
@@ -40,16 +43,11 @@ def judge_two_layer(nb, fn: str, D: int, H: int, C: int, relu: bool, gen) -> Non
     W1, b1, W2, b2 = linear_weights(expect_state_dict(nb.state_dict(m), what), D, H, C, what)
     x1 = torch.randn(32, D, generator=gen) * 2
     x2 = torch.randn(32, D, generator=gen) * 2
-    a = 0.3
-    outs = []
-    for x in (x1, x2, a * x1 + (1 - a) * x2):
-        y = expect_tensor(nb.forward(m, x), f"{what}: the model's output for a batch of 32", shape=(32, C))
-        outs.append(y.detach().cpu().double())
-    affine = close(outs[2], a * outs[0] + (1 - a) * outs[1], rtol=1e-4, atol=1e-4)
-    if relu:
-        assert not affine, (
-            f"{what}: the model computes an affine function of its input; expected a ReLU between the two Linear layers")
-    else:
+    affine, outs = affine_outputs(nb, m, x1, x2, what, C)
+    if relu and affine:
+        wrong = f"{what}: the model computes an affine function of its input; expected a ReLU between the two Linear layers"
+        raise KnownMistake("relu_model_affine", wrong) if not close(outs[0], outs[1]) else AssertionError(wrong)
+    if not relu:
         assert affine, f"{what}: the model is not affine; expected Linear then Linear with nothing between"
     x = x1.double()
     h = x @ W1.T + b1
