@@ -182,9 +182,8 @@ def derive_notebook(stem: str, nb: Mapping, where: str) -> Notebook:
         meta = _nbgrader(cell)
         gid, kind = meta.get("grade_id"), cell.get("cell_type")
         at = f"{where}, cell {number}" + (f" (grade id {gid})" if gid else "")
-        if meta.get("task"):
-            raise ManifestError(f"{at}: a task cell (\"Manually graded task\"); the autograder grades code cells "
-                                "with checks and markdown answer cells with the rubric: make it one of those")
+        if meta.get("task"):  # "Manually graded task": a TA grades it by hand in formgrader, not the autograder
+            continue
         grade, solution = bool(meta.get("grade")), bool(meta.get("solution"))
         if grade and solution and kind == "markdown":
             cells.append(Cell(gid, ANSWER, float(meta.get("points", 0)), (gid,)))

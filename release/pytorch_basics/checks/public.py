@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import torch
 from torch import nn
 
-from autograder.checks import expect_handle, expect_tensor, module_leaves, short_type
+from autograder.checks import KnownMistake, close, expect_handle, expect_tensor, module_leaves, short_type
 
 SPIRALS = Path(__file__).with_name("public_spirals.pt")
 # (n_per_class, n_classes, noise, seed) of the spirals the public checks use
@@ -94,14 +94,39 @@ def torch_optimizer_steps(kind: str, param: torch.Tensor, grads: Sequence[torch.
         out.append(p.detach().clone())
     return out
 
+def adam_steps(param: torch.Tensor, grads: Sequence[torch.Tensor], lr: float, betas=(0.9, 0.999), eps: float = 1e-8,
+               weight_decay: float = 0.0, bias_correction: bool = True, eps_inside_sqrt: bool = False
+               ) -> list[torch.Tensor]:
+    """Adam written out, with or without a known mistake (no bias correction; eps inside the
+    square root): the parameter after every step."""
+    b1, b2 = betas
+    p = param.detach().clone()
+    m, v = torch.zeros_like(p), torch.zeros_like(p)
+    out = []
+    for step, g in enumerate(grads, 1):
+        g = g + weight_decay * p if weight_decay else g
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        c1, c2 = (1 - b1 ** step, 1 - b2 ** step) if bias_correction else (1.0, 1.0)
+        denom = (v / c2 + eps).sqrt() if eps_inside_sqrt else (v / c2).sqrt() + eps
+        p = p - lr * (m / c1) / denom
+        out.append(p.clone())
+    return out
+
+
 def grader_model(box: Any, sizes: Sequence[int], relu: bool, seed: int, device: str,
                  bias: bool | Sequence[bool] = True):
     """The grader's own model (Linear[-ReLU]-Linear...), built from torch.manual_seed(seed) here and
     sent to the worker with its weights: (an identical copy here, the handle there)."""
-    torch.manual_seed(seed)
-    model = mlp(sizes, relu=relu, bias=bias)
+    model = seeded_model(sizes, relu, seed, bias)
     handle = box.build_module(layer_spec(model), state_dict=model.state_dict(), device=device)
     return model.to(device), handle
+
+
+def seeded_model(sizes: Sequence[int], relu: bool, seed: int, bias: bool | Sequence[bool] = True) -> nn.Sequential:
+    """The grader's model of `grader_model`, here only (another copy with the same weights)."""
+    torch.manual_seed(seed)
+    return mlp(sizes, relu=relu, bias=bias)
 
 
 TORCH_OPTIMIZERS = {"sgd": "SGD", "adam": "Adam"}
@@ -112,10 +137,40 @@ def judge_structure(nb, fn: str, kinds: list[str]) -> None:
     m = expect_handle(nb.call(fn, 2, 100, 3), what, "module")
     leaves = module_leaves(m)
     got = [short_type(e.get("type")) for e in leaves]
-    assert got == kinds, f"{what}: expected the layers {', '.join(kinds)}, got {', '.join(got) or 'none'}"
+    if got != kinds:
+        wrong = f"{what}: expected the layers {', '.join(kinds)}, got {', '.join(got) or 'none'}"
+        if "ReLU" in kinds and _computes_affine(nb, m):
+            raise KnownMistake("relu_model_affine", wrong)
+        raise AssertionError(wrong)
     linears = [e for e in leaves if short_type(e.get("type")) == "Linear"]
     assert (linears[0].get("in_features"), linears[0].get("out_features")) == (2, 100), (
         f"{what}: the first layer should be Linear(D=2, H=100)")
     assert (linears[-1].get("in_features"), linears[-1].get("out_features")) == (100, 3), (
         f"{what}: the last layer should be Linear(H=100, C=3)")
     expect_tensor(nb.forward(m, torch.zeros(5, 2)), f"{what}: the output for a [5, 2] input", shape=(5, 3))
+
+
+def affine_outputs(nb, m, x1: torch.Tensor, x2: torch.Tensor, what: str, out_dim: int | None = None,
+                   device: str = "cpu") -> tuple[bool, list[torch.Tensor]]:
+    """Whether the model's outputs for x1, x2 and a mix of them are those of an affine function
+    (f(a·x1 + (1−a)·x2) = a·f(x1) + (1−a)·f(x2)); and the three outputs (float64, CPU)."""
+    a = 0.3
+    outs = []
+    for x in (x1, x2, a * x1 + (1 - a) * x2):
+        y = expect_tensor(nb.forward(m, x.to(device)), f"{what}: the model's output for a batch of {len(x)}",
+                          shape=(len(x), out_dim) if out_dim is not None else None)
+        outs.append(y.detach().cpu().double())
+    scale = max(1.0, max(o.abs().max().item() for o in outs))
+    return close(outs[2], a * outs[0] + (1 - a) * outs[1], rtol=1e-4, atol=1e-4 * scale), outs
+
+
+def _computes_affine(nb, m) -> bool:
+    """Whether a model of 2 inputs computes an affine function that is not constant (judged on its
+    outputs; a model whose outputs cannot be read is not called affine)."""
+    gen = torch.Generator().manual_seed(5)
+    try:
+        affine, outs = affine_outputs(nb, m, torch.randn(32, 2, generator=gen) * 2,
+                                      torch.randn(32, 2, generator=gen) * 2, "the model")
+    except AssertionError:
+        return False
+    return affine and not close(outs[0], outs[1])

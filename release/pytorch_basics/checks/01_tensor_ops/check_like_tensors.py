@@ -5,14 +5,15 @@ also runs hidden checks with other inputs, so "public checks passed" is not the 
 
 from __future__ import annotations
 import torch
-from autograder.checks import Tensor, Tuple, check, judge
+from autograder.checks import Known, Tensor, Tuple, check, judge
 
 
 def _like(nb, x: torch.Tensor, device: str, what: str, public: bool = False) -> torch.Tensor:
     """One call, judged for shapes, dtypes, device, the ones and (hidden checks) x left as it
     was; the noise."""
     ones, noise = judge(nb, "like_tensors", x, shown=what, names=("x",), keep_inputs=not public, returns=Tuple(
-        Tensor(name="first result", shape=(5, 3), dtype=x.dtype, device=device),
+        Tensor(name="first result", shape=(5, 3), dtype=x.dtype, device=device,
+               known=[Known("like_ones_default_dtype", torch.ones(5, 3), dtype=torch.get_default_dtype())]),
         Tensor(name="second result", shape=x.shape, dtype=torch.float32, device=device)))
     assert bool((ones.cpu() == 1).all()), f"like_tensors({what}), first result: expected all ones"
     return noise.detach().cpu().double()

@@ -5,7 +5,7 @@ also runs hidden checks with other inputs, so "public checks passed" is not the 
 
 from __future__ import annotations
 import torch
-from autograder.checks import check, expect_tuple, type_name
+from autograder.checks import KnownMistake, check, expect_tuple, type_name
 
 
 def _literal(nb, setting: str = "") -> tuple:
@@ -20,5 +20,7 @@ def _literal(nb, setting: str = "") -> tuple:
 def test_literal_dtypes_public(nb):
     "literal_dtypes: two torch.dtype, those of torch.tensor(1) and torch.tensor(1.0)"
     a, b = _literal(nb)
+    if (a, b) == (torch.tensor(1.0).dtype, torch.tensor(1).dtype):
+        raise KnownMistake("literal_dtypes_swapped", "literal_dtypes(): the two dtypes are in the wrong order")
     assert a == torch.tensor(1).dtype, "literal_dtypes(): the first value is not the dtype of torch.tensor(1)"
     assert b == torch.tensor(1.0).dtype, "literal_dtypes(): the second value is not the dtype of torch.tensor(1.0)"

@@ -5,16 +5,33 @@ also runs hidden checks with other inputs, so "public checks passed" is not the 
 
 from __future__ import annotations
 import torch
-from autograder.checks import Number, check, judge
+from autograder.checks import Known, KnownError, Number, check, judge, mistaken, recognise
 from .. import public as P
+
+
+def _mistakes(logits: torch.Tensor, Y: torch.Tensor, want: float) -> tuple[list, list]:
+    """What the known mistakes reply for these inputs: their values, and the errors they raise."""
+    known = [Known("accuracy_count_not_fraction", float((logits.argmax(dim=1) == Y).sum())),
+             Known("accuracy_argmax_wrong_dim", (logits.argmax() == Y).double().mean().item())]
+    try:  # argmax over the rows: a value where the shapes broadcast, else the error it raises
+        known.append(Known("accuracy_argmax_wrong_dim", (logits.argmax(dim=0) == Y).double().mean().item()))
+        raises = []
+    except RuntimeError:
+        raises = [KnownError("accuracy_argmax_wrong_dim", "RuntimeError", ("must match the size of tensor",))]
+    return [k for k in known if abs(k.value - want) > 1e-6], raises
 
 
 def _judge_accuracy(nb, logits: torch.Tensor, Y: torch.Tensor, what: str, public: bool = False) -> None:
     want = P.accuracy(logits.cpu(), Y.cpu())
+    known, raises = _mistakes(logits.cpu(), Y.cpu(), want)
     got = judge(nb, "accuracy", logits, Y, what=what, names=("logits", "Y"), keep_inputs=not public,
-                returns=Number())
-    assert 0.0 <= got <= 1.0, f"{what}: returned {got:g}, expected a fraction between 0 and 1 (not a count)"
-    assert abs(got - want) < 1e-6, f"{what}: returned {got:.4f}, which is not the fraction of rows whose argmax equals the label"
+                returns=Number(), raises=raises)
+    try:
+        assert 0.0 <= got <= 1.0, f"{what}: returned {got:g}, expected a fraction between 0 and 1 (not a count)"
+        assert abs(got - want) < 1e-6, (
+            f"{what}: returned {got:.4f}, which is not the fraction of rows whose argmax equals the label")
+    except AssertionError as e:
+        raise mistaken(e, recognise(got, known)) from None
 
 
 @check("check_accuracy", points=1, public=True)

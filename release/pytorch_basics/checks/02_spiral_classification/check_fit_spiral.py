@@ -8,9 +8,11 @@ import statistics
 import time
 import torch
 from autograder.checks import (
-    CallTimeout, SubmissionFault, check, expect_handle, expect_tensor, module_devices,
+    CallTimeout, KnownMistake, SubmissionFault, check, close, expect_handle, expect_tensor,
+    module_devices,
 )
 from .. import public as P
+from ..public import affine_outputs
 
 
 def _shuffler(cfg: dict, *salt: int) -> torch.Generator:
@@ -45,8 +47,9 @@ def _fit(nb, X: torch.Tensor, Y: torch.Tensor, device: str, budget: float, what:
     elapsed = time.perf_counter() - t0
     expect_handle(model, what, "module")
     devices = module_devices(model)
-    assert devices <= {device}, (
-        f"{what}: the model's parameters are on {', '.join(sorted(devices))}; build it on the given device ({device})")
+    if not devices <= {device}:
+        raise KnownMistake("device_left_on_cpu" if devices == {"cpu"} else "", (
+            f"{what}: the model's parameters are on {', '.join(sorted(devices))}; build it on the given device ({device})"))
     return model, elapsed
 
 
@@ -88,7 +91,20 @@ def _heldout_accuracy(nb, model, seed: int, cfg: dict, device: str, what: str, l
     return P.accuracy(logits, labels[Yh])
 
 
-def _credit(credit, accs: list[float], times: list[float], cfg: dict, where: str) -> None:
+def _affine(nb, model, device: str) -> bool:
+    """Whether the model computes an affine function of its input that is not constant (from its
+    outputs on points of the plane; a model whose outputs cannot be read is not called affine)."""
+    gen = torch.Generator().manual_seed(11)
+    try:
+        affine, outs = affine_outputs(nb, model, torch.randn(64, 2, generator=gen), torch.randn(64, 2, generator=gen),
+                                      "fit_spiral", 3, device)
+    except (AssertionError, SubmissionFault):
+        return False
+    return affine and not close(outs[0], outs[1])  # a constant "model" is no linear classifier
+
+
+def _credit(credit, accs: list[float], times: list[float], cfg: dict, where: str, nb=None, model=None,
+            device: str = "cpu") -> None:
     med = statistics.median(accs)
     low, high = cfg["low_bar"], cfg["high_bar"]
     frac = P.linear_partial_credit(med, low, high)
@@ -96,9 +112,11 @@ def _credit(credit, accs: list[float], times: list[float], cfg: dict, where: str
     # short of full points here is short of the published bar too.
     each = f" (each {', '.join(f'{a:.3f}' for a in accs)})" if len(accs) > 1 else ""
     if frac < 1.0:
+        affine = nb is not None and _affine(nb, model, device)
         credit.set(frac, f"fit_spiral: {'median ' if len(accs) > 1 else ''}held-out accuracy {med:.3f} {where}{each}, "
                          f"training took at most {max(times):.1f} s; the notebook's bar: full points at "
-                         f"{cfg['published_high_bar']:.2f}, partial credit above {cfg['published_low_bar']:.2f}")
+                         f"{cfg['published_high_bar']:.2f}, partial credit above {cfg['published_low_bar']:.2f}",
+                   mistake="fit_spiral_affine" if affine else "")
 
 
 @check("check_fit_spiral", points=2, public=True)
@@ -109,7 +127,7 @@ def test_fit_spiral_public(nb, device, assignment, credit):
     what = "fit_spiral(the spiral of seed 7)"
     model, elapsed = _fit(nb, X, Y, device, cfg["time_budget_s"], what)
     acc = _heldout_accuracy(nb, model, 8, cfg, device, what, labels, draw=P.spiral)
-    _credit(credit, [acc], [elapsed], cfg, "on the spiral of seed 8")
+    _credit(credit, [acc], [elapsed], cfg, "on the spiral of seed 8", nb, model, device)
     try:
         credit.details.update(_boundary_picture(nb, model, cfg, device) or {})
     except (AssertionError, SubmissionFault):

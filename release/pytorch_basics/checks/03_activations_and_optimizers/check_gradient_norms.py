@@ -4,7 +4,7 @@ also runs hidden checks with other inputs, so "public checks passed" is not the 
 
 
 from __future__ import annotations
-from autograder.checks import check, expect_list_of_numbers
+from autograder.checks import KnownMistake, check, expect_list_of_numbers
 
 
 def _norms(nb, depth: int, activation: str, seed: int) -> list[float]:
@@ -17,6 +17,10 @@ def _norms(nb, depth: int, activation: str, seed: int) -> list[float]:
 
 def _judge_pattern(s: list[float], r: list[float], d: int, seed: int, sigmoid_max: float, relu_min: float) -> None:
     rs, rr = s[0] / s[-1], r[0] / r[-1]
+    if not rs < sigmoid_max and 1 / rs < sigmoid_max and relu_min < 1 / rr < 1:  # the pattern, last layer first
+        raise KnownMistake("gradient_norms_reversed", (
+            f"gradient_norms({d}, 'sigmoid', {seed}): the first layer's norm is {rs:.1e} times the last's; with "
+            f"sigmoid it should vanish (well below {sigmoid_max:.0e}). Are the norms first layer first?"))
     assert rs < sigmoid_max, (
         f"gradient_norms({d}, 'sigmoid', {seed}): the first layer's norm is {rs:.1e} times the last's; with "
         f"sigmoid it should vanish (well below {sigmoid_max:.0e}). Are the norms first layer first?")

@@ -5,7 +5,7 @@ also runs hidden checks with other inputs, so "public checks passed" is not the 
 
 from __future__ import annotations
 import torch
-from autograder.checks import Tensor, call_keeping_inputs, check, expect_tensor, judge
+from autograder.checks import Known, Tensor, call_keeping_inputs, check, expect_tensor, judge
 from .. import public as P
 
 
@@ -18,8 +18,9 @@ def _judge_sgd(nb, param: torch.Tensor, grads: list[torch.Tensor], lr: float, wd
     p = param.to(device)
     for i, (g, w) in enumerate(zip(grads, want), 1):
         call = f"sgd_step({what}, lr={lr}, weight_decay={wd}), step {i}"
+        plain = [Known("sgd_weight_decay_ignored", p.detach().cpu().double() - lr * g.double())] if wd else []
         p = judge(nb, "sgd_step", p, g.to(device), lr, wd, what=call, names=("param", "grad"),
-                  returns=Tensor(w, shape=param.shape, dtype=param.dtype, device=device, wrong=WRONG))
+                  returns=Tensor(w, shape=param.shape, dtype=param.dtype, device=device, wrong=WRONG, known=plain))
 
 
 @check("check_sgd_step", points=1, public=True)
