@@ -235,18 +235,18 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_lint(args: argparse.Namespace) -> int:
     if args.settings and args.assignment is None:
-        from autograder.settings import settings_help
+        from autograder.lint import all_settings_help
 
-        print(settings_help())
+        print(all_settings_help())
         return EXIT_OK
     from autograder.lint import lint_assignment
 
     report = lint_assignment(_paths(args, args.assignment))
     print(report.describe())
     if args.settings:
-        from autograder.settings import settings_help
+        from autograder.lint import all_settings_help
 
-        print(settings_help())
+        print(all_settings_help())
     return EXIT_OK if report.ok else EXIT_USAGE
 
 

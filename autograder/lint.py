@@ -104,4 +104,16 @@ def _public(paths: AssignmentPaths, report: LintReport) -> None:
         report.problems.append(str(e))
 
 
-__all__ = ["LintReport", "lint_assignment"]
+
+
+def all_settings_help() -> str:
+    """`autograder lint --settings`: every setting an assignment owns (autograder.settings) and its
+    [deadline] (autograder.deadlines, declared there once), each key with its default and description."""
+    from autograder.deadlines.policy import SECTION, LatePolicy
+    from autograder.settings import fields_help, settings_help
+
+    deadline = [f"[{SECTION}]  (LatePolicy, autograder/deadlines; grading/assignment.toml)", *fields_help(LatePolicy)]
+    return settings_help() + "\n" + "\n".join(deadline)
+
+
+__all__ = ["LintReport", "all_settings_help", "lint_assignment"]

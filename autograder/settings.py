@@ -138,13 +138,14 @@ def settings_help() -> str:
     for name, (cls_of, _) in SECTIONS.items():
         cls = cls_of()
         lines.append(f"[{name}]  ({cls.__name__}; grading/assignment.toml)")
-        lines += _fields_help(cls)
+        lines += fields_help(cls)
     lines.append("[settings]  (the rubric's; grading/rubrics.toml)")
-    lines += _fields_help(RubricSettings)
+    lines += fields_help(RubricSettings)
     return "\n".join(lines)
 
 
-def _fields_help(cls) -> list[str]:
+def fields_help(cls) -> list[str]:
+    """`key = default` and its description, for each field of a settings dataclass."""
     out = []
     for f in dataclasses.fields(cls):
         default = f.default if f.default is not dataclasses.MISSING else (
@@ -158,5 +159,5 @@ def _fields_help(cls) -> list[str]:
     return out
 
 
-__all__ = ["AssignmentSettings", "ReleaseSettings", "ResultSettings", "SECTIONS", "SettingsError", "load_settings",
+__all__ = ["AssignmentSettings", "ReleaseSettings", "ResultSettings", "SECTIONS", "SettingsError", "fields_help", "load_settings",
            "settings_help", "settings_tables"]

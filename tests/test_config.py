@@ -143,13 +143,14 @@ def test_nbgrader_style_ids_give_the_real_solution_cells(tmp_path):
 
 
 def test_settings_are_declared_once_and_unknown_keys_name_the_known_ones(tmp_path):
-    from autograder.settings import settings_help
+    from autograder.lint import all_settings_help
 
-    text = settings_help()
-    for section in ("[limits]", "[worker_builds]", "[results]", "[short_answer_feedback]", "[release]", "[settings]"):
+    text = all_settings_help()
+    for section in ("[limits]", "[worker_builds]", "[results]", "[short_answer_feedback]", "[release]", "[deadline]",
+                    "[settings]"):
         assert section in text
     for key in ("cell_timeout_s", "layers", "optimizers", "hidden_check_visibility", "score_decimals", "before_due",
-                "public_files", "review_band", "languages"):
+                "public_files", "review_band", "languages", "percent_per_day"):
         assert f"  {key} = " in text, key
     paths = _tiny(tmp_path)
     paths.config_file.write_text(paths.config_file.read_text() + "\n[limits]\ncell_timeout = 5\n")
