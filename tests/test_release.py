@@ -548,7 +548,13 @@ def test_real_regeneration_matches_committed_release_and_answer_key(real):
     because where this machine's answer key differs only in what its CPU decides (pixels, a last
     printed digit) the committed bytes are kept; any other difference is real drift."""
     paths, report = real
-    assert [p.as_posix() for p in report.release_files] == [f"{s}.ipynb" for s in EXPECTED_POINTS]
+    released = [p.as_posix() for p in report.release_files]
+    assert [p for p in released if p.endswith(".ipynb")] == [f"{s}.ipynb" for s in EXPECTED_POINTS]
+    # beside the notebooks: the manifest, and the public checks with the helpers they use
+    assert sorted(p for p in released if not p.endswith(".ipynb")) == sorted(
+        ["manifest.json", "checks/public.py", "checks/public_spirals.pt"]
+        + [f"checks/{stem}/{p.name}" for stem in EXPECTED_POINTS
+           for p in sorted((paths.checks / stem).glob("check_*.py"))])
     assert files_under(report.release_dir) == files_under(paths.release), _stale(paths.release, report.release_dir)
     assert files_under(report.solutions_dir) == files_under(paths.solutions), _stale(paths.solutions, report.solutions_dir)
 

@@ -25,7 +25,7 @@ def _plot(nb, device: str, data: tuple, hidden: int, seed: int, model_seed: int,
     if balanced:
         model = _balanced_model([2, hidden, classes], model_seed, X)
         handle = nb.build_module(P.layer_spec(model), state_dict=model.state_dict(), device=device)
-        model = model.to(device)
+        model.to(device)  # nn.Module.to moves the module itself
     else:
         model, handle = P.grader_model(nb, [2, hidden, classes], relu=True, seed=model_seed, device=device)
     what = f"plot_decision_boundary(model, X, Y) with {len(X)} points of {classes} classes"
