@@ -57,9 +57,9 @@ def test_two_assignments_grade_in_one_process_with_their_own_helpers(tmp_path):
         first, second, third = pool.apply(_grade_in_turn, (jobs,))
     for r in (first, third):
         assert r["grader_errors"] == [], r["grader_errors"]
-        assert r["points"] == {"check_double": (2.0, 2.0)}, r["messages"]
+        assert r["points"] == {"check_double": (2.0, 2.0), "q1_shape": (2.0, 2.0)}, r["messages"]
     assert second["grader_errors"] == [], second["grader_errors"]
-    nb01 = {g for nb in load_assignment(REPO / "source/pytorch_basics/grading/assignment.toml").notebooks
+    nb01 = {g for nb in load_assignment(AssignmentPaths(REPO, "pytorch_basics")).notebooks
             if nb.stem == "01_tensor_ops" for g in nb.grade_cells}
     assert {g: p for g, p in second["points"].items() if g in nb01 and p[0] < p[1]} == {}, second["messages"]
 
@@ -74,7 +74,7 @@ def test_check_files_are_named_after_grade_cells():
             assert layout.files[gid] == paths.checks / nb.stem / f"{gid}.py"
     assert layout.package.startswith("autograder_assignment_pytorch_basics_")
     assert layout.package != check_layout(TINY / "source/tiny/grading/checks", load_assignment(
-        TINY / "source/tiny/grading/assignment.toml")).package
+        AssignmentPaths(TINY, "tiny"))).package
     assert str(paths.checks) not in sys.path
 
 

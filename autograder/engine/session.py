@@ -9,6 +9,7 @@ from typing import Sequence
 from autograder.checks.source import Cell, NotebookSource
 from autograder.notebooks import Recognition
 from autograder.sandbox import Limits, Sandbox, SubmissionFault
+from autograder.sandbox.builds import WorkerBuilds
 
 
 class MissingNotebook(SubmissionFault):
@@ -25,9 +26,11 @@ class SubmissionSession:
     they live for the whole pytest run so that a notebook's cells run once per submission.
     """
 
-    def __init__(self, recognition: Recognition, limits: Limits, device: str, hide: Sequence[Path] = ()):
+    def __init__(self, recognition: Recognition, limits: Limits, device: str, hide: Sequence[Path] = (),
+                 builds: WorkerBuilds | None = None):
         self.recognition = recognition
         self.limits = limits
+        self.builds = builds
         self.device = device
         self.hide = tuple(hide)
         self._sandboxes: dict[str, Sandbox] = {}
@@ -59,7 +62,8 @@ class SubmissionSession:
             sub = self.recognition.found.get(stem)
             if sub is None:
                 raise MissingNotebook(stem)
-            box = Sandbox(self.limits, device=self.device, hide=self.hide)
+            box = Sandbox(self.limits, device=self.device, hide=self.hide, builds=self.builds,
+                          cell_label=sub.cell_label)
             try:
                 self._run(sub, box)
             except Exception as e:
@@ -71,7 +75,7 @@ class SubmissionSession:
 
     def _run(self, sub, box: Sandbox) -> None:
         report = box.run_cells(sub.code_cells())
-        # Cells are numbered from 1, markdown cells included, as a student counts them.
+        # Cells are named as a student finds them: by the function they define, or the heading above.
         lines = [f"{e} (this error happened while running your notebook)" for e in report.errors] + report.notes
         self.notes.extend(f"{sub.path.name}, {line}" for line in lines)
 
@@ -100,5 +104,6 @@ class SubmissionSources:
             sub = self.recognition.found.get(stem)
             if sub is None:
                 raise MissingNotebook(stem)
-            self._cache[stem] = NotebookSource(stem, tuple(Cell(n, src) for n, src in sub.code_cells()))
+            cells = tuple(Cell(n, src) for n, src in sub.code_cells())
+            self._cache[stem] = NotebookSource(stem, cells, {c.number: sub.cell_label(c.number) for c in cells})
         return self._cache[stem]

@@ -19,12 +19,13 @@ import time
 import torch
 
 from autograder.checks import (
-    CallTimeout, KnownMistake, SubmissionFault, boundary_details, check, expect_handle, expect_tensor, grid_points,
-    close, module_devices,
+    CallTimeout, KnownMistake, SubmissionFault, boundary_details, check, close, expect_handle, expect_tensor,
+    grader_only, grid_points, module_devices,
 )
 
 from .. import reference as R
-from ..models import affine_outputs
+from .. import public as P
+from ..public import affine_outputs
 
 
 def _shuffler(cfg: dict, *salt: int) -> torch.Generator:
@@ -40,8 +41,8 @@ def _relabelling(g: torch.Generator, classes: int) -> torch.Tensor:
             return perm
 
 
-def _training_data(cfg: dict, seed: int, device: str, relabel: bool):
-    X, Y = R.make_spiral(cfg["n_per_class"], 3, cfg["noise"], seed=seed)
+def _training_data(cfg: dict, seed: int, device: str, relabel: bool, draw):
+    X, Y = draw(cfg["n_per_class"], 3, cfg["noise"], seed=seed)  # draw: R.make_spiral, or P.spiral (public)
     g = _shuffler(cfg, seed)
     labels = _relabelling(g, 3) if relabel else torch.arange(3)
     order = torch.randperm(len(X), generator=g)
@@ -97,10 +98,10 @@ def _forward(nb, model, x: torch.Tensor, device: str, what: str) -> torch.Tensor
     return logits.detach().cpu()
 
 
-def _heldout_accuracy(nb, model, seed: int, cfg: dict, device: str, what: str, labels: torch.Tensor) -> float:
-    Xh, Yh = R.make_spiral(cfg["n_heldout_per_class"], 3, cfg["noise"], seed=seed)
+def _heldout_accuracy(nb, model, seed: int, cfg: dict, device: str, what: str, labels: torch.Tensor, draw) -> float:
+    Xh, Yh = draw(cfg["n_heldout_per_class"], 3, cfg["noise"], seed=seed)
     logits = predictions(nb, model, Xh, _shuffler(cfg, seed, 1), cfg, device, what)
-    return R.accuracy(logits, labels[Yh])
+    return P.accuracy(logits, labels[Yh])
 
 
 def _affine(nb, model, device: str) -> bool:
@@ -119,7 +120,7 @@ def _credit(credit, accs: list[float], times: list[float], cfg: dict, where: str
             device: str = "cpu") -> None:
     med = statistics.median(accs)
     low, high = cfg["low_bar"], cfg["high_bar"]
-    frac = R.linear_partial_credit(med, low, high)
+    frac = P.linear_partial_credit(med, low, high)
     # The message quotes the published bars, not the grader's more lenient ones: whoever is
     # short of full points here is short of the published bar too.
     each = f" (each {', '.join(f'{a:.3f}' for a in accs)})" if len(accs) > 1 else ""
@@ -135,13 +136,13 @@ def _credit(credit, accs: list[float], times: list[float], cfg: dict, where: str
 def test_fit_spiral_public(nb, device, assignment, credit):
     "fit_spiral: the notebook's example: trained on spiral seed 7, accuracy on held-out spiral seed 8 (both shuffled)"
     cfg = assignment["fit_spiral"]
-    X, Y, labels = _training_data(cfg, 7, device, relabel=False)
+    X, Y, labels = _training_data(cfg, 7, device, relabel=False, draw=P.spiral)
     what = "fit_spiral(the spiral of seed 7)"
     model, elapsed = _fit(nb, X, Y, device, cfg["time_budget_s"], what)
-    acc = _heldout_accuracy(nb, model, 8, cfg, device, what, labels)
+    acc = _heldout_accuracy(nb, model, 8, cfg, device, what, labels, draw=P.spiral)
     _credit(credit, [acc], [elapsed], cfg, "on the spiral of seed 8", nb, model, device)
     try:
-        credit.details.update(_boundary_picture(nb, model, cfg, device))
+        credit.details.update(_boundary_picture(nb, model, cfg, device) or {})
     except (AssertionError, SubmissionFault):
         pass  # the picture is a courtesy for the feedback page; it never costs points
 
@@ -159,6 +160,7 @@ def _reference_model_for_seed_7(n_per_class: int, noise: float) -> torch.nn.Modu
         torch.set_num_threads(threads)
 
 
+@grader_only
 def _boundary_picture(nb, model, cfg: dict, device: str) -> dict:
     """The student's and the reference model's decision regions over the notebook's public
     held-out spiral (seed 8), for the feedback page. The hidden seeds' data is never drawn."""
@@ -179,9 +181,9 @@ def test_fit_spiral_heldout(nb, device, assignment, credit):
     cfg = assignment["fit_spiral"]
     accs, times = [], []
     for seed, held_seed in zip(cfg["seeds"], cfg["heldout_seeds"]):
-        X, Y, labels = _training_data(cfg, seed, device, relabel=True)
+        X, Y, labels = _training_data(cfg, seed, device, relabel=True, draw=R.make_spiral)
         what = "fit_spiral(a spiral drawn by the grader)"
         model, elapsed = _fit(nb, X, Y, device, cfg["time_budget_s"], what)
         times.append(elapsed)
-        accs.append(_heldout_accuracy(nb, model, held_seed, cfg, device, what, labels))
+        accs.append(_heldout_accuracy(nb, model, held_seed, cfg, device, what, labels, draw=R.make_spiral))
     _credit(credit, accs, times, cfg, f"over {len(accs)} hidden spirals", nb, model, device)
