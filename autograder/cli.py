@@ -49,6 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     ga = sub.add_parser("grade-all", help=GRADE_ALL_HELP)
     add_grade_all_arguments(ga)
 
+    from autograder.batch.cluster_worker import HELP as CLUSTER_WORKER_HELP, add_arguments as add_cluster_worker_arguments
+
+    cw = sub.add_parser("cluster-worker", help=CLUSTER_WORKER_HELP)
+    add_cluster_worker_arguments(cw)
+
     c = sub.add_parser("check", help="students: run the public checks on your notebook")
     c.add_argument("notebook", type=Path, help="your notebook (.ipynb), or a folder of them")
     c.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help="assignment folder under source/")
@@ -340,11 +345,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(paths, out, jobs=args.jobs)
 
 
+def cmd_cluster_worker(args: argparse.Namespace) -> int:
+    from autograder.batch.cluster_worker import run
+
+    return run(args)
+
+
 def cmd_grade_all(args: argparse.Namespace) -> int:
     from autograder.batch.cli import run
 
-    return run(args, _paths(args, args.assignment), _device(args.device))
+    # On a cluster the workers have the GPUs: the device is resolved there (batch/cluster.py).
+    return run(args, _paths(args, args.assignment), args.device if args.scheduler else _device(args.device))
 
 
-_COMMANDS = {"release": cmd_release, "grade": cmd_grade, "grade-all": cmd_grade_all, "check": cmd_check, "review": cmd_review, "demo": cmd_demo,
+_COMMANDS = {"release": cmd_release, "grade": cmd_grade, "grade-all": cmd_grade_all,
+             "cluster-worker": cmd_cluster_worker, "check": cmd_check, "review": cmd_review, "demo": cmd_demo,
              "bundle": cmd_bundle, "gradescope": cmd_gradescope, "prairielearn": cmd_prairielearn, "ci": cmd_ci}

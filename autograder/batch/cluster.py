@@ -29,6 +29,7 @@ from autograder.batch.pool import Job, Outcome
 
 CPU, GPU = "CPU", "GPU"  # the worker resources a grading task needs
 CONNECT_TIMEOUT_S = 30.0
+POLL_S = 0.2  # how often the client looks at its tasks (a few, at most 2 x slots)
 
 
 def security(ca_file: Path | None = None, cert: Path | None = None, key: Path | None = None):
@@ -61,7 +62,8 @@ class DaskExecutor:
 
         self.client = client
         self.address = address or str(getattr(client.scheduler, "address", ""))
-        self.settings = {k: v for k, v in settings.items() if k not in ("course_root", "hidden", "out_dir")}
+        self.settings: dict = {}
+        self.configure(settings)
         self.timeout_s = float(timeout_s)
         self.tries = max(1, int(tries))
         self.wait_s = float(wait_s)
@@ -92,6 +94,11 @@ class DaskExecutor:
             raise ClusterError(f"cannot reach the Dask scheduler at {address}: {type(e).__name__}: "
                                f"{str(e).splitlines()[0] if str(e) else ''}".rstrip(": ")) from None
         return cls(client, settings, pack_material(paths), timeout_s, tries, wait_s, address)
+
+    def configure(self, settings: dict) -> None:
+        """The batch's settings for the grading processes, less what is this machine's own (the
+        course and the paths to hide are the worker's: see cluster_task)."""
+        self.settings = {k: v for k, v in settings.items() if k not in ("course_root", "hidden", "out_dir")}
 
     # -- the cluster's capacity ------------------------------------------------------------------
 
@@ -152,7 +159,6 @@ class DaskExecutor:
                                   resources={resource_of(device): 1}, pure=False, retries=0)
 
     def run(self, jobs: list[Job], on_start: Callable[[Job], None], on_done: Callable[[Outcome], None]) -> None:
-        from distributed import wait
         from distributed.scheduler import KilledWorker
 
         from autograder.batch.cluster_task import WorkerUnfit
@@ -163,6 +169,7 @@ class DaskExecutor:
         pending: dict = {}
         window = max(4, 2 * self.size)
         waiting_since: float | None = None
+        checked = time.monotonic()
         self.wait_for({j.device or self.settings.get("device", "cpu") for j in jobs})
         while todo or pending:
             while todo and len(pending) < window:
@@ -170,14 +177,11 @@ class DaskExecutor:
                 sent[job.id] = sent.get(job.id, 0) + 1
                 pending[self._submit(job, sent[job.id])] = job
             self._drain(by_id, on_start)
-            try:
-                done, _ = wait(list(pending), timeout=0.5, return_when="FIRST_COMPLETED")
-            except TimeoutError:
-                done = set()
-            except Exception as e:  # noqa: BLE001 - the connection broke while waiting
-                raise ClusterError(_lost(self.address, e)) from None
+            done = [f for f in pending if f.done()]
             if not done:
-                waiting_since = self._check_capacity(pending, waiting_since)
+                time.sleep(POLL_S)
+                if time.monotonic() - checked > 2.0:  # (the scheduler is asked every 2 s at most)
+                    waiting_since, checked = self._check_capacity(pending, waiting_since), time.monotonic()
                 continue
             waiting_since = None
             self._drain(by_id, on_start)

@@ -223,7 +223,8 @@ def _pool(settings: dict, timeout_s: float) -> _Warm:
         warm.busy.release()
         warm.close()
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    warm = _local.warm = _Warm(key, WorkerPool(1, settings, _scratch_root() / "logs", timeout_s, env=env))
+    logs = _scratch_root() / "logs" / f"{os.getpid()}-{threading.get_ident()}"
+    warm = _local.warm = _Warm(key, WorkerPool(1, settings, logs, timeout_s, env=env))
     warm.busy.acquire()
     with _warm_lock:
         _warm.add(warm)

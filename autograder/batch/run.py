@@ -369,6 +369,8 @@ def _run(jobs_list: list[Job], cluster, settings: dict, n_jobs: int, state: Path
     groups: dict[str, list[Job]] = {}
     for job in jobs_list:  # locally, one pool per device (a process keeps the device it started on)
         groups.setdefault("" if cluster is not None else (job.device or device), []).append(job)
+    if cluster is not None:
+        cluster.configure(settings)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     try:
         for dev, group in groups.items():
