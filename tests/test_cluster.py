@@ -9,110 +9,23 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from autograder.batch import BatchError, grade_all
 from autograder.batch.executor import Engine
 from autograder.batch.records import read_record
-from autograder.course import AssignmentPaths
 from dask_helpers import LocalDask
-
-ASSIGNMENT_TOML = """
-[assignment]
-name = "fa"
-title = "Fake assignment"
-
-[[notebooks]]
-stem = "nb1"
-points = 10
-grade_cells = { check_a = 4, check_b = 6 }
-
-[[notebooks]]
-stem = "nb2"
-points = 5
-answer_cells = { q1 = 5 }
-"""
-
-# Runs in the grading process; logs each start and end (with the Dask worker's name, from the
-# worker's environment) to $FAKE_LOG, so that a test can count gradings and see where they ran.
-FAKE_GRADER = '''
-import json, os, signal, time
-from autograder.assignment import load_assignment
-from autograder.results import CheckResult, Status, SubmissionResult
-
-def _log(event, student, device):
-    path = os.environ.get("FAKE_LOG")
-    if path:
-        with open(path, "a") as f:
-            f.write(json.dumps({"event": event, "student": student, "device": device, "t": time.time(),
-                                "worker": os.environ.get("FAKE_WORKER", "local"), "pid": os.getpid()}) + "\\n")
-
-def grade(submission, student, device, paths, extra_hidden):
-    cfg = load_assignment(paths.config_file)
-    files = [submission] if submission.is_file() else sorted(submission.rglob("*.ipynb"))
-    if not files:
-        return SubmissionResult(cfg.name, student, [], gradable=False, format_errors=["no notebook found"])
-    try:
-        nb = json.loads(files[0].read_text())
-    except ValueError:
-        return SubmissionResult(cfg.name, student, [], gradable=False,
-                                format_errors=[files[0].name + " is not a valid notebook"])
-    m = nb.get("metadata", {}).get("fake", {})
-    _log("start", student, device)
-    if m.get("kill_worker") and os.environ.get("FAKE_WORKER"):
-        os.kill(os.getppid(), signal.SIGKILL)  # the machine dies under this submission (the Dask worker)
-        time.sleep(30)
-    if m.get("crash"):
-        os._exit(7)
-    time.sleep(m.get("sleep", 0))
-    f = m.get("frac", 1.0)
-    ok = Status.PASSED if f == 1 else Status.FAILED
-    checks = [
-        CheckResult("a: first", "check_a", "nb1", 4 * f, 4, ok, "expected 1, got 2", public=True),
-        CheckResult("b: second", "check_b", "nb1", 6 * f, 6, ok, "b message"),
-        CheckResult("q1: why?", "q1", "nb2", 5 * f, 5, ok, "concepts", tags=("short_answer",)),
-    ]
-    _log("end", student, device)
-    return SubmissionResult(cfg.name, student, checks, notes=[f"graded on {device}"], device=device,
-                            execution_time_s=0.01)
-'''
-
-
-def _nb(meta: dict) -> str:
-    return json.dumps({"cells": [], "metadata": {"fake": meta}, "nbformat": 4, "nbformat_minor": 5})
+from fake_class import fake_course, gradings, make_class, wait_for_a_start
 
 
 @pytest.fixture
 def fake(tmp_path, monkeypatch):
-    course = tmp_path / "course"
-    (course / "source" / "fa" / "grading" / "checks").mkdir(parents=True)
-    (course / "source" / "fa" / "grading" / "assignment.toml").write_text(ASSIGNMENT_TOML)
-    mods = tmp_path / "mods"
-    mods.mkdir()
-    (mods / "fakegrader.py").write_text(FAKE_GRADER)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(mods), os.environ.get("PYTHONPATH", "")]))
-    monkeypatch.setenv("FAKE_LOG", str(tmp_path / "gradings.jsonl"))
-    return AssignmentPaths(course, "fa")
-
-
-def _class(folder: Path, students: dict) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for s, meta in students.items():
-        (folder / f"{s}.ipynb").write_text(_nb(meta))
-    (folder / "frank.ipynb").write_text("{this is not json")  # ungradable: not a notebook
-    return folder
-
-
-def _gradings(tmp_path: Path) -> list[dict]:
-    path = tmp_path / "gradings.jsonl"
-    return [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
+    return fake_course(tmp_path, monkeypatch)
 
 
 def _grade(subs, paths, out, **kw):
@@ -131,7 +44,7 @@ def cluster(tmp_path):
 
 def test_a_class_on_a_cluster_gives_the_local_runs_outputs(fake, tmp_path, cluster):
     students = {"alice": {"frac": 1.0}, "bob": {"frac": 0.5}, "carol": {"crash": True}, "dave": {"frac": 0.25}}
-    subs = _class(tmp_path / "subs", students)
+    subs = make_class(tmp_path / "subs", students)
     local = _grade(subs, fake, tmp_path / "local", jobs=2, engine=Engine(tries=1))
     stream = io.StringIO()
     report = grade_all(subs, fake, out=tmp_path / "remote", grader="fakegrader:grade", progress=True, stream=stream,
@@ -146,7 +59,7 @@ def test_a_class_on_a_cluster_gives_the_local_runs_outputs(fake, tmp_path, clust
         assert (tmp_path / "remote" / "students" / s / "feedback.html").is_file()
     text = stream.getvalue()  # the same progress display, naming the cluster
     assert f"with the Dask cluster at {cluster.address}" in text and "[5/5]" in text and "alice: 15/15" in text
-    ran = {g["worker"] for g in _gradings(tmp_path) if g["event"] == "end"}
+    ran = {g["worker"] for g in gradings(tmp_path) if g["event"] == "end"}
     assert ran == {"local", "w1", "w2"}  # the remote run was graded on the workers, not here
     rerun = _grade(subs, fake, tmp_path / "remote", engine=Engine(scheduler=cluster.address))
     assert rerun.graded == [] and len(rerun.skipped) == 5  # nothing regraded
@@ -154,7 +67,7 @@ def test_a_class_on_a_cluster_gives_the_local_runs_outputs(fake, tmp_path, clust
 
 def test_a_worker_killed_mid_batch_loses_no_submission_and_records_none_twice(fake, tmp_path, cluster):
     students = {f"s{i}": {"frac": i / 8, "sleep": 1.5} for i in range(8)}
-    subs = _class(tmp_path / "subs", students)
+    subs = make_class(tmp_path / "subs", students)
     ref = _grade(subs, fake, tmp_path / "local", jobs=2)
     assert not ref.crashed
     (tmp_path / "gradings.jsonl").unlink()
@@ -162,17 +75,13 @@ def test_a_worker_killed_mid_batch_loses_no_submission_and_records_none_twice(fa
     cmd = [sys.executable, "-m", "autograder.batch", str(subs), "--course", str(fake.course_root), "--assignment", "fa",
            "--grader", "fakegrader:grade", "--out", str(out), "--scheduler", cluster.address, "--quiet"]
     batch = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while not any(g["worker"] == "w1" and g["event"] == "start" for g in _gradings(tmp_path)):
-        assert batch.poll() is None, batch.communicate()
-        assert time.monotonic() < deadline, "no grading started on w1"
-        time.sleep(0.05)
+    wait_for_a_start(tmp_path, "w1", batch)
     cluster.kill_worker("w1")  # mid-grading: its submission is in flight
     stdout, stderr = batch.communicate(timeout=300)
     assert batch.returncode == 0, stderr
-    ends = [g["student"] for g in _gradings(tmp_path) if g["event"] == "end"]
+    ends = [g["student"] for g in gradings(tmp_path) if g["event"] == "end"]
     assert sorted(ends) == sorted(students)  # every student graded to the end exactly once
-    starts = [g["student"] for g in _gradings(tmp_path) if g["event"] == "start"]
+    starts = [g["student"] for g in gradings(tmp_path) if g["event"] == "start"]
     assert len(starts) > len(ends)  # the killed worker's submission started twice, and counts once
     assert (out / "grades.csv").read_text() == (tmp_path / "local" / "grades.csv").read_text()
     assert all(read_record(out / "students" / s).status == "graded" for s in students)
@@ -180,12 +89,12 @@ def test_a_worker_killed_mid_batch_loses_no_submission_and_records_none_twice(fa
 
 def test_a_submission_that_kills_every_worker_ends_ungradable_and_the_batch_goes_on(fake, tmp_path, cluster):
     students = {"alice": {"frac": 1.0, "sleep": 0.5}, "bob": {"frac": 0.5, "sleep": 0.5}, "mallory": {"kill_worker": True}}
-    subs = _class(tmp_path / "subs", students)
+    subs = make_class(tmp_path / "subs", students)
     report = _grade(subs, fake, tmp_path / "out", engine=Engine(scheduler=cluster.address, tries=2))
     rec = read_record(tmp_path / "out" / "students" / "mallory")
     assert rec.status == "ungradable" and "died 2 times while grading it" in rec.reason
     assert "mallory" in report.crashed and report.exit_code == 3  # a grader error for the TA
-    starts = [g for g in _gradings(tmp_path) if g["event"] == "start" and g["student"] == "mallory"]
+    starts = [g for g in gradings(tmp_path) if g["event"] == "start" and g["student"] == "mallory"]
     assert len(starts) == 2  # two tries, no third
     assert read_record(tmp_path / "out" / "students" / "alice").result.score == 15
     assert read_record(tmp_path / "out" / "students" / "bob").status == "graded"
@@ -193,7 +102,7 @@ def test_a_submission_that_kills_every_worker_ends_ungradable_and_the_batch_goes
 
 def test_a_rerun_after_the_client_died_grades_only_what_has_no_result(fake, tmp_path, cluster):
     students = {f"s{i}": {"frac": i / 6, "sleep": 1.0} for i in range(6)}
-    subs = _class(tmp_path / "subs", students)
+    subs = make_class(tmp_path / "subs", students)
     out = tmp_path / "remote"
     cmd = [sys.executable, "-m", "autograder.batch", str(subs), "--course", str(fake.course_root), "--assignment", "fa",
            "--grader", "fakegrader:grade", "--out", str(out), "--scheduler", cluster.address, "--quiet"]
@@ -214,7 +123,7 @@ def test_a_rerun_after_the_client_died_grades_only_what_has_no_result(fake, tmp_
 
 def test_cuda_jobs_go_to_gpu_workers_one_at_a_time_and_cpu_jobs_to_cpu_workers(fake, tmp_path):
     students = {f"g{i}": {"sleep": 0.5} for i in range(3)} | {f"c{i}": {"sleep": 0.5} for i in range(3)}
-    subs = _class(tmp_path / "subs", students)
+    subs = make_class(tmp_path / "subs", students)
     devices = tmp_path / "devices.csv"
     devices.write_text("student,device\n" + "".join(f"g{i},cuda\n" for i in range(3)))
     # No GPU here: the GPU worker's resource is only a label; the fake grader never touches CUDA.
@@ -228,10 +137,10 @@ def test_cuda_jobs_go_to_gpu_workers_one_at_a_time_and_cpu_jobs_to_cpu_workers(f
                "--assignment", "fa", "--grader", "fakegrader:grade", "--out", str(tmp_path / "out"), *args]
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    ends = {g["student"]: g for g in _gradings(tmp_path) if g["event"] == "end"}
+    ends = {g["student"]: g for g in gradings(tmp_path) if g["event"] == "end"}
     assert {s: (g["worker"], g["device"]) for s, g in ends.items()} == \
            {**{f"g{i}": ("gpu", "cuda") for i in range(3)}, **{f"c{i}": ("cpu", "cpu") for i in range(3)}}
-    gpu = sorted((g["t"], g["event"]) for g in _gradings(tmp_path) if g["worker"] == "gpu")
+    gpu = sorted((g["t"], g["event"]) for g in gradings(tmp_path) if g["worker"] == "gpu")
     assert [e for _, e in gpu] == ["start", "end"] * 3  # one at a time on the one GPU
     rows = {r["student"]: r for r in csv.DictReader(io.StringIO((tmp_path / "out" / "grades.csv").read_text()))}
     assert all(rows[s]["status"] == "graded" for s in students)
@@ -239,7 +148,7 @@ def test_cuda_jobs_go_to_gpu_workers_one_at_a_time_and_cpu_jobs_to_cpu_workers(f
 
 
 def test_no_worker_for_the_jobs_is_a_clear_error_not_a_hang(fake, tmp_path):
-    subs = _class(tmp_path / "subs", {"alice": {}})
+    subs = make_class(tmp_path / "subs", {"alice": {}})
     with LocalDask(tmp_path / "dask") as dask:  # a scheduler with only a CPU worker, asked for cuda
         dask.add_worker("cpu", slots=1)
         dask.wait_for_workers(1)

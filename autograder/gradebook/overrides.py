@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from autograder.gradebook.reads import Override
-from autograder.gradebook.schema import open_gradebook, solution_cell_for, submission_of
+from autograder.gradebook.schema import exclusive, open_gradebook, solution_cell_for, submission_of
 from autograder.gradebook.url import GradebookError, db_url_of
 from autograder.results import CheckResult, Status, SubmissionResult
 
@@ -58,6 +58,7 @@ def _known(gb, assignment: str, student: str, grade_id: str):
     return cell, cell.notebook.name, solution_cell_for(grade_id, answers)
 
 
+@exclusive
 def set_override(db: str | Path, assignment: str, student: str, grade_id: str, score: float | str,
                  comment: str | None = None) -> Override:
     """Store a TA's score (and comment) for one grade cell of one student; it replaces the
@@ -87,6 +88,7 @@ def set_override(db: str | Path, assignment: str, student: str, grade_id: str, s
         gb.close()
 
 
+@exclusive
 def clear_override(db: str | Path, assignment: str, student: str, grade_id: str) -> bool:
     """Remove a TA's score and comment so that the automatic score counts again. Returns whether
     there was one. Raises GradebookError like `set_override`."""
