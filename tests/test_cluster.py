@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -156,3 +157,58 @@ def test_no_worker_for_the_jobs_is_a_clear_error_not_a_hang(fake, tmp_path):
             _grade(subs, fake, tmp_path / "out", device="cuda", engine=Engine(scheduler=dask.address, wait_s=2))
     with pytest.raises(BatchError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
         _grade(subs, fake, tmp_path / "out2", engine=Engine(scheduler="tcp://127.0.0.1:9"))
+
+
+def _throwaway_tls(folder) -> dict:
+    """A throw-away CA and one certificate it signed (for 127.0.0.1) for scheduler, workers and client."""
+    folder.mkdir()
+
+    def ssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True, timeout=60)
+
+    ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1",
+        "-subj", "/CN=test grading CA")
+    ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "node.key", "-out", "node.csr", "-subj", "/CN=127.0.0.1")
+    (folder / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\n")
+    ssl("x509", "-req", "-in", "node.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "node.pem",
+        "-days", "1", "-extfile", "ext.cnf")
+    return {"ca": folder / "ca.pem", "cert": folder / "node.pem", "key": folder / "node.key"}
+
+
+def test_a_class_grades_on_a_tls_cluster_and_a_client_without_the_certificates_is_refused(fake, tmp_path):
+    students = {"alice": {"frac": 1.0}, "bob": {"frac": 0.5}}
+    subs = make_class(tmp_path / "subs", students)
+    tls = _throwaway_tls(tmp_path / "tls")
+    _grade(subs, fake, tmp_path / "local", jobs=1)
+    with LocalDask(tmp_path / "dask", tls=tls) as dask:
+        assert dask.address.startswith("tls://127.0.0.1:")
+        dask.add_worker("w1", env={"FAKE_WORKER": "w1"})
+        from autograder.batch.cluster import security
+
+        dask.wait_for_workers(1, security=security(tls["ca"], tls["cert"], tls["key"]))
+        cmd = [sys.executable, "-m", "autograder.batch", str(subs), "--course", str(fake.course_root), "--assignment",
+               "fa", "--grader", "fakegrader:grade", "--scheduler", dask.address, "--quiet"]
+        done = subprocess.run([*cmd, "--out", str(tmp_path / "remote"), "--tls-ca-file", str(tls["ca"]),
+                               "--tls-cert", str(tls["cert"]), "--tls-key", str(tls["key"])],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        bare = subprocess.run([*cmd, "--out", str(tmp_path / "bare")], capture_output=True, text=True, timeout=300)
+    assert (tmp_path / "remote" / "grades.csv").read_text() == (tmp_path / "local" / "grades.csv").read_text()
+    assert {g["worker"] for g in gradings(tmp_path) if g["event"] == "end"} == {"local", "w1"}
+    assert bare.returncode == 2 and f"the Dask scheduler at {dask.address} speaks TLS: give --tls-ca-file" in bare.stderr
+    assert "Traceback" not in bare.stderr and not (tmp_path / "bare" / "grades.csv").exists()
+
+
+def test_a_worker_machine_without_root_or_cap_sys_admin_refuses_to_start_and_says_why(tmp_path):
+    """The sandbox needs root with CAP_SYS_ADMIN: `cluster-worker` checks it before joining the
+    cluster. Root without any capability (setpriv), as an unprivileged container would run it."""
+    assert os.geteuid() == 0, "this test drops root's capabilities with setpriv: run the suite as root"
+    argv = ["setpriv", "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--",
+            sys.executable, "-m", "autograder", "cluster-worker", "tcp://127.0.0.1:9", "--slots", "1"]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "this machine cannot grade untrusted notebooks safely" in done.stderr
+    assert "needs root with CAP_SYS_ADMIN" in done.stderr and "Traceback" not in done.stderr
+    assert "distributed.cli.dask_worker" not in done.stderr  # it never started the Dask worker
+    check = subprocess.run(argv[:-3] + ["--check"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert check.returncode == 2 and "needs root with CAP_SYS_ADMIN" in check.stderr

@@ -36,6 +36,10 @@ def fake(tmp_path, monkeypatch):
 _n = iter(range(10_000))
 
 
+def pg_password(url: str) -> str:
+    return url.split("://", 1)[1].split("@", 1)[0].split(":", 1)[1]
+
+
 @pytest.fixture
 def db(pg, monkeypatch):
     """A new database on the server; its URL (with the password) in $AUTOGRADER_DB_URL."""
@@ -190,3 +194,50 @@ def test_the_password_is_out_of_reach_of_student_code_on_a_cluster(tmp_path, pg,
     assert "HUNT" in text  # the hunt ran and its findings reached the feedback ...
     assert pg.password not in text and pg.password not in logs  # ... without the password
     assert pg.password not in (report.describe())
+
+
+def test_two_workers_one_killed_mid_batch_grade_a_class_into_postgresql_as_a_local_run(fake, tmp_path, db):
+    """Issue 15's 'done when': a scheduler and two workers on 127.0.0.1, a class graded through
+    them into this PostgreSQL server, one worker SIGKILLed mid-batch: every student graded
+    exactly once, and the CSV of a local grade-all."""
+    from dask_helpers import LocalDask
+    from fake_class import gradings, wait_for_a_start
+
+    students = {f"s{i}": {"frac": i / 8, "sleep": 1.5} for i in range(8)}
+    subs = make_class(tmp_path / "subs", students)
+    env = dict(os.environ)
+    env.pop("AUTOGRADER_DB_URL")  # the local reference run: SQLite in its results folder
+    lite = subprocess.run([sys.executable, "-m", "autograder.batch", str(subs), "--course", str(fake.course_root),
+                           "--assignment", "fa", "--grader", "fakegrader:grade", "--out", str(tmp_path / "local"),
+                           "--jobs", "2", "--quiet"], capture_output=True, text=True, env=env, timeout=300)
+    assert lite.returncode == 0, lite.stderr
+    (tmp_path / "gradings.jsonl").unlink()
+    out = tmp_path / "remote"
+    with LocalDask(tmp_path / "dask") as dask:
+        for name in ("w1", "w2"):
+            dask.add_worker(name, env={"FAKE_WORKER": name})
+        dask.wait_for_workers(2)
+        batch = subprocess.Popen([sys.executable, "-m", "autograder.batch", str(subs), "--course", str(fake.course_root),
+                                  "--assignment", "fa", "--grader", "fakegrader:grade", "--out", str(out),
+                                  "--scheduler", dask.address, "--quiet"],  # the URL from $AUTOGRADER_DB_URL
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_for_a_start(tmp_path, "w1", batch)
+        dask.kill_worker("w1")
+        stdout, stderr = batch.communicate(timeout=300)
+    assert batch.returncode == 0, stderr
+    ends = [g["student"] for g in gradings(tmp_path) if g["event"] == "end"]
+    assert sorted(ends) == sorted(students)  # every student graded to the end exactly once ...
+    assert len([g for g in gradings(tmp_path) if g["event"] == "start"]) > len(ends)  # ... one of them twice started
+    assert (out / "grades.csv").read_text() == (tmp_path / "local" / "grades.csv").read_text()
+    state = read_gradebook(db, "fa")
+    assert sorted(state.grades) == sorted(set(students) | {"frank"})
+    for s, meta in students.items():
+        assert state.grades[s]["check_b"].auto_score == pytest.approx(6 * meta["frac"])
+    from nbgrader.api import Gradebook
+
+    gb = Gradebook(db)
+    try:  # one submission per student in the database (none recorded twice)
+        assert sorted(s.student.id for s in gb.find_assignment("fa").submissions) == sorted(set(students) | {"frank"})
+    finally:
+        gb.close()
+    assert pg_password(db) not in stdout + stderr

@@ -88,6 +88,10 @@ class DaskExecutor:
         if "://" not in address:
             raise ClusterError(f"--scheduler {address}: give the scheduler's address with its protocol, "
                                "e.g. tcp://10.0.0.5:8786 (tls://... with TLS)")
+        sec = sec if sec is not None else security()
+        if address.startswith("tls://") and not sec.tls_client_cert:
+            raise ClusterError(f"the Dask scheduler at {address} speaks TLS: give --tls-ca-file, --tls-cert and "
+                               "--tls-key (or Dask's distributed.comm.tls configuration)")
         try:
             client = Client(address, security=sec, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
         except Exception as e:  # noqa: BLE001 - any comm error: say where and why, in one line

@@ -50,6 +50,8 @@ def sandbox_problems() -> list[str]:
             reduced = box.reduced_isolation
     except SandboxError as e:
         return [str(e).splitlines()[-1] if str(e) else "the sandbox worker did not start"]
+    except PermissionError as e:  # no CAP_SYS_ADMIN/CAP_CHOWN: the sandbox cannot even prepare its folders
+        return [f"the sandbox cannot start here: {e.strerror} ({e.filename})"]
     return reduced
 
 
