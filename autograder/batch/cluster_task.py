@@ -260,7 +260,10 @@ def grade(task: ClusterTask, material: bytes) -> dict:
     scratch = Path(tempfile.mkdtemp(prefix="submission-", dir=_scratch_root()))
     try:
         submission = lay_out(task, scratch)
-        settings = dict(task.settings, course_root=str(course), hidden=sorted({str(scratch), str(course)}))
+        # The whole scratch root is hidden (every submission's folder, the course, the logs), as the
+        # local pool hides SUBMISSIONS: the settings stay the same from job to job, so the warm
+        # grading process is reused instead of started again for each submission.
+        settings = dict(task.settings, course_root=str(course), hidden=[str(_scratch_root())])
         job = Job(task.job.id, task.job.student, submission, task.job.source, task.job.fingerprint, task.job.device)
         got: list[Outcome] = []
         warm = _pool(settings, task.timeout_s)
