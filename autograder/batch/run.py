@@ -25,18 +25,21 @@ from __future__ import annotations
 
 import fcntl
 import os
-import signal
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TextIO
 
-from autograder.assignment import load_assignment
+from autograder.assignment import ConfigError, load_assignment
+from autograder.batch.deadlines import ExtensionsError, class_deadlines
 from autograder.batch.discover import Discovery, SubmissionsError, discover
+from autograder.batch.similarity import SimilaritySectionError, class_similarity
 from autograder.batch.outputs import ClassOutputs, RosterError, build_class_outputs, read_roster
-from autograder.batch.executor import ClusterError, Engine, Executor, commit_outcome, run_jobs
-from autograder.batch.pool import Job, Outcome, PoolBroken, WorkerPool
+from autograder.batch.executor import ClusterError, Engine
+from autograder.batch.dispatch import run_batch
+from autograder.batch.pool import Job, PoolBroken
 from autograder.batch.progress import Progress
 from autograder.batch.records import (GRADED, UNGRADABLE, StudentRecord, fingerprint, grader_hash, read_record,
                                       student_dir, submission_hash)
@@ -159,7 +162,8 @@ def grade_all(submissions: Path, paths: AssignmentPaths, *, out: Path | None = N
               jobs: int | None = None, student: str | None = None, force: bool = False, device: str = "cpu",
               roster: Path | None = None, grader: str | None = None, timeout_s: float | None = None,
               progress: bool = True, stream: TextIO | None = None, hidden: tuple[Path, ...] = (),
-              engine: Engine | None = None) -> BatchReport:
+              engine: Engine | None = None, extensions: Path | None = None,
+              similarity: bool | Path = False) -> BatchReport:
     """Grade every submission under `submissions` into `out` (see the module docstring).
 
     `device` is already resolved ("cpu" or "cuda"). `db` is a SQLAlchemy URL or a SQLite path
@@ -170,6 +174,9 @@ def grade_all(submissions: Path, paths: AssignmentPaths, *, out: Path | None = N
     gradebook and the roster are always hidden, the course by grade_submission). `engine` says
     where the jobs run (default: the local pool of `jobs` processes; a Dask scheduler), how often
     a job whose grading process died is tried, and per-student devices (executor.Engine).
+    `extensions`: a CSV of per-student extensions besides the assignment's own ([deadline]).
+    `similarity`: True to compare the class (`DIR/similarity/`), or a folder holding a report a
+    TA already made; either becomes a section of the staff-only summary page.
     Raises BatchError for usage errors; otherwise always finishes the class."""
     started = time.monotonic()
     stream = stream or sys.stderr
@@ -182,13 +189,15 @@ def grade_all(submissions: Path, paths: AssignmentPaths, *, out: Path | None = N
     lock = _Lock(state / "lock")
     try:
         return _grade_all(submissions, paths, config, out, state, db, jobs, student, force, device, roster,
-                          grader, timeout_s, progress, stream, started, hidden, engine or Engine())
+                          grader, timeout_s, progress, stream, started, hidden, engine or Engine(), extensions,
+                          similarity)
     finally:
         lock.release()
 
 
 def _grade_all(submissions, paths, config, out, state, db, jobs, student, force, device, roster, grader,
-               timeout_s, progress, stream, started, extra_hidden, engine: Engine) -> BatchReport:
+               timeout_s, progress, stream, started, extra_hidden, engine: Engine, extensions=None,
+               similarity=False) -> BatchReport:
     try:
         found: Discovery = discover(submissions, config.name, state / "extracted", exclude=out)
     except (SubmissionsError, OSError) as e:
@@ -206,7 +215,10 @@ def _grade_all(submissions, paths, config, out, state, db, jobs, student, force,
     try:
         check_reachable(url)
         roster_ids = read_roster(roster) if roster else []
-    except (GradebookError, RosterError) as e:
+        deadlines = class_deadlines(config, extensions, url)
+        # a report a TA made already is read before anything is graded; one made now, after
+        staff = class_similarity(Path(similarity), {}, paths, out, []) if isinstance(similarity, (str, Path)) else None
+    except (GradebookError, RosterError, ConfigError, ExtensionsError, SimilaritySectionError) as e:
         raise BatchError(str(e)) from None
     if where.found_by != "--results":  # (a rerun that found it there keeps the record as the first run wrote it)
         record_location(out, where)  # so that `review --results DIR` finds this gradebook
@@ -226,7 +238,7 @@ def _grade_all(submissions, paths, config, out, state, db, jobs, student, force,
     cluster = _connect(engine, paths, grader, timeout, device) if engine.scheduler else None
     try:
         device = cluster.resolve(device) if cluster is not None else device
-        jobs_list = _jobs(todo, out, paths, device, grader, engine, force, report)
+        jobs_list = _jobs(todo, out, paths, device, grader, engine, force, report, deadlines)
         # Largest first (longest-processing-time order): a big notebook set tends to take longest,
         # and starting it early keeps every worker busy until the end.
         jobs_list.sort(key=lambda j: (-_size(j.submission), j.student))
@@ -251,9 +263,13 @@ def _grade_all(submissions, paths, config, out, state, db, jobs, student, force,
                 "hidden": sorted(str(h) for h in hidden), "grader": grader,
                 "threads": 1 if n_jobs > 1 or cluster is not None else None,
                 "preload": ["autograder.grading", "torch"] if grader is None else [],
+                "due": {s.student: d.isoformat() for s in todo if (d := deadlines.due_of(s)[0]) is not None},
             }
-            _run(jobs_list, cluster, worker_settings, n_jobs, state, timeout, engine, out, config, device, bar,
-                 report)
+            try:
+                run_batch(jobs_list, cluster, worker_settings, n_jobs, state, timeout, engine, out, config, device,
+                          bar, report)
+            except (PoolBroken, ClusterError) as e:
+                raise BatchError(str(e)) from None
     finally:
         if cluster is not None:
             cluster.close()
@@ -265,8 +281,14 @@ def _grade_all(submissions, paths, config, out, state, db, jobs, student, force,
 
     records = {s.student: rec for s in found.submissions
                if (rec := read_record(student_dir(out, s.student))) is not None}
+    if similarity is True:  # staff only: a section of summary.html, the report in DIR/similarity/
+        try:
+            staff = class_similarity(True, {s.student: s.path for s in found.submissions}, paths, out, notes)
+        except SimilaritySectionError as e:  # the grades are not held back for it
+            notes.append(f"no similarity section: {e}")
     try:
-        outputs = build_class_outputs(out, config, found.submissions, records, where, roster_ids, notes)
+        outputs = build_class_outputs(out, config, found.submissions, records, where, roster_ids, notes,
+                                      deadlines=deadlines, similarity=staff)
         _formgrader_copies(found, records, config, formgrader_root(url, found.course_root or out))
     except Exception as e:  # an unreachable --db, a full disk: the graded records stay
         raise BatchError(f"every submission is graded (records in {out}/students/), but writing the class "
@@ -305,22 +327,20 @@ def _size(path: Path) -> int:
     return 0
 
 
-def _raise_interrupt(signum, frame):  # SIGTERM behaves like Ctrl-C: stop, keep what is committed
-    raise KeyboardInterrupt
-
-
 def _jobs(todo, out: Path, paths: AssignmentPaths, device: str, grader: str | None, engine: Engine, force: bool,
-          report: BatchReport) -> list[Job]:
+          report: BatchReport, deadlines) -> list[Job]:
     """The jobs of the submissions that have no record of this run's fingerprint (all with
     `force`); the others are reported as skipped."""
     hashes: dict[str, str] = {}
     jobs: list[Job] = []
+    now = datetime.now(timezone.utc)
     for i, sub in enumerate(todo):
         mine = engine.devices.get(sub.student, "")
         dev = mine or device
         if dev not in hashes:
             hashes[dev] = grader_hash(paths.grading, _settings_hash_input(dev, grader))
-        fp = fingerprint(submission_hash(sub.path), hashes[dev])
+        # before and after the student's own deadline a grading writes other feedback: crossing it regrades
+        fp = fingerprint(submission_hash(sub.path) + deadlines.phase(sub, now), hashes[dev])
         rec = read_record(student_dir(out, sub.student))
         if rec is not None and rec.fingerprint == fp and not force:
             report.skipped.append(sub.student)
@@ -337,58 +357,3 @@ def _connect(engine: Engine, paths: AssignmentPaths, grader: str | None, timeout
                                     engine.tries, engine.security, engine.wait_s)
     except ClusterError as e:
         raise BatchError(str(e)) from None
-
-
-def _run(jobs_list: list[Job], cluster, settings: dict, n_jobs: int, state: Path, timeout: float, engine: Engine,
-         out: Path, config, device: str, bar: Progress, report: BatchReport) -> None:
-    """Grade the jobs on the cluster or in local pools (one per device), committing each outcome."""
-    def on_start(job: Job) -> None:
-        bar.start(job.student)
-
-    def on_retry(o: Outcome, n: int) -> None:
-        bar.message(f"{o.job.student}: {o.crash}; trying again ({n + 1} of {engine.tries})")
-
-    def on_done(o: Outcome) -> None:
-        record = commit_outcome(out, config, o, device)
-        if o.reply is None:
-            report.crashed.append(o.job.student)
-            bar.finish(o.job.student, f"{o.job.student}: not graded, {o.crash}", ungradable=True)
-            return
-        report.graded.append(o.job.student)
-        r = o.reply
-        if record.status == GRADED:
-            extra = f", {r['grader_errors']} grader error(s)" if r.get("grader_errors") else ""
-            bar.finish(o.job.student, f"{o.job.student}: {round(r['score'], 2):g}/{r['max_score']:g} "
-                                      f"({r['wall_s']:.1f} s{extra})")
-        else:
-            bar.finish(o.job.student, f"{o.job.student}: ungradable ({r['wall_s']:.1f} s)", ungradable=True)
-
-    env = dict(os.environ)
-    if n_jobs > 1:  # one core per grading worker
-        env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    groups: dict[str, list[Job]] = {}
-    for job in jobs_list:  # locally, one pool per device (a process keeps the device it started on)
-        groups.setdefault("" if cluster is not None else (job.device or device), []).append(job)
-    if cluster is not None:
-        cluster.configure(settings)
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
-        for dev, group in groups.items():
-            executor: Executor = cluster if cluster is not None else WorkerPool(
-                n_jobs, dict(settings, device=dev), state / "logs", timeout, env=env)
-            try:
-                run_jobs(executor, group, on_start, on_done, engine.tries, on_retry)
-            finally:
-                if executor is not cluster:
-                    executor.close()
-    except KeyboardInterrupt:
-        report.interrupted = True
-    except PoolBroken as e:
-        bar.close()
-        raise BatchError(str(e)) from None
-    except ClusterError as e:
-        bar.close()
-        raise BatchError(str(e)) from None
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        bar.close()

@@ -8,7 +8,8 @@ spiral's law instead of learning gets ~0), and the held-out data is shuffled too
 twice, in another order and other batch sizes: a model whose prediction for a point depends on
 where or with what the point arrives is refused. Lazy replies considered: class = 3 * row // n,
 memorising the training points, the spiral's law written down, transductive tricks on the
-held-out batch, a model on the wrong device, training past the time budget."""
+held-out batch, a model on the wrong device, training past the time budget. Known mistake (its
+hint): a classifier that computes an affine function (no nonlinearity), judged from its outputs."""
 from __future__ import annotations
 
 import functools
@@ -18,10 +19,12 @@ import time
 import torch
 
 from autograder.checks import (
-    CallTimeout, SubmissionFault, boundary_details, check, expect_handle, expect_tensor, grid_points, module_devices,
+    CallTimeout, KnownMistake, SubmissionFault, boundary_details, check, expect_handle, expect_tensor, grid_points,
+    close, module_devices,
 )
 
 from .. import reference as R
+from ..models import affine_outputs
 
 
 def _shuffler(cfg: dict, *salt: int) -> torch.Generator:
@@ -56,8 +59,9 @@ def _fit(nb, X: torch.Tensor, Y: torch.Tensor, device: str, budget: float, what:
     elapsed = time.perf_counter() - t0
     expect_handle(model, what, "module")
     devices = module_devices(model)
-    assert devices <= {device}, (
-        f"{what}: the model's parameters are on {', '.join(sorted(devices))}; build it on the given device ({device})")
+    if not devices <= {device}:
+        raise KnownMistake("device_left_on_cpu" if devices == {"cpu"} else "", (
+            f"{what}: the model's parameters are on {', '.join(sorted(devices))}; build it on the given device ({device})"))
     return model, elapsed
 
 
@@ -99,7 +103,20 @@ def _heldout_accuracy(nb, model, seed: int, cfg: dict, device: str, what: str, l
     return R.accuracy(logits, labels[Yh])
 
 
-def _credit(credit, accs: list[float], times: list[float], cfg: dict, where: str) -> None:
+def _affine(nb, model, device: str) -> bool:
+    """Whether the model computes an affine function of its input that is not constant (from its
+    outputs on points of the plane; a model whose outputs cannot be read is not called affine)."""
+    gen = torch.Generator().manual_seed(11)
+    try:
+        affine, outs = affine_outputs(nb, model, torch.randn(64, 2, generator=gen), torch.randn(64, 2, generator=gen),
+                                      "fit_spiral", 3, device)
+    except (AssertionError, SubmissionFault):
+        return False
+    return affine and not close(outs[0], outs[1])  # a constant "model" is no linear classifier
+
+
+def _credit(credit, accs: list[float], times: list[float], cfg: dict, where: str, nb=None, model=None,
+            device: str = "cpu") -> None:
     med = statistics.median(accs)
     low, high = cfg["low_bar"], cfg["high_bar"]
     frac = R.linear_partial_credit(med, low, high)
@@ -107,9 +124,11 @@ def _credit(credit, accs: list[float], times: list[float], cfg: dict, where: str
     # short of full points here is short of the published bar too.
     each = f" (each {', '.join(f'{a:.3f}' for a in accs)})" if len(accs) > 1 else ""
     if frac < 1.0:
+        affine = nb is not None and _affine(nb, model, device)
         credit.set(frac, f"fit_spiral: {'median ' if len(accs) > 1 else ''}held-out accuracy {med:.3f} {where}{each}, "
                          f"training took at most {max(times):.1f} s; the notebook's bar: full points at "
-                         f"{cfg['published_high_bar']:.2f}, partial credit above {cfg['published_low_bar']:.2f}")
+                         f"{cfg['published_high_bar']:.2f}, partial credit above {cfg['published_low_bar']:.2f}",
+                   mistake="fit_spiral_affine" if affine else "")
 
 
 @check("check_fit_spiral", points=2, public=True)
@@ -120,7 +139,7 @@ def test_fit_spiral_public(nb, device, assignment, credit):
     what = "fit_spiral(the spiral of seed 7)"
     model, elapsed = _fit(nb, X, Y, device, cfg["time_budget_s"], what)
     acc = _heldout_accuracy(nb, model, 8, cfg, device, what, labels)
-    _credit(credit, [acc], [elapsed], cfg, "on the spiral of seed 8")
+    _credit(credit, [acc], [elapsed], cfg, "on the spiral of seed 8", nb, model, device)
     try:
         credit.details.update(_boundary_picture(nb, model, cfg, device))
     except (AssertionError, SubmissionFault):
@@ -165,4 +184,4 @@ def test_fit_spiral_heldout(nb, device, assignment, credit):
         model, elapsed = _fit(nb, X, Y, device, cfg["time_budget_s"], what)
         times.append(elapsed)
         accs.append(_heldout_accuracy(nb, model, held_seed, cfg, device, what, labels))
-    _credit(credit, accs, times, cfg, f"over {len(accs)} hidden spirals")
+    _credit(credit, accs, times, cfg, f"over {len(accs)} hidden spirals", nb, model, device)
