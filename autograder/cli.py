@@ -1,9 +1,8 @@
 """`autograder` command line: argument parsing only; each command calls one module's function.
 
-Exit codes: 0 the job was done (a submission was graded, whatever its score); 2 usage error
-(bad arguments, missing files, an output folder that cannot be written, no CUDA for --device
-cuda), said in one line before any grading; 3 grader fault (broken checks or configuration: the
-TA must look).
+Exit codes: 0 the job was done (a submission was graded, whatever its score); 2 usage error (bad arguments,
+missing files, an output folder that cannot be written, no CUDA for --device cuda), said in one line
+before any grading; 3 grader fault (broken checks or configuration: the TA must look).
 """
 from __future__ import annotations
 
@@ -48,9 +47,10 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--student", help="student id written into the results")
 
     from autograder.batch.cli import HELP as GRADE_ALL_HELP, add_arguments as add_grade_all_arguments
+    from autograder.batch.cluster_worker import HELP as CLUSTER_WORKER_HELP, add_arguments as add_cluster_worker_arguments
 
-    ga = sub.add_parser("grade-all", help=GRADE_ALL_HELP)
-    add_grade_all_arguments(ga)
+    add_grade_all_arguments(sub.add_parser("grade-all", help=GRADE_ALL_HELP))
+    add_cluster_worker_arguments(sub.add_parser("cluster-worker", help=CLUSTER_WORKER_HELP))
 
     c = sub.add_parser("check", help="students: run the public checks on your notebook")
     c.add_argument("notebook", type=Path, help="your notebook (.ipynb), or a folder of them")
@@ -113,8 +113,7 @@ def _parser() -> argparse.ArgumentParser:
 
     from autograder.similarity.cli import HELP as SIMILARITY_HELP, add_arguments as add_similarity_arguments
 
-    sm = sub.add_parser("similarity", help=SIMILARITY_HELP)
-    add_similarity_arguments(sm)
+    add_similarity_arguments(sub.add_parser("similarity", help=SIMILARITY_HELP))
 
     d = sub.add_parser("demo", help="the README's first command: release the assignment, then grade a class of ten "
                                     "example submissions (complete, typical, buggy, hostile, ...) with grade-all")
@@ -359,6 +358,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(paths, out, jobs=args.jobs)
 
 
+def cmd_cluster_worker(args: argparse.Namespace) -> int:
+    from autograder.batch.cluster_worker import run
+
+    return run(args)
+
+
 def cmd_similarity(args: argparse.Namespace) -> int:
     from autograder.similarity.cli import run
 
@@ -368,9 +373,11 @@ def cmd_similarity(args: argparse.Namespace) -> int:
 def cmd_grade_all(args: argparse.Namespace) -> int:
     from autograder.batch.cli import run
 
-    return run(args, _paths(args, args.assignment), _device(args.device))
+    # On a cluster the workers have the GPUs: the device is resolved there (batch/cluster.py).
+    return run(args, _paths(args, args.assignment), args.device if args.scheduler else _device(args.device))
 
 
-_COMMANDS = {"release": cmd_release, "lint": cmd_lint, "grade": cmd_grade, "grade-all": cmd_grade_all, "check": cmd_check,
+_COMMANDS = {"release": cmd_release, "lint": cmd_lint, "grade": cmd_grade, "grade-all": cmd_grade_all, "cluster-worker": cmd_cluster_worker,
+             "check": cmd_check,
              "review": cmd_review, "demo": cmd_demo, "bundle": cmd_bundle, "gradescope": cmd_gradescope,
              "prairielearn": cmd_prairielearn, "ci": cmd_ci, "similarity": cmd_similarity}

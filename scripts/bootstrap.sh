@@ -2,9 +2,10 @@
 # Set-up: creates .venv (if missing) and installs the pinned grading environment and this package.
 #   ./scripts/bootstrap.sh           what grading and the demo need
 #   ./scripts/bootstrap.sh --tests   also what the test suite needs from the system: headless
-#                                    Chromium and a CJK font (Debian packages, installed with
-#                                    apt-get as root or with passwordless sudo; see
-#                                    scripts/ensure_chromium.sh). The tests themselves never
+#                                    Chromium and a CJK font, and the PostgreSQL server (Debian
+#                                    packages, installed with apt-get as root or with passwordless
+#                                    sudo; see scripts/ensure_chromium.sh and
+#                                    scripts/ensure_postgresql.sh). The tests themselves never
 #                                    install anything.
 # Idempotent: a second run only checks that everything is installed.
 set -euo pipefail
@@ -23,4 +24,5 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock -e .
 if [ "$TESTS" = 1 ]; then
   ./scripts/ensure_chromium.sh >/dev/null
+  ./scripts/ensure_postgresql.sh >/dev/null
 fi

@@ -26,7 +26,7 @@ def no_grading(monkeypatch):
         raise AssertionError("graded before the usage error was found")
 
     monkeypatch.setattr("autograder.grading.grade_submission", refuse)
-    monkeypatch.setattr("autograder.batch.run.WorkerPool", refuse)
+    monkeypatch.setattr("autograder.batch.dispatch.WorkerPool", refuse)
     monkeypatch.setattr("autograder.demo.run_demo", refuse)
 
 

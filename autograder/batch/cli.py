@@ -17,6 +17,8 @@ from pathlib import Path
 
 HELP = "grade a whole class in parallel: gradebook, CSV, feedback pages, class summary"
 EXIT_OK, EXIT_USAGE, EXIT_GRADER_FAULT = 0, 2, 3
+DEFAULT_TRIES = 2  # executor.DEFAULT_TRIES (not imported: this module stays light)
+DEVICE_COLUMNS = ("student", "id", "student_id", "username")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -46,6 +48,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "and show the ranked pairs on summary.html; with FOLDER, show the report `autograder "
                         "similarity` wrote there instead. Never in any student's output")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    c = p.add_argument_group("grading on a Dask cluster (docs/cluster.md)")
+    c.add_argument("--scheduler", metavar="ADDRESS",
+                   help="grade on the Dask cluster whose scheduler is at ADDRESS (tcp://HOST:PORT, tls://HOST:PORT) "
+                        "instead of this machine's cores; its workers are `autograder cluster-worker`s")
+    c.add_argument("--tries", type=int, default=None,
+                   help=f"how often a submission whose grading process or worker machine dies is tried before it is "
+                        f"recorded as ungradable (default {DEFAULT_TRIES}; an overrun is never tried again)")
+    c.add_argument("--devices", type=Path, metavar="CSV",
+                   help="a per-student device: a CSV with columns student,device (cpu or cuda); the others use "
+                        "--device. On a cluster cuda jobs go to GPU workers")
+    c.add_argument("--tls-ca-file", type=Path, help="TLS: the CA that signed the scheduler's and workers' certificates")
+    c.add_argument("--tls-cert", type=Path, help="TLS: this client's certificate (PEM)")
+    c.add_argument("--tls-key", type=Path, help="TLS: this client's private key (PEM)")
 
 
 def run(args: argparse.Namespace, paths, device: str) -> int:
@@ -62,13 +77,18 @@ def run(args: argparse.Namespace, paths, device: str) -> int:
     if args.jobs is not None and args.jobs < 1:
         print("autograder grade-all: --jobs must be 1 or more", file=sys.stderr)
         return EXIT_USAGE
+    try:
+        engine = engine_of(args, device)
+    except ValueError as e:
+        print(f"autograder grade-all: {terminal(str(e))}", file=sys.stderr)
+        return EXIT_USAGE
     if not args.submissions.exists():
         print(f"autograder grade-all: {args.submissions} does not exist", file=sys.stderr)
         return EXIT_USAGE
     try:
         report = grade_all(args.submissions, paths, out=args.out, db=db, jobs=args.jobs, student=args.student,
                            force=args.force, device=device, roster=args.roster, progress=not args.quiet,
-                           grader=getattr(args, "grader", None), extensions=args.extensions,
+                           grader=getattr(args, "grader", None), engine=engine, extensions=args.extensions,
                            similarity=args.similarity)
     except BatchError as e:
         print(f"autograder grade-all: {terminal(e)}", file=sys.stderr)
@@ -78,6 +98,61 @@ def run(args: argparse.Namespace, paths, device: str) -> int:
         return EXIT_GRADER_FAULT
     print(terminal(report.describe()))
     return report.exit_code
+
+
+def engine_of(args: argparse.Namespace, device: str):
+    """Where the batch runs (executor.Engine) from the options; ValueError says what is wrong."""
+    from autograder.batch.executor import Engine
+
+    tries = DEFAULT_TRIES if args.tries is None else args.tries
+    if tries < 1:
+        raise ValueError("--tries must be 1 or more")
+    devices = read_devices(args.devices) if args.devices else {}
+    if any(v == "cuda" for v in devices.values()) and not args.scheduler and device != "cuda":
+        from autograder.devices import DeviceUnavailable, resolve_device
+
+        try:
+            resolve_device("cuda")
+        except DeviceUnavailable as e:
+            raise ValueError(f"--devices {args.devices} grades some students on cuda: {e}") from None
+    tls = (args.tls_ca_file, args.tls_cert, args.tls_key)
+    if any(tls) and not args.scheduler:
+        raise ValueError("--tls-* options are for --scheduler: a local run talks to no cluster")
+    security = None
+    if args.scheduler:
+        from autograder.batch.cluster import security as make_security
+        from autograder.batch.executor import ClusterError
+
+        try:
+            security = make_security(*tls)
+        except ClusterError as e:
+            raise ValueError(str(e)) from None
+    return Engine(scheduler=args.scheduler, security=security, tries=tries, devices=devices)
+
+
+def read_devices(path: Path) -> dict[str, str]:
+    """student id -> device from a CSV (columns student and device); ValueError when unusable."""
+    import csv
+
+    from autograder.batch.discover import safe_student_id
+
+    try:
+        rows = list(csv.reader(Path(path).read_text(encoding="utf-8-sig").splitlines()))
+    except (OSError, UnicodeDecodeError) as e:
+        raise ValueError(f"--devices {path}: cannot read it ({getattr(e, 'strerror', None) or e})") from None
+    head = [h.strip().lower() for h in rows[0]] if rows else []
+    who = next((head.index(c) for c in DEVICE_COLUMNS if c in head), None)
+    if who is None or "device" not in head:
+        raise ValueError(f"--devices {path}: give a CSV with a header row: student,device")
+    col, devices = head.index("device"), {}
+    for n, row in enumerate(rows[1:], start=2):
+        if len(row) <= max(who, col) or not row[who].strip():
+            continue
+        dev = row[col].strip().lower()
+        if dev not in ("cpu", "cuda"):
+            raise ValueError(f"--devices {path}, line {n}: device must be cpu or cuda, not {row[col].strip()!r}")
+        devices[safe_student_id(row[who].strip())] = dev
+    return devices
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     try:
         paths = choose(args.course.resolve() if args.course else None, args.assignment)
-        device = resolve_device(args.device)
+        # On a cluster the workers have the GPUs: the device is resolved there, not here.
+        device = args.device if args.scheduler else resolve_device(args.device)
     except (CourseNotFound, DeviceUnavailable) as e:
         print(f"autograder grade-all: {e}", file=sys.stderr)
         return EXIT_USAGE

@@ -31,10 +31,11 @@ class Job:
     submission: Path
     source: str
     fingerprint: str
+    device: str = ""  # "": the batch's device
 
     def line(self) -> str:
         return json.dumps({"id": self.id, "student": self.student, "submission": str(self.submission),
-                           "source": self.source, "fingerprint": self.fingerprint}) + "\n"
+                           "source": self.source, "fingerprint": self.fingerprint, "device": self.device}) + "\n"
 
 
 @dataclass
@@ -43,6 +44,8 @@ class Outcome:
     reply: dict | None  # the worker's answer; None when it crashed or overran
     crash: str = ""  # why there is no answer (for the TA)
     log_tail: str = ""
+    retryable: bool = True  # a crash another try may fix (not an overrun: it would overrun again)
+    tries: int = 1  # attempts so far (set by executor.run_jobs)
 
 
 @dataclass
@@ -61,6 +64,8 @@ class _Worker:
 
 
 class WorkerPool:
+    """The local executor (see executor.py): `size` warm grading processes on this machine."""
+
     def __init__(self, size: int, settings: dict, log_dir: Path, timeout_s: float,
                  recycle_after: int = 200, env: dict | None = None) -> None:
         self.size = max(1, size)
@@ -197,12 +202,12 @@ class WorkerPool:
                             self.close_one(w)
             now = time.monotonic()
             for w in list(self.workers):
-                if w.job is not None and now > w.deadline:
+                if w.job is not None and now > w.deadline and not self._readable(w):  # (an answer waiting is read first)
                     job = w.job
                     self._kill(w)
                     in_flight -= 1
                     on_done(Outcome(job, None, f"grading took longer than {self.timeout_s:g} s and was stopped",
-                                    self._tail(w.log)))
+                                    self._tail(w.log), retryable=False))
                 elif w.job is not None and w.proc.poll() is not None and not self._readable(w):
                     in_flight -= self._lost(w, on_done)
 

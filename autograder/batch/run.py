@@ -6,10 +6,12 @@
 2. skip every student whose committed record (`DIR/students/<student>/batch.json`) has the fingerprint
    of this run (notebook bytes + grader version, grading material and settings), unless
    `force`; `student` limits the run to one;
-3. grade the rest in a pool of warm worker processes (`jobs`, default one per core), each
-   grading one submission at a time through `grade_submission` and committing that student's
-   results atomically; a crashed or overrunning grading process gets an ungradable record with
-   the reason, and the batch goes on;
+3. grade the rest in warm grading processes, each grading one submission at a time through
+   `grade_submission`: a local pool (`jobs`, default one per core) or the workers of a Dask
+   cluster (`Engine.scheduler`; executor.py, cluster.py); each answer is committed here, that
+   student's results atomically; a grading process that dies is tried again (`Engine.tries`),
+   one that overruns is not; either gets an ungradable record with the reason, and the batch
+   goes on;
 4. rebuild the class outputs from all records: the nbgrader gradebook, `DIR/grades.csv` (every
    check), `DIR/grades_import.csv` (one column per grade cell, for an LMS or spreadsheet),
    `DIR/students/<student>/feedback.html` and `DIR/summary.html` (TA-only); and copy the submitted
@@ -23,7 +25,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -36,10 +37,12 @@ from autograder.batch.deadlines import ExtensionsError, class_deadlines
 from autograder.batch.discover import Discovery, SubmissionsError, discover
 from autograder.batch.similarity import SimilaritySectionError, class_similarity
 from autograder.batch.outputs import ClassOutputs, RosterError, build_class_outputs, read_roster
-from autograder.batch.pool import Job, Outcome, PoolBroken, WorkerPool
+from autograder.batch.executor import ClusterError, Engine
+from autograder.batch.dispatch import run_batch
+from autograder.batch.pool import Job, PoolBroken
 from autograder.batch.progress import Progress
-from autograder.batch.records import (GRADED, UNGRADABLE, StudentRecord, commit, fingerprint, grader_hash,
-                                      read_record, student_dir, submission_hash, ungradable_result)
+from autograder.batch.records import (GRADED, UNGRADABLE, StudentRecord, fingerprint, grader_hash, read_record,
+                                      student_dir, submission_hash)
 from autograder.course import AssignmentPaths
 from autograder.files import OutputError, is_regular, prepare_output_dir, regular_files, regular_size
 from autograder.gradebook import (DEFAULT_DB_NAME, GradebookError, GradebookLocation, check_reachable, formgrader_root,
@@ -140,7 +143,8 @@ def grade_all(submissions: Path, paths: AssignmentPaths, *, out: Path | None = N
               jobs: int | None = None, student: str | None = None, force: bool = False, device: str = "cpu",
               roster: Path | None = None, grader: str | None = None, timeout_s: float | None = None,
               progress: bool = True, stream: TextIO | None = None, hidden: tuple[Path, ...] = (),
-              extensions: Path | None = None, similarity: bool | Path = False) -> BatchReport:
+              engine: Engine | None = None, extensions: Path | None = None,
+              similarity: bool | Path = False) -> BatchReport:
     """Grade every submission under `submissions` into `out` (see the module docstring).
 
     `device` is already resolved ("cpu" or "cuda"). `db` is a SQLAlchemy URL or a SQLite path
@@ -148,10 +152,12 @@ def grade_all(submissions: Path, paths: AssignmentPaths, *, out: Path | None = N
     course's `submitted/` folder (so formgrader shows the scores), else `DIR/gradebook.db`.
     `grader` ("module:function") replaces the grading function (tests, benchmarks). `hidden`
     adds paths the submissions' workers must not see (the results folder, SUBMISSIONS, the
-    gradebook and the roster are always hidden, the course by grade_submission). `extensions`: a
-    CSV of per-student extensions besides the assignment's own ([deadline]). `similarity`: True
-    to compare the class (`DIR/similarity/`), or a folder holding a report a TA already made;
-    either becomes a section of the staff-only summary page.
+    gradebook and the roster are always hidden, the course by grade_submission). `engine` says
+    where the jobs run (default: the local pool of `jobs` processes; a Dask scheduler), how often
+    a job whose grading process died is tried, and per-student devices (executor.Engine).
+    `extensions`: a CSV of per-student extensions besides the assignment's own ([deadline]).
+    `similarity`: True to compare the class (`DIR/similarity/`), or a folder holding a report a
+    TA already made; either becomes a section of the staff-only summary page.
     Raises BatchError for usage errors; otherwise always finishes the class."""
     started = time.monotonic()
     stream = stream or sys.stderr
@@ -164,13 +170,15 @@ def grade_all(submissions: Path, paths: AssignmentPaths, *, out: Path | None = N
     lock = _Lock(state / "lock")
     try:
         return _grade_all(submissions, paths, config, out, state, db, jobs, student, force, device, roster,
-                          grader, timeout_s, progress, stream, started, hidden, extensions, similarity)
+                          grader, timeout_s, progress, stream, started, hidden, engine or Engine(), extensions,
+                          similarity)
     finally:
         lock.release()
 
 
 def _grade_all(submissions, paths, config, out, state, db, jobs, student, force, device, roster, grader,
-               timeout_s, progress, stream, started, extra_hidden=(), extensions=None, similarity=False) -> BatchReport:
+               timeout_s, progress, stream, started, extra_hidden, engine: Engine, extensions=None,
+               similarity=False) -> BatchReport:
     try:
         found: Discovery = discover(submissions, config.name, state / "extracted", exclude=out)
     except (SubmissionsError, OSError) as e:
@@ -207,79 +215,45 @@ def _grade_all(submissions, paths, config, out, state, db, jobs, student, force,
             known = ", ".join(s.student for s in found.submissions[:20])
             raise BatchError(f"no submission of student {student!r} in {submissions}; found: {known or 'none'}")
 
-    settings = _settings_hash_input(device, grader, config)
-    g_hash = grader_hash(paths.grading, settings)
-    jobs_list: list[Job] = []
-    now = datetime.now(timezone.utc)
-    for i, sub in enumerate(todo):
-        # before and after the student's own deadline a grading writes other feedback: crossing it regrades
-        fp = fingerprint(submission_hash(sub.path) + deadlines.phase(sub, now), g_hash)
-        rec = read_record(student_dir(out, sub.student))
-        if rec is not None and rec.fingerprint == fp and not force:
-            report.skipped.append(sub.student)
-            continue
-        jobs_list.append(Job(i, sub.student, sub.path, sub.source, fp))
-
-    # Largest first (longest-processing-time order): a big notebook set tends to take longest,
-    # and starting it early keeps every worker busy until the end.
-    jobs_list.sort(key=lambda j: (-_size(j.submission), j.student))
-    n_jobs = max(1, min(jobs or default_jobs(), len(jobs_list) or 1))
-    bar = Progress(len(jobs_list), n_jobs, stream, enabled=progress)
-    if progress:
-        skipped = f", {len(report.skipped)} unchanged since the last run" if report.skipped else ""
-        bar.message(f"grade-all: {len(found.submissions)} submissions in {submissions}{skipped}; "
-                    f"grading {len(jobs_list)} with {n_jobs} worker(s) on {device}")
-    if jobs_list:
-        hidden = {out, Path(submissions).resolve(), found.root.resolve(), *(Path(h).resolve() for h in extra_hidden)}
-        if sqlite_path(url) is not None:
-            hidden.add(sqlite_path(url))
-        hidden.add(formgrader_root(url, out) / "autograded")  # every student's notebooks
-        if found.course_root is not None:  # an nbgrader course: its source, release, gradebook
-            hidden.add(found.course_root.resolve())
-        if roster is not None:
-            hidden.add(Path(roster).resolve())
-        worker_settings = {
-            "course_root": str(paths.course_root), "assignment": config.name, "device": device,
-            "out_dir": str(out), "hidden": sorted(str(h) for h in hidden), "grader": grader,
-            "threads": 1 if n_jobs > 1 else None,
-            "preload": ["autograder.grading", "torch"] if grader is None else [],
-            "due": {s.student: d.isoformat() for s in todo if (d := deadlines.due_of(s)[0]) is not None},
-        }
-        env = dict(os.environ)
-        if n_jobs > 1:  # one core per grading worker
-            env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-        pool = WorkerPool(n_jobs, worker_settings, state / "logs", timeout_s or _batch_timeout(config), env=env)
-
-        def on_start(job: Job) -> None:
-            bar.start(job.student)
-
-        def on_done(o: Outcome) -> None:
-            if o.reply is None:
-                _record_crash(out, config, o, device)
-                report.crashed.append(o.job.student)
-                bar.finish(o.job.student, f"{o.job.student}: not graded, {o.crash}", ungradable=True)
-                return
-            r = o.reply
-            report.graded.append(o.job.student)
-            if r["status"] == GRADED:
-                extra = f", {r['grader_errors']} grader error(s)" if r.get("grader_errors") else ""
-                bar.finish(o.job.student, f"{o.job.student}: {round(r['score'], 2):g}/{r['max_score']:g} "
-                                          f"({r['wall_s']:.1f} s{extra})")
-            else:
-                bar.finish(o.job.student, f"{o.job.student}: ungradable ({r['wall_s']:.1f} s)", ungradable=True)
-
-        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-        try:
-            pool.run(jobs_list, on_start, on_done)
-        except KeyboardInterrupt:
-            report.interrupted = True
-        except PoolBroken as e:
-            bar.close()
-            raise BatchError(str(e)) from None
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-            pool.close()
-            bar.close()
+    timeout = timeout_s or _batch_timeout(config)
+    cluster = _connect(engine, paths, grader, timeout, device) if engine.scheduler else None
+    try:
+        device = cluster.resolve(device) if cluster is not None else device
+        jobs_list = _jobs(todo, out, paths, config, device, grader, engine, force, report, deadlines)
+        # Largest first (longest-processing-time order): a big notebook set tends to take longest,
+        # and starting it early keeps every worker busy until the end.
+        jobs_list.sort(key=lambda j: (-_size(j.submission), j.student))
+        n_jobs = cluster.size if cluster is not None else max(1, min(jobs or default_jobs(), len(jobs_list) or 1))
+        bar = Progress(len(jobs_list), n_jobs, stream, enabled=progress)
+        if progress:
+            skipped = f", {len(report.skipped)} unchanged since the last run" if report.skipped else ""
+            where_ = cluster.describe() if cluster is not None else f"{n_jobs} worker(s) on {device}"
+            bar.message(f"grade-all: {len(found.submissions)} submissions in {submissions}{skipped}; "
+                        f"grading {len(jobs_list)} with {where_}")
+        if jobs_list:
+            hidden = {out, Path(submissions).resolve(), found.root.resolve(), *(Path(h).resolve() for h in extra_hidden)}
+            if sqlite_path(url) is not None:
+                hidden.add(sqlite_path(url))
+            hidden.add(formgrader_root(url, out) / "autograded")  # every student's notebooks
+            if found.course_root is not None:  # an nbgrader course: its source, release, gradebook
+                hidden.add(found.course_root.resolve())
+            if roster is not None:
+                hidden.add(Path(roster).resolve())
+            worker_settings = {
+                "course_root": str(paths.course_root), "assignment": config.name, "device": device,
+                "hidden": sorted(str(h) for h in hidden), "grader": grader,
+                "threads": 1 if n_jobs > 1 or cluster is not None else None,
+                "preload": ["autograder.grading", "torch"] if grader is None else [],
+                "due": {s.student: d.isoformat() for s in todo if (d := deadlines.due_of(s)[0]) is not None},
+            }
+            try:
+                run_batch(jobs_list, cluster, worker_settings, n_jobs, state, timeout, engine, out, config, device,
+                          bar, report)
+            except (PoolBroken, ClusterError) as e:
+                raise BatchError(str(e)) from None
+    finally:
+        if cluster is not None:
+            cluster.close()
     if report.interrupted:
         report.elapsed_s = time.monotonic() - started
         stream.write("grade-all: interrupted; finished students are saved. Run the same command again "
@@ -334,17 +308,33 @@ def _size(path: Path) -> int:
     return 0
 
 
-def _raise_interrupt(signum, frame):  # SIGTERM behaves like Ctrl-C: stop, keep what is committed
-    raise KeyboardInterrupt
+def _jobs(todo, out: Path, paths: AssignmentPaths, config, device: str, grader: str | None, engine: Engine, force: bool,
+          report: BatchReport, deadlines) -> list[Job]:
+    """The jobs of the submissions that have no record of this run's fingerprint (all with
+    `force`); the others are reported as skipped."""
+    hashes: dict[str, str] = {}
+    jobs: list[Job] = []
+    now = datetime.now(timezone.utc)
+    for i, sub in enumerate(todo):
+        mine = engine.devices.get(sub.student, "")
+        dev = mine or device
+        if dev not in hashes:
+            hashes[dev] = grader_hash(paths.grading, _settings_hash_input(dev, grader, config))
+        # before and after the student's own deadline a grading writes other feedback: crossing it regrades
+        fp = fingerprint(submission_hash(sub.path) + deadlines.phase(sub, now), hashes[dev])
+        rec = read_record(student_dir(out, sub.student))
+        if rec is not None and rec.fingerprint == fp and not force:
+            report.skipped.append(sub.student)
+            continue
+        jobs.append(Job(i, sub.student, sub.path, sub.source, fp, device=mine if mine != device else ""))
+    return jobs
 
 
-def _record_crash(out: Path, config, o: Outcome, device: str) -> None:
-    reason = ("the grader could not finish grading this submission (its grading process stopped); "
-              "your TA has been told")
-    detail = f"{o.crash} while grading {o.job.source or o.job.submission}"
-    if o.log_tail:
-        detail += f"\nlast lines of the grading process's log:\n{o.log_tail}"
-    result = ungradable_result(config, o.job.student, reason, device, grader_errors=[detail])
-    commit(student_dir(out, o.job.student), StudentRecord(student=o.job.student, status=UNGRADABLE, result=result,
-                                              fingerprint=o.job.fingerprint, source=o.job.source,
-                                              reason=f"{reason} ({o.crash})", extra={"crash": o.crash}))
+def _connect(engine: Engine, paths: AssignmentPaths, grader: str | None, timeout: float, device: str):
+    from autograder.batch.cluster import ClusterError, DaskExecutor
+
+    try:
+        return DaskExecutor.connect(engine.scheduler, {"grader": grader, "device": device}, paths, timeout,
+                                    engine.tries, engine.security, engine.wait_s)
+    except ClusterError as e:
+        raise BatchError(str(e)) from None

@@ -4,12 +4,12 @@
 
 Started by `autograder.batch.pool` with pipes: the first line on stdin is the batch's settings
 (JSON), every later line one job; for each job the worker grades the submission with
-`grade_submission` (whose notebook workers are themselves sandboxed), commits the student's
-record and results files atomically into the results folder, and answers one JSON line. The
-worker keeps torch, pytest and the checks imported between jobs, so only the first job pays for
-them. Everything the grading prints goes to stderr (the worker's log); stdout carries the
-protocol only. The worker dies with its parent (PR_SET_PDEATHSIG), so a killed batch leaves no
-grader running that could write a record later.
+`grade_submission` (whose notebook workers are themselves sandboxed) and answers one JSON line
+holding the student's record. It writes nothing: the batch commits the record (executor.py), on
+this machine or, for a Dask cluster, on the machine that runs grade-all. The worker keeps torch,
+pytest and the checks imported between jobs, so only the first job pays for them. Everything the
+grading prints goes to stderr (the worker's log); stdout carries the protocol only. The worker
+dies with its parent (PR_SET_PDEATHSIG), so a killed batch leaves no grader running.
 """
 from __future__ import annotations
 
@@ -66,7 +66,6 @@ class Grader:
         self.settings = settings
         self.paths = AssignmentPaths(Path(settings["course_root"]), settings["assignment"])
         self.config = load_assignment(self.paths)
-        self.out_dir = Path(settings["out_dir"])
         self.hidden = [Path(p) for p in settings.get("hidden", [])]
         self.device = settings.get("device", "cpu")
         self.grade = resolve(settings.get("grader") or DEFAULT_GRADER)
@@ -74,17 +73,17 @@ class Grader:
         self.memory_mb: int | None = None  # the process's data limit, set at the first job
 
     def run(self, job: dict) -> dict:
-        from autograder.batch.records import (GRADED, UNGRADABLE, StudentRecord, commit, student_dir,
-                                              ungradable_result)
+        from autograder.batch.records import GRADED, UNGRADABLE, StudentRecord, ungradable_result
 
+        device = job.get("device") or self.device
         if self.memory_mb is None:  # once the grader's imports are done: it bounds what grading costs
-            self.memory_mb = limit_grader_memory(self.device)
+            self.memory_mb = limit_grader_memory(device)
         student, started = job["student"], time.perf_counter()
         submission = Path(job["submission"])
         try:
             due = self.settings.get("due", {}).get(student)  # the student's own deadline, when there is one
             extra = {"due": datetime.fromisoformat(due)} if due and self.takes_due else {}
-            result = self.grade(submission, student, self.device, self.paths, self.hidden, **extra)
+            result = self.grade(submission, student, device, self.paths, self.hidden, **extra)
             result.student = student
             status = GRADED if result.gradable else UNGRADABLE
             reason = "; ".join(result.format_errors)  # also what part of a graded submission was not
@@ -96,15 +95,15 @@ class Grader:
                       "your TA has been told and will regrade it")
             if is_memory_error(e):
                 tb = f"{memory_message(self.memory_mb or 0)}\n{tb}"
-            result = ungradable_result(self.config, student, reason, self.device,
+            result = ungradable_result(self.config, student, reason, device,
                                        grader_errors=[f"{kind} while grading {job.get('source', submission)}:\n{tb}"])
             status, extra = UNGRADABLE, {"grader_fault": kind}
         wall = round(time.perf_counter() - started, 2)
         record = StudentRecord(student=student, status=status, result=result, fingerprint=job["fingerprint"],
                                source=job.get("source", ""), reason=reason, wall_s=wall, extra=extra)
-        commit(student_dir(self.out_dir, student), record)
         return {"id": job["id"], "student": student, "status": status, "score": result.score,
-                "max_score": result.max_score, "wall_s": wall, "grader_errors": len(result.grader_errors)}
+                "max_score": result.max_score, "wall_s": wall, "grader_errors": len(result.grader_errors),
+                "record": record.to_dict()}
 
 
 def _accepts(fn, name: str) -> bool:

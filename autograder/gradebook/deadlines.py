@@ -16,7 +16,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Mapping
 
-from autograder.gradebook.schema import exists, open_gradebook, submission_of
+from autograder.gradebook.schema import exclusive, exists, open_gradebook, submission_of
 from autograder.gradebook.url import GradebookError, db_url_of
 
 
@@ -58,6 +58,7 @@ def _has_tables(url: str) -> bool:
         engine.dispose()
 
 
+@exclusive
 def write_lateness(url: str, assignment: str, due: datetime | None,
                    submissions: Mapping[str, tuple[datetime | None, Mapping[str, float]]]) -> None:
     """The due date, and for each student (whose submission the gradebook has) the time it came in
@@ -95,6 +96,7 @@ def recorded(db: str | Path, assignment: str, student: str) -> tuple[datetime | 
         gb.close()
 
 
+@exclusive
 def set_extension(db: str | Path, assignment: str, student: str, extension: timedelta | None) -> None:
     """Store (or with None remove) a TA's extension of a student's deadline. GradebookError for a
     gradebook, assignment or student it does not know (none is created)."""

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Iterable
 
 from autograder.gradebook.overrides import _known
-from autograder.gradebook.schema import exists, open_gradebook, submission_of
+from autograder.gradebook.schema import exclusive, exists, open_gradebook, submission_of
 from autograder.gradebook.url import GradebookError, db_url_of
 
 SETTLED, FELL_OUT = "settled", "fell_out"
@@ -162,6 +162,7 @@ def _put_mark(gb, marks, assignment: str, student: str, grade_id: str, group_id:
                                            group_id=group_id, status=status))
 
 
+@exclusive
 def settle_members(db: str | Path, decision: GroupDecision) -> GroupSettlement:
     """Give every member of `decision` its score and comment (manual score and comment, as
     `set_override` does), except members a TA already scored on their own, and record the
@@ -228,6 +229,7 @@ def _withdraw(gb, assignment: str, student: str, grade_id: str, decision: GroupD
     return True
 
 
+@exclusive
 def clear_group(db: str | Path, assignment: str, group_id: str) -> tuple[str, ...]:
     """Undo a group settlement: members still holding its score get their automatic score back,
     and the decision and its marks go. Returns the members whose score was removed."""
@@ -256,6 +258,7 @@ def clear_group(db: str | Path, assignment: str, group_id: str) -> tuple[str, ..
         gb.close()
 
 
+@exclusive
 def forget_member(db: str | Path, assignment: str, student: str, grade_id: str) -> None:
     """A TA scored or cleared this answer on its own: no group decision speaks for it any more."""
     gb = open_gradebook(db_url_of(db))
@@ -269,6 +272,7 @@ def forget_member(db: str | Path, assignment: str, student: str, grade_id: str) 
         gb.close()
 
 
+@exclusive
 def withdraw_fallen(db: str | Path, assignment: str, fallen: Iterable[tuple[str, str]]) -> GroupRecords:
     """Mark these answers (student, grade_id) as fallen out of the group that settled them: the
     group's score is withdrawn where the answer still holds it. Every fallen-out answer is then

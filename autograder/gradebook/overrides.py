@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from autograder.gradebook.reads import Override
-from autograder.gradebook.schema import open_gradebook, submission_of
+from autograder.gradebook.schema import exclusive, open_gradebook, submission_of
 from autograder.gradebook.url import GradebookError, db_url_of
 from autograder.results import CheckResult, Status, SubmissionResult
 
@@ -59,6 +59,7 @@ def _known(gb, assignment: str, student: str, grade_id: str, comment_cell: str |
     return cell, cell.notebook.name, sol
 
 
+@exclusive
 def set_override(db: str | Path, assignment: str, student: str, grade_id: str, score: float | str,
                  comment: str | None = None, comment_cell: str | None = None) -> Override:
     """Store a TA's score (and comment) for one grade cell of one student; it replaces the
@@ -92,6 +93,7 @@ def set_override(db: str | Path, assignment: str, student: str, grade_id: str, s
         gb.close()
 
 
+@exclusive
 def clear_override(db: str | Path, assignment: str, student: str, grade_id: str,
                    comment_cell: str | None = None) -> bool:
     """Remove a TA's score and comment so that the automatic score counts again. Returns whether

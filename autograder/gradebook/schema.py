@@ -7,9 +7,59 @@ no later run reads.
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import warnings
+from contextlib import contextmanager
+from typing import Iterator
+
 from autograder.assignment import AssignmentConfig
-from autograder.gradebook.url import GradebookError, hide_secret, masked, sqlite_path
+from autograder.gradebook.url import GradebookError, db_url_of, hide_secret, masked, sqlite_path
+
+WRITER_WAIT_S = 600  # how long a writer waits for another one to finish (a class's write takes seconds)
+
+
+@contextmanager
+def writer_lock(url: str) -> Iterator[None]:
+    """One of our writers at a time on a server gradebook: two sections graded at once, a TA's
+    `review set` meanwhile, would otherwise race to create the same tables, assignment or student
+    rows. On PostgreSQL a session advisory lock, held on a connection of its own and waited for at
+    most WRITER_WAIT_S; SQLite serializes its writers itself."""
+    if not url.startswith(("postgresql", "postgres:")):
+        yield
+        return
+    from sqlalchemy import create_engine, text
+
+    key = int.from_bytes(hashlib.sha256(b"autograder gradebook writer").digest()[:8], "big", signed=True)
+    engine = create_engine(url, future=True)
+    try:
+        try:
+            conn = engine.connect()
+            conn.execute(text(f"SET lock_timeout = '{WRITER_WAIT_S}s'"))
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            conn.commit()
+        except Exception as e:  # noqa: BLE001 - unreachable, or another writer held it too long
+            raise GradebookError(f"cannot write the gradebook {masked(url)}: {type(e).__name__}: "
+                                 f"{hide_secret(str(e).splitlines()[0] if str(e) else '', url)}") from None
+        try:
+            yield
+        finally:
+            try:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                conn.commit()
+            finally:
+                conn.close()
+    finally:
+        engine.dispose()
+
+
+def exclusive(func):
+    """`func(db, ...)` (a gradebook URL or SQLite path first) under `writer_lock`."""
+    @functools.wraps(func)
+    def locked(db, *args, **kwargs):
+        with writer_lock(db_url_of(db)):
+            return func(db, *args, **kwargs)
+    return locked
 
 
 def comment_cells(config: AssignmentConfig) -> dict[str, str]:
@@ -62,7 +112,7 @@ def exists(url: str) -> bool:
 
     engine = create_engine(url, future=True)
     try:
-        return "grade_cell" in inspect(engine).get_table_names()
+        return {"assignment", "student", "grade"} <= set(inspect(engine).get_table_names())  # nbgrader's tables
     finally:
         engine.dispose()
 

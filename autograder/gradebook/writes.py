@@ -22,7 +22,8 @@ from typing import Iterable
 
 from autograder.assignment import AssignmentConfig
 from autograder.gradebook.reads import GradebookState, state_of
-from autograder.gradebook.schema import comment_cells, ensure_assignment, ensure_student, open_gradebook, submission_of
+from autograder.gradebook.schema import (comment_cells, ensure_assignment, ensure_student, exclusive, open_gradebook,
+                                         submission_of)
 from autograder.results import CheckResult, Status, SubmissionResult
 
 
@@ -44,6 +45,7 @@ def comment_for(checks: list[CheckResult]) -> str:
     return "\n".join(lines)
 
 
+@exclusive
 def write_gradebook(url: str, config: AssignmentConfig, results: Iterable[SubmissionResult],
                     students: Iterable[str] = ()) -> GradebookState:
     """Write every result's scores and comments; add `students` (a roster) too. Creates the
