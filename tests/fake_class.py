@@ -9,22 +9,17 @@ import os
 from pathlib import Path
 
 from autograder.course import AssignmentPaths
+from autograder.manifest import Cell, Manifest, Notebook
 
 ASSIGNMENT_TOML = """
 [assignment]
 name = "fa"
 title = "Fake assignment"
-
-[[notebooks]]
-stem = "nb1"
-points = 10
-grade_cells = { check_a = 4, check_b = 6 }
-
-[[notebooks]]
-stem = "nb2"
-points = 5
-answer_cells = { q1 = 5 }
 """
+# what `autograder release` would derive from the fake's notebooks (it has none: its grader is fake)
+MANIFEST = Manifest("fa", "Fake assignment", (
+    Notebook("nb1", 10.0, (Cell("check_a", "code", 4.0, ("sol_a",), ("a",)), Cell("check_b", "code", 6.0, ("sol_b",), ("b",)))),
+    Notebook("nb2", 5.0, (Cell("q1", "answer", 5.0, ("q1",)),))))
 
 # Runs in the grading process; logs each start and end (with the Dask worker's name, from the
 # worker's environment) to $FAKE_LOG, so that a test can count gradings and see where they ran.
@@ -79,6 +74,8 @@ def fake_course(tmp_path: Path, monkeypatch) -> AssignmentPaths:
     course = tmp_path / "course"
     (course / "source" / "fa" / "grading" / "checks").mkdir(parents=True)
     (course / "source" / "fa" / "grading" / "assignment.toml").write_text(ASSIGNMENT_TOML)
+    (course / "release" / "fa").mkdir(parents=True)
+    (course / "release" / "fa" / "manifest.json").write_text(MANIFEST.to_json())
     mods = tmp_path / "mods"
     mods.mkdir()
     (mods / "fakegrader.py").write_text(FAKE_GRADER)

@@ -61,7 +61,11 @@ def test_a_class_on_a_cluster_gives_the_local_runs_outputs(fake, tmp_path, clust
     text = stream.getvalue()  # the same progress display, naming the cluster
     assert f"with the Dask cluster at {cluster.address}" in text and "[5/5]" in text and "alice: 15/15" in text
     ran = {g["worker"] for g in gradings(tmp_path) if g["event"] == "end"}
-    assert ran == {"local", "w1", "w2"}  # the remote run was graded on the workers, not here
+    # the remote run was graded on the workers, not here (which worker takes which job is Dask's choice:
+    # on a loaded machine one worker may take them all)
+    assert "local" in ran and ran - {"local"} and ran - {"local"} <= {"w1", "w2"}
+    assert sorted(g["student"] for g in gradings(tmp_path) if g["event"] == "end" and g["worker"] != "local") == \
+        ["alice", "bob", "dave"]  # carol's grading dies before its end; frank's is not a notebook
     rerun = _grade(subs, fake, tmp_path / "remote", engine=Engine(scheduler=cluster.address))
     assert rerun.graded == [] and len(rerun.skipped) == 5  # nothing regraded
 

@@ -93,7 +93,9 @@ def test_ta_overrides_survive_a_regrade_and_nbgrader_reads_the_same_database(fak
     grade_all(subs, fake, out=out, db=db, grader="fakegrader:grade", progress=False)
     set_override(db, "fa", "bob", "q1", 4.5, comment="good reasoning")
     # A TA's `review set`, as a command finding the gradebook from the results folder
-    done = _cli("review", "set", "fa", "dave", "check_a", "3", "--comment", "partial", "--results", str(out))
+    # (--course: a comment on a code cell goes on its solution cell, which the course's manifest names)
+    done = _cli("--course", str(fake.course_root), "review", "set", "fa", "dave", "check_a", "3", "--comment", "partial",
+                "--results", str(out))
     assert done.returncode == 0, done.stderr
     report = grade_all(subs, fake, out=out, grader="fakegrader:grade", progress=False, force=True)  # (as the first)
     assert sorted(report.graded) == ["alice", "bob", "dave", "frank"]

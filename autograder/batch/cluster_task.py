@@ -87,7 +87,7 @@ def versions() -> dict:
 
 
 def pack_material(paths) -> bytes:
-    """The assignment's grading folder and release notebooks as a deterministic tar archive."""
+    """The assignment's grading folder, release notebooks and manifest as a deterministic tar archive."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
         root = paths.course_root
@@ -95,6 +95,8 @@ def pack_material(paths) -> bytes:
                  and "__pycache__" not in p.parts and not p.name.endswith(".pyc")]
         if paths.release.is_dir():
             files += [p for p in paths.release.glob("*.ipynb") if p.is_file() and not p.is_symlink()]
+        if paths.manifest_file.is_file() and not paths.manifest_file.is_symlink():  # grade cells and points
+            files.append(paths.manifest_file)
         for p in sorted(files):
             data = p.read_bytes()
             info = tarfile.TarInfo(p.relative_to(root).as_posix())
