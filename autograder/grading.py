@@ -3,6 +3,7 @@ grade the short answers, and write the results files."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -15,6 +16,7 @@ from autograder.engine.content import check_layout
 from autograder.engine.plugin import ResultsPlugin, Selection
 from autograder.engine.run import run_checks
 from autograder.engine.session import SubmissionSession
+from autograder.engine.timing import REFERENCES, Timeline
 from autograder.notebooks import Recognition, recognise
 from autograder.not_graded import not_graded, ungradable_result
 from autograder.results import NOT_GRADED, CheckResult, Status, SubmissionResult, Visibility
@@ -33,9 +35,11 @@ class GradeRequest:
 
 def grade_submission(request: GradeRequest, paths: AssignmentPaths,
                      extra_hidden: Sequence[Path] = ()) -> SubmissionResult:
-    started = time.perf_counter()
+    timeline = Timeline()
+    _one_thread()
     config = load_assignment(paths.config_file)
-    rec = recognise(request.submission, config)
+    with timeline.phase("recognise notebooks"):
+        rec = recognise(request.submission, config)
     result = SubmissionResult(assignment=config.name, student=request.student, device=request.device)
     result.notes += rec.notes
     result.choices = list(rec.choices)
@@ -44,36 +48,80 @@ def grade_submission(request: GradeRequest, paths: AssignmentPaths,
         ungradable = ungradable_result(config, request.student, reasons[0], request.device)
         result.gradable, result.format_errors, result.checks = False, reasons, ungradable.checks
     else:
+        # The short answers need no sandbox: they are scored while the workers run the notebooks.
+        answers = None if request.public_only else _Background(
+            lambda: _short_answers(config, rec, paths, request.now or datetime.now(timezone.utc)), timeline)
         checks, result.grader_errors, notes, result.grader_warnings = _run_code_checks(
-            request, paths, config, rec, extra_hidden)
+            request, paths, config, rec, extra_hidden, timeline)
         # A notebook whose file could not be read: its reason is said once, first (format_errors),
         # and its checks point to it instead of each saying the notebook was not found.
         result.format_errors = list(rec.unreadable.values())
         result.checks = [_unreadable(c, rec.unreadable[c.notebook]) if c.notebook in rec.unreadable else c
                          for c in checks]
         result.notes += [p for p in rec.problems if p not in rec.unreadable.values()] + notes
-        if not request.public_only:
-            result.checks += _short_answers(config, rec, paths, request.now or datetime.now(timezone.utc))
-    result.execution_time_s = round(time.perf_counter() - started, 2)
+        if answers is not None:
+            result.checks += answers.result()
+    timeline.add("total", "", timeline.t0, time.perf_counter() - timeline.t0)
+    result.timings = timeline.phases()
+    result.execution_time_s = round(time.perf_counter() - timeline.t0, 2)
     return result
 
 
+def _one_thread() -> None:
+    """The grading process's own torch work (references, judging) runs on one thread: the
+    workers train on the cores, and a second thread here only spins against them on a busy
+    machine (an idle wait of OpenMP threads, seconds per check under load)."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
+class _Background:
+    """A function run in a thread of its own, its result (or exception) taken later."""
+
+    def __init__(self, fn, timeline: Timeline) -> None:
+        self._value: list = []
+        self._error: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                with timeline.phase("short answers"):
+                    self._value.append(fn())
+            except BaseException as e:  # raised again where the result is taken
+                self._error.append(e)
+
+        self._thread = threading.Thread(target=run, name="short answers", daemon=True)
+        self._thread.start()
+
+    def result(self):
+        self._thread.join()
+        if self._error:
+            raise self._error[0]
+        return self._value[0]
+
+
 def _run_code_checks(request: GradeRequest, paths: AssignmentPaths, config: AssignmentConfig,
-                     rec: Recognition, extra_hidden: Sequence[Path]):
+                     rec: Recognition, extra_hidden: Sequence[Path], timeline: Timeline):
     # The worker must not see the course (solutions, checks, rubrics), nor where the
     # submission and the results live.
     hide = [paths.course_root, request.submission.resolve().parent, *extra_hidden]
-    session = SubmissionSession(rec, request.limits, request.device, hide)
+    session = SubmissionSession(rec, request.limits, request.device, hide, timeline)
     selection = Selection(public_only=request.public_only,
                           notebooks=frozenset(rec.found) if request.public_only else None)
     visibility = Visibility(config.sections.get("results", {}).get("hidden_check_visibility", "visible"))
     plugin = ResultsPlugin(session, config, request.device, selection, hidden_visibility=visibility)
+    references = REFERENCES.mark()
     try:
         session.warm_up(sorted(rec.found))
-        run_checks(check_layout(paths.checks, config), plugin)
+        with timeline.phase("code checks"):
+            run_checks(check_layout(paths.checks, config), plugin)
         warnings = session.isolation_warnings()
     finally:
+        session.record_calls()
         session.close()
+    plugin.record_checks()
+    for name, started, seconds in REFERENCES.since(references):
+        timeline.add("references", name, started, seconds)
     order = {g: i for i, g in enumerate(g for nb in config.notebooks for g in nb.grade_cells)}
     checks = sorted(plugin.results, key=lambda c: order.get(c.grade_id, len(order)))
     return checks, plugin.grader_errors, session.notes, warnings
