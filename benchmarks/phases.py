@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -75,6 +76,9 @@ autograder.reporters.html.write_feedback = timed(autograder.reporters.html.write
 s = time.perf_counter()
 code = cli.main(["grade", sys.argv[1], "--out", sys.argv[2]])
 spent.update(imports=t_imports, command=time.perf_counter() - s, code=code)
+import resource
+ru = resource.getrusage(resource.RUSAGE_SELF)
+spent["grader_cpu"] = ru.ru_utime + ru.ru_stime
 print("PHASES " + json.dumps(spent))
 '''
 
@@ -83,15 +87,27 @@ def grade_once(sub: Path, out: Path) -> dict:
     if out.exists():
         shutil.rmtree(out)
     load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", CHILD, str(sub), str(out)], cwd=REPO, capture_output=True, text=True)
     wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     lines = [ln for ln in done.stdout.splitlines() if ln.startswith("PHASES ")]
     if not lines:
         raise SystemExit(f"grading {sub} failed (exit {done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
     child = json.loads(lines[-1][len("PHASES "):])
     record = json.loads((out / "submission_result.json").read_text(encoding="utf-8"))
-    return {"wall": wall, "load": load, "child": child, "record": record}
+    return {"wall": wall, "load": load, "child": child, "record": record, "cpu": cpu}
+
+
+def unavoidable(timings: list[dict]) -> tuple[float, float]:
+    """(seconds of the notebooks' own cells, seconds of the checks' trainings) of one grading,
+    from its recorded timings (SubmissionResult.timings as a dict)."""
+    cells = sum(t["seconds"] for t in timings if t["phase"] == "notebook cells")
+    trainings = sum(t["seconds"] for t in timings
+                    if t["phase"] == "student calls" and t["part"].endswith(f": {TRAININGS}"))
+    return cells, trainings
 
 
 def summarise(run: dict) -> dict:
@@ -111,15 +127,17 @@ def summarise(run: dict) -> dict:
     for gid in sorted(set(config_order), key=config_order.index):
         rows[f"checks: {gid}"] = by[("checks", gid)]
     calls = {t["part"]: t["seconds"] for t in timings if t["phase"] == "student calls"}
-    for label, seconds in sorted(calls.items(), key=lambda kv: -kv[1])[:4]:
-        rows[f"  of which student calls: {label}"] = seconds
+    for label, seconds in sorted(calls.items(), key=lambda kv: -kv[1])[:3]:
+        stem, _, fn = label.partition(": ")
+        rows[f"  of which calls of {fn} ({stem[:2]})"] = seconds
     rows["references (computed in this grading)"] = sum(t["seconds"] for t in timings if t["phase"] == "references")
     rows["short answers (beside the checks)"] = by[("short answers", "")]
     rows["outputs (results files, feedback page)"] = run["child"]["outputs"]
     rows["grading (grade_submission)"] = total
     rows["whole command"] = run["wall"]
-    cells = sum(by[("notebook cells", s)] for s in stems)
-    trainings = sum(s for label, s in calls.items() if label.endswith(f": {TRAININGS}"))
+    rows["CPU: grading process"] = run["child"]["grader_cpu"]
+    rows["CPU: grading process and its workers"] = run["cpu"]
+    cells, trainings = unavoidable(timings)
     return {"rows": rows, "cells": cells, "trainings": trainings, "unavoidable": cells + trainings,
             "ratio": run["wall"] / (cells + trainings) if cells + trainings else float("nan"),
             "score": run["record"]["score"], "load": run["load"]}

@@ -53,3 +53,18 @@ def reference(fn: F) -> F:
 
     cached.cache_clear = lambda: results.clear()  # type: ignore[attr-defined]
     return cached  # type: ignore[return-value]
+
+
+def prefetch(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Start computing the `@reference` `fn(*args, **kwargs)` in a thread of its own and return
+    at once: the grading process is idle while a worker runs the student's code (a training),
+    and the check that needs the reference later waits only for what is left of it. A failure
+    is not reported here: the later call computes it again and meets it."""
+
+    def run() -> None:
+        try:
+            fn(*args, **kwargs)
+        except Exception:  # noqa: BLE001 - raised again by the call that needs it
+            pass
+
+    threading.Thread(target=run, name=f"reference {getattr(fn, '__qualname__', fn)}", daemon=True).start()

@@ -81,6 +81,11 @@ class ResultsPlugin:
     # -- hooks ------------------------------------------------------------------------------
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "check(grade_id, points, public, tags): a graded check")
+        # A failed check's message is its exception's text; pytest's own rendering of a failure
+        # (the check's source, parsed with ast) serves only the TA's traceback of a grader
+        # fault, and Python's plain traceback says as much at a fraction of the cost (seconds
+        # for a notebook whose checks all fail). (--tb belongs to the terminal plugin, which is off.)
+        config.option.tbstyle = "native"
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:  # a broken check module is the grader's fault, never the student's

@@ -56,16 +56,28 @@ def wrap_angle(a: torch.Tensor) -> torch.Tensor:
     return torch.remainder(a + math.pi, 2 * math.pi) - math.pi
 
 
-def mlp(sizes: Sequence[int], relu: bool, bias: bool | Sequence[bool] = True) -> nn.Sequential:
+def mlp(sizes: Sequence[int], relu: bool, bias: bool | Sequence[bool] = True,
+        generator: torch.Generator | None = None) -> nn.Sequential:
     """Linear(s0, s1) [ReLU] Linear(s1, s2) ... the grader's own module (`bias`: for every
-    layer, or one flag per layer)."""
+    layer, or one flag per layer). With a `generator`, PyTorch's default initialisation is drawn
+    from it instead of the global RNG (the same weights as torch.manual_seed(s) with a generator
+    seeded s), so that a reference can be built in a thread of its own."""
     biases = [bias] * (len(sizes) - 1) if isinstance(bias, bool) else list(bias)
     layers: list[nn.Module] = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         if i and relu:
             layers.append(nn.ReLU())
-        layers.append(nn.Linear(a, b, bias=biases[i]))
-    return nn.Sequential(*layers)
+        layers.append(nn.Linear(a, b, bias=biases[i], device=None if generator is None else "meta"))
+    model = nn.Sequential(*layers)
+    if generator is not None:
+        model = model.to_empty(device="cpu")
+        for m in model:
+            if isinstance(m, nn.Linear):  # nn.Linear.reset_parameters, drawn from `generator`
+                nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=generator)
+                if m.bias is not None:
+                    bound = 1 / math.sqrt(m.in_features)
+                    nn.init.uniform_(m.bias, -bound, bound, generator=generator)
+    return model
 
 
 def layer_spec(model: nn.Sequential) -> list:
@@ -106,9 +118,10 @@ def accuracy(logits: torch.Tensor, Y: torch.Tensor) -> float:
 
 def fit_reference(X: torch.Tensor, Y: torch.Tensor, epochs: int = 1000, hidden: int = 100,
                   seed: int = 0) -> nn.Module:
-    """The notebook's classic ReLU model with Adam: the figure the fit_spiral bars are set from."""
-    torch.manual_seed(seed)
-    model = mlp([X.shape[1], hidden, int(Y.max()) + 1], relu=True).to(X.device)
+    """The notebook's classic ReLU model with Adam: the figure the fit_spiral bars are set from.
+    The global RNG is not used (the initial weights are those of torch.manual_seed(seed))."""
+    model = mlp([X.shape[1], hidden, int(Y.max()) + 1], relu=True,
+                generator=torch.Generator().manual_seed(seed)).to(X.device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-5)
     train_reference(model, X, Y, opt, epochs)
     return model
