@@ -10,6 +10,7 @@ import json
 import math
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -261,3 +262,39 @@ def test_checks_of_a_ready_notebook_run_while_another_notebooks_cells_still_run(
     assert sorted(c.grade_id for c in plugin.results) == ["check_a", "check_a", "check_b", "check_b"]
     plugin.record_checks()
     assert {t.part for t in session.timeline.phases() if t.phase == "checks"} == {"check_a", "check_b"}
+
+
+def test_a_grading_that_ends_while_a_worker_starts_leaves_no_worker(tmp_path, monkeypatch):
+    """Workers start in the background: a session closed while a worker is still starting (a
+    grader fault ended the grading) must end that worker too, not leave it to run the cells."""
+    import os
+
+    from helpers import processes_below, still_alive, wait_for
+
+    from autograder.engine.session import SubmissionSession
+    from autograder.notebooks import recognise
+    from autograder.sandbox import process
+
+    paths, sub = _spin_course(tmp_path)
+    spawned, closing = threading.Event(), threading.Event()
+    real_spawn = process.spawn
+
+    def spawn_then_stall(*args, **kwargs):
+        w = real_spawn(*args, **kwargs)
+        spawned.set()
+        closing.wait(10)  # hold the start open until the grading is being closed
+        time.sleep(0.3)
+        return w
+
+    monkeypatch.setattr(process, "spawn", spawn_then_stall)
+    before = set(processes_below(os.getpid()))
+    session = SubmissionSession(recognise(sub, load_assignment(paths.config_file)), Limits(), "cpu",
+                                hide=[paths.course_root, sub])
+    session.warm_up(["01_tiny"])
+    assert spawned.wait(60), "no worker started"
+    started = {p: s for p, s in processes_below(os.getpid()).items() if p not in before}
+    assert started
+    closing.set()
+    session.close()
+    assert all(not t.is_alive() for t in session._threads)
+    assert wait_for(lambda: not still_alive(started), 10), f"left running: {still_alive(started)}"
