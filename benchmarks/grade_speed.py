@@ -17,8 +17,9 @@ has no sandbox, it would really write a 1 GB file per copy), then grades the sam
    its kernels get one torch thread like grade-all's workers (`--nbgrader-threads default`
    leaves torch's own default: one thread per core).
 
-and prints seconds per submission and the ratios, the CPU time of the grading processes and
-their workers, the ratio of grade-all's time to the class's unavoidable compute (the notebooks'
+and prints seconds per submission and the ratios, the CPU time of the grading processes (not of
+the sandboxed notebook workers: they end with their PID namespace, and their CPU time never
+reaches the grader), the ratio of grade-all's time to the class's unavoidable compute (the notebooks'
 own cells and the fit_spiral trainings, as every student's record gives them; see phases.py),
 and 200 such submissions extrapolated from the class's rate. `--kinds complete` grades a class of
 key-like submissions. It uses the checkout's committed release/ and solutions/ and never writes
@@ -58,7 +59,7 @@ def build_submissions(paths, out: Path, n: int, kinds: list[str] = KINDS) -> lis
 
 
 def time_grade_all(paths, subs: Path, out: Path, jobs: int) -> tuple[float, float, float]:
-    """(wall seconds, CPU seconds of the grading processes and their workers, seconds of the
+    """(wall seconds, CPU seconds of the grading processes (sandboxed workers not included), seconds of the
     class's unavoidable compute: notebook cells and fit_spiral trainings, from the records)."""
     from autograder.batch import grade_all
     from autograder.batch.records import read_record, student_dir
@@ -76,7 +77,7 @@ def time_grade_all(paths, subs: Path, out: Path, jobs: int) -> tuple[float, floa
     for student in report.students:
         rec = read_record(student_dir(out, student))
         compute += sum(unavoidable([t.to_dict() for t in rec.result.timings])) if rec else 0.0
-    print(f"   grade-all --jobs {jobs}: {elapsed:.1f} s (CPU {cpu:.0f} s); {report.describe().splitlines()[0]}",
+    print(f"   grade-all --jobs {jobs}: {elapsed:.1f} s (grader CPU {cpu:.0f} s); {report.describe().splitlines()[0]}",
           flush=True)
     return elapsed, cpu, compute
 
@@ -153,9 +154,9 @@ def main(argv: list[str] | None = None) -> int:
             rows.append((f"nbgrader autograde (threads: {args.nbgrader_threads})", 1, tg, float("nan")))
         print(f"load average after: {os.getloadavg()[0]:.1f} (other work on the machine skews the figures)")
         print()
-        print(f"{'method':42} {'total s':>8} {'s/submission':>13} {'vs jobs 1':>10} {'CPU s':>7}")
+        print(f"{'method':42} {'total s':>8} {'s/submission':>13} {'vs jobs 1':>10} {'grader CPU s':>13}")
         for name, _, t, cpu in rows:
-            print(f"{name:42} {t:8.1f} {t / args.n:13.1f} {t1 / t:9.2f}x {cpu:7.0f}")
+            print(f"{name:42} {t:8.1f} {t / args.n:13.1f} {t1 / t:9.2f}x {cpu:13.0f}")
         print(f"\nunavoidable compute of the class (notebook cells and fit_spiral trainings, from the records): "
               f"{compute:.1f} s; grade-all --jobs 1 takes {t1 / compute:.2f}x that, --jobs {args.jobs} "
               f"{tn * args.jobs / compute:.2f}x of its {args.jobs} workers' time")

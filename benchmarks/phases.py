@@ -136,7 +136,7 @@ def summarise(run: dict) -> dict:
     rows["grading (grade_submission)"] = total
     rows["whole command"] = run["wall"]
     rows["CPU: grading process"] = run["child"]["grader_cpu"]
-    rows["CPU: grading process and its workers"] = run["cpu"]
+    rows["CPU: with children it reaped (not the sandboxed workers)"] = run["cpu"]
     cells, trainings = unavoidable(timings)
     return {"rows": rows, "cells": cells, "trainings": trainings, "unavoidable": cells + trainings,
             "ratio": run["wall"] / (cells + trainings) if cells + trainings else float("nan"),
