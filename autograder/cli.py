@@ -54,9 +54,11 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help="assignment folder under source/")
     c.add_argument("--device", default="cpu", choices=DEVICES, help=DEVICE_HELP)
 
-    rv = sub.add_parser("review", help="TAs: list flagged short answers, set or clear a TA score")
-    rsub = rv.add_subparsers(dest="review_command", required=True, metavar="ACTION", help="list, set or clear")
-    rl = rsub.add_parser("list", help="the review queue: flagged answers not yet settled")
+    rv = sub.add_parser("review", help="TAs: list flagged short answers, set or clear a TA score, settle answer groups, "
+                                       "extend a deadline or waive a late penalty")
+    rsub = rv.add_subparsers(dest="review_command", required=True, metavar="ACTION",
+                             help="list, set, clear, settle-group, clear-group, extend or waive")
+    rl = rsub.add_parser("list", help="the review queue: answer groups and answers not yet settled")
     rl.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help="assignment name")
     rl.add_argument("--student", help="only this student's answers")
     rl.add_argument("--grade-id", help="only this question (grade id, e.g. q3_vanishing_gradient)")
@@ -68,8 +70,25 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument("grade_id", help="grade cell, e.g. q3_vanishing_gradient or check_train")
     rs.add_argument("score", help="points for that grade cell (0 to its maximum)")
     rs.add_argument("--comment", help="why: shown to the student beside the score")
-    for q in (rl, rs, rc):
-        q.add_argument("--results", type=Path, required=q is rl,
+    rg = rsub.add_parser("settle-group", help="give every answer of an answer group the same TA score "
+                                              "(review list and the summary page show the groups)")
+    rcg = rsub.add_parser("clear-group", help="remove a group's TA score from its answers")
+    for q in (rg, rcg):
+        q.add_argument("assignment", help="assignment name, e.g. pytorch_basics")
+        q.add_argument("group_id", help="the group's id as review list shows it, e.g. q5_softmax/3fa2c1d9e0")
+    rg.add_argument("score", help="points for each answer of the group (0 to the question's maximum)")
+    rg.add_argument("--comment", help="why: shown to every student of the group beside the score")
+    re_ = rsub.add_parser("extend", help="move a student's deadline (kept in the gradebook, in every later regrade)")
+    rw = rsub.add_parser("waive", help="waive the late penalty of a student's current submission")
+    for q in (re_, rw):
+        q.add_argument("assignment", help="assignment name, e.g. pytorch_basics")
+        q.add_argument("student", help="student id as grades.csv lists it")
+    re_.add_argument("--days", type=float, help="days added to the deadline")
+    re_.add_argument("--hours", type=float, help="hours added to the deadline")
+    re_.add_argument("--until", help="the new deadline, a date-time with its zone (2025-10-23T12:00:00+08:00)")
+    re_.add_argument("--clear", action="store_true", help="remove the TA's extension (and any waiver)")
+    for q in (rl, rs, rc, rg, rcg, re_, rw):
+        q.add_argument("--results", type=Path, required=q in (rl, rg),
                        help="results folder of grade-all (its --out): its gradebook is used")
         q.add_argument("--db", help="the gradebook itself: a SQLite file or a URL without a password")
         q.add_argument("--db-file", type=Path, help="a file whose first line is the gradebook URL")
@@ -88,6 +107,11 @@ def _parser() -> argparse.ArgumentParser:
     ci.add_argument("--out", type=Path, default=Path("feedback"), help="feedback folder (default: feedback)")
     ci.add_argument("--assignment", help="assignment name (default: $AUTOGRADER_ASSIGNMENT, else the only one)")
     ci.add_argument("--device", choices=DEVICES, help=DEVICE_HELP)
+
+    from autograder.similarity.cli import HELP as SIMILARITY_HELP, add_arguments as add_similarity_arguments
+
+    sm = sub.add_parser("similarity", help=SIMILARITY_HELP)
+    add_similarity_arguments(sm)
 
     d = sub.add_parser("demo", help="the README's first command: release the assignment, then grade a class of ten "
                                     "example submissions (complete, typical, buggy, hostile, ...) with grade-all")
@@ -254,6 +278,8 @@ def _print_public(result) -> None:
     for c in result.checks:  # messages and notes may hold the student's text: shown, not obeyed
         mark = "ok  " if c.status is Status.PASSED else "FAIL"
         print(f"{mark} {terminal(c.name)}" + (f"\n       {terminal(c.message)}" if c.status is not Status.PASSED else ""))
+        if c.hint and c.status is not Status.PASSED:  # a known mistake: what to revisit
+            print("\n".join(f"       {terminal(line)}" for line in c.hint.splitlines()))
     for n in result.notes:
         print(f"note: {terminal(n)}")
     if not result.checks:
@@ -285,6 +311,17 @@ def cmd_review(args: argparse.Namespace) -> int:
             if args.review_command == "set":
                 text = review.cmd_review_set(where, args.assignment, args.student, args.grade_id, args.score,
                                              args.comment)
+            elif args.review_command in ("extend", "waive"):
+                from autograder.review.deadlines import cmd_review_extend, cmd_review_waive
+
+                text = (cmd_review_waive(where, args.assignment, args.student) if args.review_command == "waive" else
+                        cmd_review_extend(where, args.assignment, args.student, days=args.days, hours=args.hours,
+                                          until=args.until, clear=args.clear))
+            elif args.review_command == "settle-group":
+                text = review.cmd_review_settle_group(where, args.assignment, args.group_id, args.score, args.comment,
+                                                      args.results)
+            elif args.review_command == "clear-group":
+                text = review.cmd_review_clear_group(where, args.assignment, args.group_id)
             else:
                 text = review.cmd_review_clear(where, args.assignment, args.student, args.grade_id)
     except (review.ReviewError, GradebookError) as e:
@@ -340,6 +377,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(paths, out, jobs=args.jobs)
 
 
+def cmd_similarity(args: argparse.Namespace) -> int:
+    from autograder.similarity.cli import run
+
+    return run(args, _paths(args, args.assignment))
+
+
 def cmd_grade_all(args: argparse.Namespace) -> int:
     from autograder.batch.cli import run
 
@@ -347,4 +390,5 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {"release": cmd_release, "grade": cmd_grade, "grade-all": cmd_grade_all, "check": cmd_check, "review": cmd_review, "demo": cmd_demo,
-             "bundle": cmd_bundle, "gradescope": cmd_gradescope, "prairielearn": cmd_prairielearn, "ci": cmd_ci}
+             "bundle": cmd_bundle, "gradescope": cmd_gradescope, "prairielearn": cmd_prairielearn, "ci": cmd_ci,
+             "similarity": cmd_similarity}

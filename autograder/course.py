@@ -56,6 +56,10 @@ class AssignmentPaths:
         return self.grading / "rubrics.toml"
 
     @property
+    def mistakes_file(self) -> Path:  # the known mistakes the checks recognise, with their hints
+        return self.grading / "mistakes.toml"
+
+    @property
     def checks(self) -> Path:
         return self.grading / "checks"
 

@@ -3,9 +3,13 @@
 1. builds a throw-away course folder (`OUT/course/`) holding a copy of the assignment's source;
 2. generates its release and answer key there (`autograder release`, nbgrader);
 3. builds about ten example submissions from them (autograder.demo_submissions: complete,
-   typical, buggy, partial, broken, hostile, renamed, unanswered, not a notebook, ...);
-4. grades the class with `grade-all` (parallel, sandboxed): per-student results and feedback
-   pages, the course's nbgrader gradebook, the CSV and the class summary;
+   typical, buggy, copied, partial, broken, hostile, renamed, unanswered, not a notebook, ...),
+   each with the time it was handed in; the course copy gets the demo's deadline and the class
+   an extensions CSV;
+4. grades the class with `grade-all --similarity` (parallel, sandboxed): per-student results and
+   feedback pages (hints for known mistakes, late penalties), the course's nbgrader gradebook,
+   the CSVs and the class summary (the mistakes the class made, late students, the similarity
+   section ranking the copied pair first);
 5. prints where to open them.
 
 The checkout itself is never written to; running it again starts from scratch.
@@ -43,10 +47,21 @@ def check_demo_out(out: Path) -> Path:
     return out
 
 
+def _set_deadline(config_file: Path, due: str) -> None:
+    """The demo course's deadline: `due` in the [deadline] of its copy of assignment.toml (the
+    course declares the policy; each offering its date)."""
+    text = config_file.read_text(encoding="utf-8")
+    if "\n[deadline]\n" in text:
+        text = text.replace("\n[deadline]\n", f"\n[deadline]\ndue = {due}\n", 1)
+    else:
+        text += f"\n[deadline]\ndue = {due}\n"
+    config_file.write_text(text, encoding="utf-8")
+
+
 def run_demo(paths: AssignmentPaths, out: Path, jobs: int | None = None, only: list[str] | None = None,
              device: str = "cpu", progress: bool = True) -> int:
     from autograder.batch import grade_all
-    from autograder.demo_submissions import build_class, examples
+    from autograder.demo_submissions import DUE, EXTENSIONS, build_class, examples
     from autograder.release import release_assignment
 
     out = check_demo_out(out)
@@ -64,6 +79,7 @@ def run_demo(paths: AssignmentPaths, out: Path, jobs: int | None = None, only: l
     print(f"[2/4] generating the student release and the answer key (nbgrader) ...")
     release_assignment(demo_paths)
     print(f"      {_rel(demo_paths.release)}/ and {_rel(demo_paths.solutions)}/ ({time.perf_counter() - t:.0f} s)")
+    _set_deadline(demo_paths.config_file, DUE)
 
     subs = out / "submissions"
     chosen = examples(only)
@@ -71,18 +87,23 @@ def run_demo(paths: AssignmentPaths, out: Path, jobs: int | None = None, only: l
     build_class(demo_paths.solutions, demo_paths.release, subs, only=[e.name for e in chosen])
     for ex in chosen:
         print(f"      {ex.name:15} {ex.what}")
+    extensions = out / "extensions.csv"
+    extensions.write_text(EXTENSIONS, encoding="utf-8")
+    print(f"      deadline {DUE}, extensions in {_rel(extensions)}")
 
     t = time.perf_counter()
     print(f"[4/4] grading the class (grade-all, {device}) ...", flush=True)
     results = out / "results"
     report = grade_all(subs, demo_paths, out=results, db=str(course / "gradebook.db"), jobs=jobs, device=device,
-                       progress=progress, hidden=(paths.course_root,))
+                       progress=progress, hidden=(paths.course_root,), extensions=extensions, similarity=True)
     print(f"      graded in {time.perf_counter() - t:.0f} s")
     print()
     print(report.describe())
     print()
     print("Open:")
-    print(f"  class summary (TAs):   {_rel(results / 'summary.html')}")
+    print(f"  class summary (TAs):   {_rel(results / 'summary.html')}  (mistakes the class made, late students, "
+          "similarity)")
+    print(f"  similarity (staff):    {_rel(results / 'similarity' / 'similarity.html')}  (similarity, not proof)")
     print(f"  feedback (students):   {_rel(results)}/students/<student>/feedback.html, "
           f"e.g. {_rel(results / 'students' / 'typical' / 'feedback.html')}")
     print(f"  grades, every check:   {_rel(results / 'grades.csv')}")
@@ -91,6 +112,7 @@ def run_demo(paths: AssignmentPaths, out: Path, jobs: int | None = None, only: l
     print(f"  review short answers:  autograder review list --results {_rel(results)}")
     print(f"  Gradescope results:    {_rel(results)}/students/<student>/results.json")
     if report.review:
-        print(f"  {report.review} short answer(s) wait for a TA: the summary lists them with the command that settles each")
+        print(f"  {report.review} short answer(s) wait for a TA: the summary lists them in answer groups (similar "
+              "answers), each with the one command that settles the whole group")
     print(f"done in {time.perf_counter() - started:.0f} s")
     return report.exit_code

@@ -31,6 +31,7 @@ class GradeRequest:
     student: str | None = None
     limits: Limits = Limits()
     now: datetime | None = None  # when the student's feedback is decided (short answers); None: the clock
+    due: datetime | None = None  # the student's own deadline (an extension); None: the assignment's [deadline]
 
 
 def grade_submission(request: GradeRequest, paths: AssignmentPaths,
@@ -50,7 +51,8 @@ def grade_submission(request: GradeRequest, paths: AssignmentPaths,
     else:
         # The short answers need no sandbox: they are scored while the workers run the notebooks.
         answers = None if request.public_only else _Background(
-            lambda: _short_answers(config, rec, paths, request.now or datetime.now(timezone.utc)), timeline)
+            lambda: _short_answers(config, rec, paths, request.now or datetime.now(timezone.utc), request.due),
+            timeline)
         checks, result.grader_errors, notes, result.grader_warnings = _run_code_checks(
             request, paths, config, rec, extra_hidden, timeline)
         # A notebook whose file could not be read: its reason is said once, first (format_errors),
@@ -109,7 +111,8 @@ def _run_code_checks(request: GradeRequest, paths: AssignmentPaths, config: Assi
     selection = Selection(public_only=request.public_only,
                           notebooks=frozenset(rec.found) if request.public_only else None)
     visibility = Visibility(config.sections.get("results", {}).get("hidden_check_visibility", "visible"))
-    plugin = ResultsPlugin(session, config, request.device, selection, hidden_visibility=visibility)
+    plugin = ResultsPlugin(session, config, request.device, selection, hidden_visibility=visibility,
+                           catalogue=_catalogue(paths, config))
     references = REFERENCES.mark()
     try:
         session.warm_up(sorted(rec.found))
@@ -127,10 +130,23 @@ def _run_code_checks(request: GradeRequest, paths: AssignmentPaths, config: Assi
     return checks, plugin.grader_errors, session.notes, warnings
 
 
-def _short_answers(config: AssignmentConfig, rec: Recognition, paths: AssignmentPaths, now: datetime) -> list[CheckResult]:
+def _catalogue(paths: AssignmentPaths, config: AssignmentConfig):
+    """The assignment's known mistakes (grading/mistakes.toml; none without it)."""
+    from autograder.mistakes import CatalogueError, load_catalogue
+
+    try:
+        return load_catalogue(paths.mistakes_file, [g for nb in config.notebooks for g in nb.grade_cells])
+    except CatalogueError as e:
+        raise ConfigError(str(e)) from None
+
+
+def _short_answers(config: AssignmentConfig, rec: Recognition, paths: AssignmentPaths, now: datetime,
+                   due: datetime | None = None) -> list[CheckResult]:
     """Rubric scores of the markdown answer cells. Only the notebook's text is read: no
     submission code runs for this, so it needs no sandbox. What the student-facing messages may
-    show follows the course's [short_answer_feedback] setting at `now`."""
+    show follows the course's [short_answer_feedback] setting at `now` against the student's own
+    deadline `due` (default: the assignment's, declared once in [deadline])."""
+    from autograder.deadlines import load_policy
     from autograder.shortanswers import FeedbackPolicy, FeedbackPolicyError, feedback_level, grade_short_answers
 
     try:
@@ -138,7 +154,7 @@ def _short_answers(config: AssignmentConfig, rec: Recognition, paths: Assignment
                                              f"{config.path}: [short_answer_feedback]")
     except FeedbackPolicyError as e:
         raise ConfigError(str(e)) from None
-    level = feedback_level(policy, now)
+    level = feedback_level(policy, now, due or load_policy(config).due)
     out: list[CheckResult] = []
     for nb in config.notebooks:
         if not nb.answer_cells:

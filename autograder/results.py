@@ -46,6 +46,11 @@ class CheckResult:
     duration_s: float = 0.0
     flagged: bool = False  # needs a TA's look (short answers)
     details: dict[str, Any] = field(default_factory=dict)  # plain data for reports (e.g. concepts)
+    # A failed check whose reply is what a known mistake produces: the mistake's id in the
+    # assignment's catalogue (grading/mistakes.toml) and its bilingual hint for the student
+    # (the likely mistake and the concept to revisit, never the solution).
+    mistake: str = ""
+    hint: str = ""
 
     def __post_init__(self) -> None:
         if not 0 <= self.points <= self.max_points + 1e-9:
@@ -89,6 +94,34 @@ class PhaseTime:
                    float(d.get("start_s", 0.0)), int(d.get("count", 1)))
 
 
+@dataclass(frozen=True)
+class LateRecord:
+    """When a submission came in against its deadline, and what that costs (autograder.deadlines).
+
+    The raw score stays the checks' sum (`SubmissionResult.score`); `penalty` points come off it
+    only in `SubmissionResult.final_score`, so every output can show raw, penalty and final apart."""
+
+    status: str  # ON_TIME, LATE, UNKNOWN (no time recorded: no penalty computed) or WAIVED
+    due: str  # the student's own deadline, extension included (ISO 8601 with its time zone)
+    submitted_at: str | None = None  # ISO 8601, when known
+    source: str = ""  # where the time comes from ("nbgrader timestamp.txt", "git commit", ...)
+    extension: str = ""  # the extension that moved `due`, in words ("" none)
+    late_by_s: float = 0.0  # seconds after `due`
+    days: int = 0  # days or parts of a day late, as the policy counts them
+    percent: float = 0.0  # of the points the policy takes
+    penalty: float = 0.0  # points taken
+    note: str = ""  # one sentence for the student and the TA
+
+    ON_TIME, LATE, UNKNOWN, WAIVED = "on_time", "late", "unknown", "waived"
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> "LateRecord | None":
+        return cls(**d) if isinstance(d, dict) else None
+
+
 @dataclass
 class SubmissionResult:
     assignment: str
@@ -103,10 +136,21 @@ class SubmissionResult:
     grader_errors: list[str] = field(default_factory=list)  # for TAs only, never the student
     grader_warnings: list[str] = field(default_factory=list)  # for TAs only: e.g. reduced isolation
     timings: list[PhaseTime] = field(default_factory=list)  # for TAs only: where the time went
+    late: LateRecord | None = None  # the deadline and its penalty, when the course has a deadline
 
     @property
     def score(self) -> float:
+        """The raw score: the checks' points, before any late penalty."""
         return round(sum(c.points for c in self.checks), 4)
+
+    @property
+    def penalty(self) -> float:
+        return round(self.late.penalty, 4) if self.late is not None else 0.0
+
+    @property
+    def final_score(self) -> float:
+        """The score that counts: the raw score less the late penalty (never below 0)."""
+        return round(max(0.0, self.score - self.penalty), 4)
 
     @property
     def max_score(self) -> float:
@@ -133,6 +177,8 @@ class SubmissionResult:
             "grader_errors": list(self.grader_errors),
             "grader_warnings": list(self.grader_warnings),
             "timings": [t.to_dict() for t in self.timings],
+            "late": self.late.to_dict() if self.late is not None else None,
+            "final_score": self.final_score,
             "checks": [c.to_dict() for c in self.checks],
         }
 
@@ -151,6 +197,7 @@ class SubmissionResult:
             grader_errors=list(d.get("grader_errors", [])),
             grader_warnings=list(d.get("grader_warnings", [])),
             timings=[PhaseTime.from_dict(t) for t in d.get("timings", [])],
+            late=LateRecord.from_dict(d.get("late")),
         )
 
     def dumps(self) -> str:

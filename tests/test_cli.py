@@ -2,6 +2,7 @@
 before any grading; help says what each argument is; a closed pipe is not a traceback."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -164,9 +165,10 @@ def test_review_list_into_a_closed_pipe_is_quiet(tmp_path):
     from autograder.results import CheckResult, Status, SubmissionResult
 
     results = tmp_path / "results" / "students"
-    for i in range(300):  # more than a pipe holds
+    for i in range(300):  # more than a pipe holds: 300 answers, each its own answer group
+        answer = " ".join(hashlib.sha256(f"{i}-{j}".encode()).hexdigest() for j in range(5))
         check = CheckResult("q1_alexnet: why?", "q1_alexnet", "03", 1.5, 3, Status.FAILED, flagged=True,
-                            details={"flag_reasons": ["middle band"], "answer_excerpt": "x" * 300})
+                            details={"flag_reasons": ["middle band"], "answer_excerpt": answer})
         (results / f"s{i:03}").mkdir(parents=True)
         (results / f"s{i:03}" / "submission_result.json").write_text(
             SubmissionResult("pytorch_basics", f"s{i:03}", [check]).dumps())

@@ -26,8 +26,8 @@ def test_every_example_builds_from_the_current_answer_key(pytorch_basics_paths, 
     typical = json.loads((out / "typical" / "01_tensor_ops.ipynb").read_text())
     assert "".join(_grade_ids(typical)["sol_products"]["source"]).startswith("def products(m, v):")
     assert "promote" not in "".join(_grade_ids(typical)["sol_products"]["source"])
-    assert sorted(p.name for p in (out / "only_two").iterdir()) == ["01_tensor_ops.ipynb",
-                                                                    "03_activations_and_optimizers.ipynb"]
+    assert sorted(p.name for p in (out / "only_two").glob("*.ipynb")) == ["01_tensor_ops.ipynb",
+                                                                         "03_activations_and_optimizers.ipynb"]
     renamed = json.loads((out / "renamed" / "HW1 (1).ipynb").read_text())
     assert _grade_ids(renamed) == {}
     hostile = json.loads((out / "hostile" / "01_tensor_ops.ipynb").read_text())
@@ -38,6 +38,23 @@ def test_every_example_builds_from_the_current_answer_key(pytorch_basics_paths, 
     json.loads((out / "complete" / "03_activations_and_optimizers.ipynb").read_text())
     with pytest.raises(ValueError):
         json.loads((out / "not_a_notebook" / "01_tensor_ops.ipynb").read_text())
+    # when each was handed in, as nbgrader records it; none for syntax_error
+    assert (out / "typical" / "timestamp.txt").read_text() == "2025-10-20 18:59:00.000000 UTC\n"  # 3 h late
+    assert not (out / "syntax_error" / "timestamp.txt").exists()
+
+
+def test_the_demos_copied_student_ranks_first_in_the_similarity_report(pytorch_basics_paths, tmp_path):
+    """The planted copy (buggy's code, variables renamed, comments added) is the top pair of the
+    demo class, far above every pair of students who did their own work."""
+    from autograder.similarity import similarity_report
+
+    paths = pytorch_basics_paths
+    out = build_class(paths.solutions, paths.release, tmp_path / "class")
+    report = similarity_report({p.name: p for p in sorted(out.iterdir())}, paths.release, tmp_path / "staff",
+                               key_dir=paths.solutions, jobs=1)
+    top = report.pairs[0]
+    assert {top.a, top.b} == {"buggy", "copied"} and top.score >= report.threshold, [(p.a, p.b, p.score) for p in report.pairs[:3]]
+    assert all(p.score < 0.3 for p in report.pairs[1:]), [(p.a, p.b, p.score) for p in report.pairs[1:4]]
 
 
 def test_an_edit_whose_cell_is_gone_names_it(pytorch_basics_paths, tmp_path):
@@ -88,6 +105,22 @@ def test_demo_grades_a_class_end_to_end(pytorch_basics_paths, tmp_path, capsys):
         page = (results / "students" / s / "feedback.html").read_text()
         assert leaks(page, material) == [], s
     assert (results / "summary.html").exists() and "Open:" in printed and "summary.html" in printed
+    # late students with their penalties: raw, penalty and final apart; an unknown time is said
+    # 10% of the raw total for one day; the CSV writes 4 decimals
+    assert rows["typical"]["days_late"] == "1"
+    assert abs(float(rows["typical"]["late_penalty"]) - float(rows["typical"]["total"]) / 10) <= 1e-4
+    assert rows["renamed"]["late_penalty"] == "0" and rows["syntax_error"]["submitted_at"] == ""
+    summary = (results / "summary.html").read_text()
+    late = summary.split('id="late"')[1].split("</section>")[0]
+    assert "typical" in late and "(10%)" in late and "syntax_error" in late and "renamed" not in late
+    # the mistakes the class made, with their counts; each student's page shows their hint
+    mistakes = summary.split('id="mistakes"')[1].split("</section>")[0]
+    assert "the arange(1, 5) int64-vs-float matmul error" in mistakes and "typical" in mistakes
+    typical_page = (results / "students" / "typical" / "feedback.html").read_text()
+    assert "data-hint" in typical_page and "type promotion" in typical_page and "late penalty / 迟交扣分" in typical_page
+    # the similarity section, for staff only
+    assert 'id="similarity"' in summary and (results / "similarity" / "similarity.html").is_file()
+    assert not any("imilarity" in p.read_text(errors="replace") for p in (results / "students").rglob("*") if p.is_file())
     imported = list(csv.DictReader(io.StringIO((results / "grades_import.csv").read_text())))
     assert {r["student"]: r["total"] for r in imported}["complete"] == "100"
     assert "autograder review list --results" in printed  # the TA's next step names the results folder

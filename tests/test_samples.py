@@ -5,7 +5,10 @@
 - each lazy reply (a reply built without the computation the contract asks for, see
   docs/lazy-replies.md) loses the points of its grade cell and nothing else;
 - each alternative correct implementation loses nothing;
-- the unanswered release scores 0, every message says "not implemented", none shows a traceback.
+- the unanswered release scores 0, every message says "not implemented", none shows a traceback;
+- hints: a sample's grade cell carries the hint of the known mistake it plants (`Sample.hint`) and
+  no other, every other cell none; the key, the alternatives and the release trigger no hint; every
+  known mistake of the catalogue (grading/mistakes.toml) has a sample that triggers it.
 
 Samples hold only the notebook they touch, without its ungraded demonstration cells (see
 `samples.planted.without_demo_cells`); the key is graded whole. Planted mistakes are graded one
@@ -31,6 +34,8 @@ from helpers import report_timing
 import torch
 
 from autograder.assignment import load_assignment
+from autograder.course import AssignmentPaths
+from autograder.mistakes import load_catalogue
 from samples import planted as P
 
 pytestmark = pytest.mark.slow
@@ -40,7 +45,9 @@ CODE_IDS = {nb.stem: set(nb.grade_cells) for nb in CONFIG.notebooks}
 ALL_CODE_IDS = set().union(*CODE_IDS.values())
 LAZY_GROUPS = P.groups(P.LAZY)
 ALTERNATIVE_GROUPS = P.groups(P.ALTERNATIVES)
-GROUP_OF = {s.name: P.group_name(g) for g in LAZY_GROUPS + ALTERNATIVE_GROUPS for s in g}
+MISTAKE_GROUPS = P.groups(P.MISTAKES)
+GROUP_OF = {s.name: P.group_name(g) for g in LAZY_GROUPS + ALTERNATIVE_GROUPS + MISTAKE_GROUPS for s in g}
+CATALOGUE = load_catalogue(AssignmentPaths(P.ROOT, "pytorch_basics").mistakes_file, ALL_CODE_IDS)
 TRACEBACK_MARKERS = ("Traceback", 'File "')
 
 
@@ -68,7 +75,7 @@ def graded(tmp_path_factory, request):
     base = tmp_path_factory.mktemp("samples")
     folders: dict[str, tuple[Path, str]] = {"key": (P.build_key(base / "key" / "sub"), "cpu")}
     # the notebook-02 submissions are the slow ones (fit_spiral trains 4 times): start them first
-    submissions = [[s] for s in P.PLANTED] + LAZY_GROUPS + ALTERNATIVE_GROUPS
+    submissions = [[s] for s in P.PLANTED] + LAZY_GROUPS + ALTERNATIVE_GROUPS + MISTAKE_GROUPS
     for group in sorted(submissions, key=lambda g: g[0].notebook != P.NB2):
         folders[P.group_name(group)] = (P.build_group(group, base / f"sub{len(folders)}" / "sub"), "cpu")
     folders["unanswered"] = (P.build_unanswered(base / "unanswered" / "sub"), "cpu")
@@ -98,6 +105,7 @@ def messages(result: dict, grade_ids) -> list[str]:
 
 
 def test_key_scores_every_code_point(graded):
+    assert mistakes_by_cell(graded["key"], ALL_CODE_IDS) == {}
     pts = points_by_grade_id(graded["key"])
     lost = {g: pts[g] for g in ALL_CODE_IDS if pts[g][0] < pts[g][1]}
     assert lost == {}, "\n".join(messages(graded["key"], lost))
@@ -109,6 +117,7 @@ def test_key_scores_every_code_point(graded):
 @pytest.mark.gpu
 def test_key_scores_every_code_point_on_cuda(graded):
     assert torch.cuda.is_available(), "the gpu tests need a CUDA GPU (run them with -m gpu on a GPU machine)"
+    assert mistakes_by_cell(graded["key@cuda"], ALL_CODE_IDS) == {}
     pts = points_by_grade_id(graded["key@cuda"])
     lost = {g: pts[g] for g in ALL_CODE_IDS if pts[g][0] < pts[g][1]}
     assert lost == {}, "\n".join(messages(graded["key@cuda"], lost))
@@ -130,6 +139,25 @@ def _judge_sample(sample: P.Sample, result: dict, together: list[P.Sample] = ())
     for m in messages(result, ids):
         assert m.strip(), f"{sample.name}: a check lost points without a message"
         assert not any(t in m for t in TRACEBACK_MARKERS), f"{sample.name}: traceback text in a message: {m}"
+    _judge_hints(sample, result, together or [sample])
+
+
+def mistakes_by_cell(result: dict, grade_ids) -> dict[str, set[str]]:
+    """grade id -> the known mistakes its checks named (only cells that named one)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for c in result["checks"]:
+        if c["grade_id"] in grade_ids and c.get("mistake"):
+            assert c["status"] != "passed", f"{c['name']}: a passed check names a mistake"
+            assert "Hint:" in c["hint"] and "提示：" in c["hint"], f"{c['name']}: the hint is not bilingual: {c['hint']!r}"
+            out[c["grade_id"]].add(c["mistake"])
+    return dict(out)
+
+
+def _judge_hints(sample: P.Sample, result: dict, together: list[P.Sample]) -> None:
+    """Exactly the planted hints, each on its own cell: a wrong hint is worse than none."""
+    got = mistakes_by_cell(result, CODE_IDS[sample.notebook])
+    want = {s.grade_cell: {s.hint} for s in together if s.hint}
+    assert got == want, f"{sample.name} ({sample.why}): hints {got}, expected {want}"
 
 
 @pytest.mark.parametrize("sample", P.PLANTED, ids=lambda s: s.name)
@@ -147,8 +175,13 @@ def test_lazy_reply_loses_its_grade_cell_and_nothing_else(graded, sample):
     _judge_sample(sample, graded[GROUP_OF[sample.name]], together=_group(sample))
 
 
+@pytest.mark.parametrize("sample", P.MISTAKES, ids=lambda s: s.name)
+def test_known_mistake_loses_its_grade_cell_with_its_hint(graded, sample):
+    _judge_sample(sample, graded[GROUP_OF[sample.name]], together=_group(sample))
+
+
 def _group(sample: P.Sample) -> list[P.Sample]:
-    return next(g for g in LAZY_GROUPS + ALTERNATIVE_GROUPS if sample in g)
+    return next(g for g in LAZY_GROUPS + ALTERNATIVE_GROUPS + MISTAKE_GROUPS if sample in g)
 
 
 @pytest.mark.gpu
@@ -167,6 +200,32 @@ def test_there_are_enough_samples():
     assert ALL_CODE_IDS - lazy == {"check_make_basic_tensors"}, "a grade cell without lazy replies"
     assert all(len(s.loses) == 1 and s.cell in ("", next(iter(s.loses))) for s in P.LAZY)
     assert all(s.cell in ALL_CODE_IDS for s in P.ALTERNATIVES), "every alternative names the grade cell it edits"
+    assert all(len(s.loses) == 1 and s.hint for s in P.MISTAKES)
+    assert not any(s.hint for s in P.ALTERNATIVES), "an alternative correct implementation triggers no hint"
+
+
+def test_every_known_mistake_has_a_planted_sample():
+    """At least 20 known mistakes across the three notebooks, each triggered by a sample (the ones
+    only a GPU shows by a GPU sample), and every sample's hint is in the catalogue for its cell."""
+    samples = P.PLANTED + P.LAZY + P.MISTAKES + P.GPU_PLANTED
+    assert len(CATALOGUE) >= 20
+    assert {nb.stem for nb in CONFIG.notebooks for m in CATALOGUE.mistakes.values()
+            if set(m.cells) & set(nb.grade_cells)} == set(P.STEMS)
+    for s in samples:
+        if s.hint:
+            assert s.hint in CATALOGUE and s.grade_cell in CATALOGUE.get(s.hint).cells, s.name
+            assert CATALOGUE.get(s.hint).gpu_only == s.gpu_only, f"{s.name}: gpu_only differs from its mistake's"
+    assert set(CATALOGUE.mistakes) == {s.hint for s in samples if s.hint}, "a known mistake without a planted sample"
+
+
+def test_no_hint_gives_the_solution_code():
+    """Hints name the mistake and the concept, never a line of the answer key."""
+    from helpers import solution_lines
+
+    lines = solution_lines(min_length=12)
+    for m in CATALOGUE.mistakes.values():
+        text = m.text()
+        assert not [line for line in lines if line in text], m.id
 
 
 def test_every_sample_leaves_valid_python():
@@ -185,6 +244,7 @@ def test_unanswered_release_scores_zero_with_not_implemented(graded):
     result = graded["unanswered"]
     pts = points_by_grade_id(result)
     assert {g: pts[g][0] for g in ALL_CODE_IDS if pts[g][0] > 0} == {}
+    assert mistakes_by_cell(result, ALL_CODE_IDS) == {}
     for c in result["checks"]:
         if c["grade_id"] not in ALL_CODE_IDS:
             continue

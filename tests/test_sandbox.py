@@ -42,6 +42,9 @@ from autograder.sandbox import (
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROOT = os.geteuid() == 0
 FAST = Limits(cell_timeout_s=3, call_timeout_s=3, submission_timeout_s=120, output_kb=4)
+# For well-behaved code whose tests need no timeout to fire: the first optimizer a fresh worker
+# builds imports torch._dynamo lazily (1.3 s idle, 4 s and more on a loaded machine).
+PATIENT = Limits(cell_timeout_s=30, call_timeout_s=30, submission_timeout_s=300, output_kb=4)
 
 
 def cells(*sources: str) -> list[tuple[int, str]]:
@@ -128,7 +131,7 @@ GOOD = cells(
 
 @pytest.fixture(scope="module")
 def good():
-    with Sandbox(FAST, hide=[REPO]) as sb:
+    with Sandbox(PATIENT, hide=[REPO]) as sb:
         report = sb.run_cells(GOOD)
         sb.report = report
         yield sb
@@ -1045,3 +1048,18 @@ def test_devices():
             Sandbox(FAST, device="cuda")
     with pytest.raises(ValueError):
         resolve_device("tpu")
+
+
+def test_cpu_seconds_count_work_not_waiting(good):
+    """The grader reads the worker's CPU time from /proc: a busy call adds to it, a sleeping one
+    does not (the vectorised make_spiral check relies on this to ignore a loaded machine)."""
+    good.run_cells([(90, "import time\n"
+                         "def busy(s):\n    t = time.process_time()\n    while time.process_time() - t < s: pass\n"
+                         "def idle(s):\n    time.sleep(s)\n")])
+    c0 = good.cpu_seconds()
+    good.call("busy", 0.4)
+    c1 = good.cpu_seconds()
+    good.call("idle", 0.6)
+    c2 = good.cpu_seconds()
+    assert c1 - c0 >= 0.3, (c0, c1)
+    assert c2 - c1 < 0.15, (c1, c2)

@@ -39,6 +39,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="where submissions run: cpu, cuda (an error without a GPU), or auto")
     p.add_argument("--roster", type=Path, help="students expected (CSV with an id column, or one id a line): "
                                                "those without a submission are listed as missing")
+    p.add_argument("--extensions", type=Path, help="a CSV of per-student extensions (student, and due, days or "
+                                                   "hours), besides the assignment's own ([deadline] extensions)")
+    p.add_argument("--similarity", nargs="?", const=True, default=False, type=Path, metavar="FOLDER",
+                   help="staff only: compare every pair of students (code and short answers) into DIR/similarity/ "
+                        "and show the ranked pairs on summary.html; with FOLDER, show the report `autograder "
+                        "similarity` wrote there instead. Never in any student's output")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
 
 
@@ -61,7 +67,8 @@ def run(args: argparse.Namespace, paths, device: str) -> int:
     try:
         report = grade_all(args.submissions, paths, out=args.out, db=db, jobs=args.jobs, student=args.student,
                            force=args.force, device=device, roster=args.roster, progress=not args.quiet,
-                           grader=getattr(args, "grader", None))
+                           grader=getattr(args, "grader", None), extensions=args.extensions,
+                           similarity=args.similarity)
     except BatchError as e:
         print(f"autograder grade-all: {terminal(e)}", file=sys.stderr)
         return EXIT_USAGE

@@ -40,6 +40,7 @@ MAX_ZIP_TOTAL_BYTES = 2 * 1024**3
 MAX_ZIP_MEMBER_BYTES = 200 * 1024**2
 MAX_ZIP_ENTRIES = 20_000
 IGNORED_NAMES = {"__MACOSX", ".ipynb_checkpoints", ".DS_Store", "Thumbs.db"}
+TIMESTAMP_SOURCE = "nbgrader's timestamp.txt"
 
 _CANVAS = re.compile(r"^(?P<name>[^_]+)_(?:(?P<late>late)_)?(?P<uid>\d+)_(?P<sid>\d+)_(?P<file>.+)$", re.IGNORECASE)
 _MOODLE = re.compile(r"^(?P<name>.+?)_(?P<uid>\d+)_assignsubmission_(?:file|onlinetext)_?$")
@@ -58,6 +59,7 @@ class Submission:
     lms_id: str | None = None  # the LMS's own user id (Canvas, Moodle), when the export has one
     late: bool = False  # the LMS marked the submission late (Canvas: LATE in the file name)
     submitted_at: str | None = None  # when it was handed in, when known (nbgrader's timestamp.txt)
+    time_source: str = ""  # where submitted_at (or the late mark) was read, for the TA and the student
 
 
 @dataclass
@@ -154,7 +156,8 @@ def discover(path: Path, assignment: str, staging: Path, exclude: Path | None = 
             folder = staging / "canvas" / safe_student_id(f"{display_name(name)}_{uid}")
             _link_copy(group, folder, lambda p: _CANVAS.match(p.name)["file"])
             late = any(_CANVAS.match(p.name)["late"] for p in group)
-            subs.append(Submission(f"{name}_{uid}", folder, ", ".join(p.name for p in group), name, uid, late))
+            subs.append(Submission(f"{name}_{uid}", folder, ", ".join(p.name for p in group), name, uid, late,
+                                   time_source="Canvas's LATE mark in the file name" if late else ""))
         files = []
     elif files:
         layout = "files"
@@ -185,7 +188,10 @@ def discover(path: Path, assignment: str, staging: Path, exclude: Path | None = 
                 subs.append(Submission(sid, folder, f"{folder.name}/ (unsafe zip: {e})", name, uid))
             continue
         layout = layout if layout in ("moodle", "canvas") else ("folders" if layout == "empty" else layout)
-        subs.append(Submission(sid, folder, folder.name + "/", name, uid))
+        # an nbgrader timestamp.txt in the student's folder (an export of nbgrader's submitted/ tree)
+        stamp = _nbgrader_timestamp(folder)
+        subs.append(Submission(sid, folder, folder.name + "/", name, uid, submitted_at=stamp,
+                               time_source=TIMESTAMP_SOURCE if stamp else ""))
     for z in zips:
         notes.append(f"{display_name(z.name)}: a zip beside the submissions was ignored (give the zip itself as SUBMISSIONS)")
     return _finish(subs, layout, path, course_root, notes)
@@ -202,8 +208,9 @@ def _nbgrader_layout(path: Path, assignment: str, exclude: Path | None = None) -
     subs, notes = [], []
     for s in students:
         if _real_dir(s / assignment):
-            subs.append(Submission(s.name, s / assignment, f"{s.name}/{assignment}/", s.name,
-                                   submitted_at=_nbgrader_timestamp(s / assignment)))
+            stamp = _nbgrader_timestamp(s / assignment)
+            subs.append(Submission(s.name, s / assignment, f"{s.name}/{assignment}/", s.name, submitted_at=stamp,
+                                   time_source=TIMESTAMP_SOURCE if stamp else ""))
         else:
             notes.append(f"{display_name(s.name)}/ has no {assignment}/ folder; skipped")
     return subs, notes
@@ -249,7 +256,7 @@ def _finish(subs: list[Submission], layout: str, root: Path, course_root: Path |
         source, name = display_name(s.source), display_name(s.name or raw)
         if sid != raw:
             notes.append(f"student {name!r} ({source}) is recorded as {sid!r}")
-        out.append(Submission(sid, s.path, source, name, s.lms_id, s.late, s.submitted_at))
+        out.append(Submission(sid, s.path, source, name, s.lms_id, s.late, s.submitted_at, s.time_source))
     out.sort(key=lambda s: s.student)
     return Discovery(out, layout if out else "empty", root, course_root, notes)
 

@@ -27,11 +27,14 @@ import signal
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TextIO
 
-from autograder.assignment import load_assignment
+from autograder.assignment import ConfigError, load_assignment
+from autograder.batch.deadlines import ExtensionsError, class_deadlines
 from autograder.batch.discover import Discovery, SubmissionsError, discover
+from autograder.batch.similarity import SimilaritySectionError, class_similarity
 from autograder.batch.outputs import ClassOutputs, RosterError, build_class_outputs, read_roster
 from autograder.batch.pool import Job, Outcome, PoolBroken, WorkerPool
 from autograder.batch.progress import Progress
@@ -155,7 +158,8 @@ def grade_all(submissions: Path, paths: AssignmentPaths, *, out: Path | None = N
               db: str | GradebookLocation | None = None,
               jobs: int | None = None, student: str | None = None, force: bool = False, device: str = "cpu",
               roster: Path | None = None, grader: str | None = None, timeout_s: float | None = None,
-              progress: bool = True, stream: TextIO | None = None, hidden: tuple[Path, ...] = ()) -> BatchReport:
+              progress: bool = True, stream: TextIO | None = None, hidden: tuple[Path, ...] = (),
+              extensions: Path | None = None, similarity: bool | Path = False) -> BatchReport:
     """Grade every submission under `submissions` into `out` (see the module docstring).
 
     `device` is already resolved ("cpu" or "cuda"). `db` is a SQLAlchemy URL or a SQLite path
@@ -163,7 +167,10 @@ def grade_all(submissions: Path, paths: AssignmentPaths, *, out: Path | None = N
     course's `submitted/` folder (so formgrader shows the scores), else `DIR/gradebook.db`.
     `grader` ("module:function") replaces the grading function (tests, benchmarks). `hidden`
     adds paths the submissions' workers must not see (the results folder, SUBMISSIONS, the
-    gradebook and the roster are always hidden, the course by grade_submission).
+    gradebook and the roster are always hidden, the course by grade_submission). `extensions`: a
+    CSV of per-student extensions besides the assignment's own ([deadline]). `similarity`: True
+    to compare the class (`DIR/similarity/`), or a folder holding a report a TA already made;
+    either becomes a section of the staff-only summary page.
     Raises BatchError for usage errors; otherwise always finishes the class."""
     started = time.monotonic()
     stream = stream or sys.stderr
@@ -176,13 +183,13 @@ def grade_all(submissions: Path, paths: AssignmentPaths, *, out: Path | None = N
     lock = _Lock(state / "lock")
     try:
         return _grade_all(submissions, paths, config, out, state, db, jobs, student, force, device, roster,
-                          grader, timeout_s, progress, stream, started, hidden)
+                          grader, timeout_s, progress, stream, started, hidden, extensions, similarity)
     finally:
         lock.release()
 
 
 def _grade_all(submissions, paths, config, out, state, db, jobs, student, force, device, roster, grader,
-               timeout_s, progress, stream, started, extra_hidden=()) -> BatchReport:
+               timeout_s, progress, stream, started, extra_hidden=(), extensions=None, similarity=False) -> BatchReport:
     try:
         found: Discovery = discover(submissions, config.name, state / "extracted", exclude=out)
     except (SubmissionsError, OSError) as e:
@@ -200,7 +207,10 @@ def _grade_all(submissions, paths, config, out, state, db, jobs, student, force,
     try:
         check_reachable(url)
         roster_ids = read_roster(roster) if roster else []
-    except (GradebookError, RosterError) as e:
+        deadlines = class_deadlines(config, extensions, url)
+        # a report a TA made already is read before anything is graded; one made now, after
+        staff = class_similarity(Path(similarity), {}, paths, out, []) if isinstance(similarity, (str, Path)) else None
+    except (GradebookError, RosterError, ConfigError, ExtensionsError, SimilaritySectionError) as e:
         raise BatchError(str(e)) from None
     if where.found_by != "--results":  # (a rerun that found it there keeps the record as the first run wrote it)
         record_location(out, where)  # so that `review --results DIR` finds this gradebook
@@ -219,8 +229,10 @@ def _grade_all(submissions, paths, config, out, state, db, jobs, student, force,
     settings = _settings_hash_input(device, grader)
     g_hash = grader_hash(paths.grading, settings)
     jobs_list: list[Job] = []
+    now = datetime.now(timezone.utc)
     for i, sub in enumerate(todo):
-        fp = fingerprint(submission_hash(sub.path), g_hash)
+        # before and after the student's own deadline a grading writes other feedback: crossing it regrades
+        fp = fingerprint(submission_hash(sub.path) + deadlines.phase(sub, now), g_hash)
         rec = read_record(student_dir(out, sub.student))
         if rec is not None and rec.fingerprint == fp and not force:
             report.skipped.append(sub.student)
@@ -250,6 +262,7 @@ def _grade_all(submissions, paths, config, out, state, db, jobs, student, force,
             "out_dir": str(out), "hidden": sorted(str(h) for h in hidden), "grader": grader,
             "threads": 1 if n_jobs > 1 else None,
             "preload": ["autograder.grading", "torch"] if grader is None else [],
+            "due": {s.student: d.isoformat() for s in todo if (d := deadlines.due_of(s)[0]) is not None},
         }
         env = dict(os.environ)
         if n_jobs > 1:  # one core per grading worker
@@ -294,8 +307,14 @@ def _grade_all(submissions, paths, config, out, state, db, jobs, student, force,
 
     records = {s.student: rec for s in found.submissions
                if (rec := read_record(student_dir(out, s.student))) is not None}
+    if similarity is True:  # staff only: a section of summary.html, the report in DIR/similarity/
+        try:
+            staff = class_similarity(True, {s.student: s.path for s in found.submissions}, paths, out, notes)
+        except SimilaritySectionError as e:  # the grades are not held back for it
+            notes.append(f"no similarity section: {e}")
     try:
-        outputs = build_class_outputs(out, config, found.submissions, records, where, roster_ids, notes)
+        outputs = build_class_outputs(out, config, found.submissions, records, where, roster_ids, notes,
+                                      deadlines=deadlines, similarity=staff)
         _formgrader_copies(found, records, config, formgrader_root(url, found.course_root or out))
     except Exception as e:  # an unreachable --db, a full disk: the graded records stay
         raise BatchError(f"every submission is graded (records in {out}/students/), but writing the class "

@@ -20,6 +20,7 @@ import signal
 import sys
 import time
 import traceback
+from datetime import datetime
 from pathlib import Path
 
 from autograder.grader_memory import is_memory_error, limit_grader_memory, memory_message
@@ -41,11 +42,12 @@ def _die_with_parent() -> None:
 DEFAULT_GRADER = "autograder.batch.worker:grade_with_engine"
 
 
-def grade_with_engine(submission: Path, student: str, device: str, paths, extra_hidden):
-    """The grading function of a batch: the engine's `grade_submission`, as `autograder grade` runs it."""
+def grade_with_engine(submission: Path, student: str, device: str, paths, extra_hidden, due=None):
+    """The grading function of a batch: the engine's `grade_submission`, as `autograder grade` runs it
+    (`due`: the student's own deadline, for the feedback shown after it)."""
     from autograder.grading import GradeRequest, grade_submission
 
-    request = GradeRequest(submission=submission, device=device, student=student)
+    request = GradeRequest(submission=submission, device=device, student=student, due=due)
     return grade_submission(request, paths, extra_hidden=extra_hidden)
 
 
@@ -68,6 +70,7 @@ class Grader:
         self.hidden = [Path(p) for p in settings.get("hidden", [])]
         self.device = settings.get("device", "cpu")
         self.grade = resolve(settings.get("grader") or DEFAULT_GRADER)
+        self.takes_due = _accepts(self.grade, "due")
         self.memory_mb: int | None = None  # the process's data limit, set at the first job
 
     def run(self, job: dict) -> dict:
@@ -79,7 +82,9 @@ class Grader:
         student, started = job["student"], time.perf_counter()
         submission = Path(job["submission"])
         try:
-            result = self.grade(submission, student, self.device, self.paths, self.hidden)
+            due = self.settings.get("due", {}).get(student)  # the student's own deadline, when there is one
+            extra = {"due": datetime.fromisoformat(due)} if due and self.takes_due else {}
+            result = self.grade(submission, student, self.device, self.paths, self.hidden, **extra)
             result.student = student
             status = GRADED if result.gradable else UNGRADABLE
             reason = "; ".join(result.format_errors)  # also what part of a graded submission was not
@@ -100,6 +105,17 @@ class Grader:
         commit(student_dir(self.out_dir, student), record)
         return {"id": job["id"], "student": student, "status": status, "score": result.score,
                 "max_score": result.max_score, "wall_s": wall, "grader_errors": len(result.grader_errors)}
+
+
+def _accepts(fn, name: str) -> bool:
+    """Whether a grading function takes the keyword `name` (a replacement may not)."""
+    import inspect
+
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == name or p.kind is p.VAR_KEYWORD for p in params)
 
 
 def main() -> int:

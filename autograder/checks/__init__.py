@@ -16,6 +16,8 @@
   in the background while the worker trains.
 - stats: normality and independence of random samples.
 - source: how a function is written, from the notebook's source (`forbidden_calls`).
+- mistakes: known mistakes recognised from a reply (`Known`, `KnownError`, `known_errors`,
+  `recognise`, `KnownMistake`); their hints are the assignment's (grading/mistakes.toml).
 
 Fixtures the engine gives checks: `nb` (the worker of the check's notebook), `submission`
 (`.notebook(stem)`), `source` / `sources` (notebook code cells), `device`, `assignment`,
@@ -30,6 +32,7 @@ from autograder.checks.figures import (
     filled_axes, grid_points, has_filled_regions, region_agreement, scatter_points, shows_points,
 )
 from autograder.checks.judge import Equal, Number, Tensor, Tuple, judge
+from autograder.checks.mistakes import ANY, Known, KnownError, known_errors, matches, mistaken, recognise
 from autograder.checks.source import CallRule, Finding, NotebookSource, forbidden_calls
 from autograder.checks.stats import autocorrelation_bar, ks_bar, ks_normal, lag1_autocorrelation
 from autograder.checks.summaries import (
@@ -40,18 +43,19 @@ from autograder.checks.values import (
     close, device_matches, expect_handle, expect_list_of_numbers, expect_number, expect_state_dict, expect_tensor,
     expect_tuple, same, type_name,
 )
-from autograder.engine.checks import Credit, check
+from autograder.engine.checks import Credit, KnownMistake, check
 from autograder.engine.content import import_helper
 from autograder.sandbox import CallTimeout, StudentError, SubmissionFault
 
 __all__ = [
-    "Called", "CallRule", "CallTimeout", "Credit", "Equal", "Finding", "HelperFailed", "NotebookSource",
-    "Number", "RegionAgreement", "StudentError", "SubmissionFault", "Tensor", "Tuple", "autocorrelation_bar",
+    "ANY", "Called", "CallRule", "CallTimeout", "Credit", "Equal", "Finding", "HelperFailed", "Known", "KnownError",
+    "KnownMistake", "NotebookSource", "Number", "RegionAgreement", "StudentError", "SubmissionFault", "Tensor", "Tuple", "autocorrelation_bar",
     "axes_bar_spans", "axes_bars", "boundary_details", "call_keeping_inputs", "call_sequence",
     "call_watching_inputs", "changed_message", "check", "close", "device_matches", "drawn_points",
     "expect_handle", "expect_list_of_numbers", "expect_number", "expect_state_dict", "expect_tensor",
     "expect_tuple", "figure_axes", "figure_summary", "filled_axes", "forbidden_calls", "grid_points",
-    "has_filled_regions", "import_helper", "judge", "ks_bar", "ks_normal", "lag1_autocorrelation",
+    "has_filled_regions", "import_helper", "judge", "known_errors", "ks_bar", "ks_normal", "lag1_autocorrelation",
+    "matches", "mistaken", "recognise",
     "module_devices", "module_leaf_types", "module_leaves", "module_param_ids", "module_parameters",
     "optimizer_class", "optimizer_groups", "optimizer_param_ids", "prefetch", "reference", "region_agreement", "same",
     "scatter_points", "short_type", "shows_points", "summary_number", "type_name", "worker_helper",

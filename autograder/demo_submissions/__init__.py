@@ -8,6 +8,12 @@ they keep working while the notebooks' prose and solutions change; an edit whose
 is an error that names it (tests/test_demo.py builds every example).
 
     build_class(paths.solutions, paths.release, out_dir)  ->  out_dir/<example>/<files>.ipynb
+
+Each example also says when it was handed in (`submitted`: hours after the demo's deadline,
+written as nbgrader's timestamp.txt; None: no time recorded), and the class has an extensions
+CSV (`EXTENSIONS`), so that the summary shows late students with their penalties. One example
+(`copied`) is another's code with the variables renamed and comments added: the similarity
+section ranks that pair first.
 """
 from __future__ import annotations
 
@@ -15,8 +21,15 @@ import copy
 import json
 import shutil
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterable
+
+from autograder.demo_submissions.copied import (COPIED_ACCURACY, COPIED_ACTIVATIONS, COPIED_FIT_SPIRAL,
+                                                COPIED_MAKE_OPTIMIZER, COPIED_TRAIN)
+
+DUE = "2025-10-20T23:59:00+08:00"  # the demo class's deadline ([deadline] due of its course copy)
+EXTENSIONS = "student,days,reason\nonly_two,3,a documented illness\n"  # the demo class's extensions CSV
 
 NB1, NB2, NB3 = "01_tensor_ops", "02_spiral_classification", "03_activations_and_optimizers"
 
@@ -44,6 +57,7 @@ class Example:
     strip_metadata: tuple[str, ...] = ()  # notebooks whose nbgrader metadata is removed
     rename: tuple[tuple[str, str], ...] = ()  # (notebook stem, file name it is submitted as)
     files: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (file name, text) written as is
+    submitted: float | None = -2.0  # hours after DUE it was handed in (nbgrader's timestamp.txt); None: unknown
 
 
 # -- the students' code ---------------------------------------------------------------------------
@@ -209,28 +223,40 @@ def _answer_edits(answers: dict[str, str]) -> tuple[Edit, ...]:
 
 EXAMPLES: tuple[Example, ...] = (
     Example("complete", "the answer key as submitted: full marks"),
-    Example("typical", "mostly right: no dtype promotion in products, a small under-trained fit_spiral (partial "
-                       "credit), two short answers too thin",
+    Example("typical", "mostly right: no dtype promotion in products (its hint), a small under-trained fit_spiral "
+                       "(partial credit), two short answers too thin; 3 h late: -10%",
             edits=(Edit(NB1, "sol_products", PRODUCTS_NO_PROMOTION), Edit(NB2, "sol_fit_spiral", FIT_SPIRAL_SMALL),
-                   *_answer_edits(SHORT_ANSWERS_TYPICAL))),
-    Example("buggy", "classic mistakes: train forgets zero_grad, accuracy returns a tensor, make_optimizer accepts "
-                     "any name, tanh from sigmoid(x) instead of sigmoid(2x), fit_spiral with the linear model",
+                   *_answer_edits(SHORT_ANSWERS_TYPICAL)), submitted=3.0),
+    Example("buggy", "classic mistakes, each with its hint: train forgets zero_grad, make_optimizer drops the "
+                     "weight decay and accepts any name, tanh from sigmoid(x) instead of sigmoid(2x), fit_spiral with "
+                     "the linear model; accuracy returns a tensor; 1.5 days late: -20%",
             edits=(Edit(NB2, "sol_train", TRAIN_NO_ZERO_GRAD), Edit(NB2, "sol_accuracy", ACCURACY_TENSOR),
                    Edit(NB2, "sol_make_optimizer", MAKE_OPTIMIZER_NO_ERROR),
-                   Edit(NB2, "sol_fit_spiral", FIT_SPIRAL_LINEAR), Edit(NB3, "sol_activations", TANH_FORGETS_2X))),
-    Example("only_two", "handed in notebooks 1 and 3 only; short answers in Chinese, some thin",
-            leave_out=(NB2,), edits=(Edit(NB1, "sol_concat", CONCAT_WRONG_DIM), *_answer_edits(ZH_ANSWERS))),
+                   Edit(NB2, "sol_fit_spiral", FIT_SPIRAL_LINEAR), Edit(NB3, "sol_activations", TANH_FORGETS_2X)),
+            submitted=36.0),
+    Example("copied", "buggy's code with its variables renamed and comments added, on time: the same hints, and the "
+                      "similarity section ranks the pair first",
+            edits=(Edit(NB2, "sol_train", COPIED_TRAIN), Edit(NB2, "sol_accuracy", COPIED_ACCURACY),
+                   Edit(NB2, "sol_make_optimizer", COPIED_MAKE_OPTIMIZER),
+                   Edit(NB2, "sol_fit_spiral", COPIED_FIT_SPIRAL), Edit(NB3, "sol_activations", COPIED_ACTIVATIONS)),
+            submitted=-30.0),
+    Example("only_two", "handed in notebooks 1 and 3 only (concat along the wrong dim: its hint); short answers in "
+                        "Chinese, some thin; 40 h late with a 3-day extension: on time",
+            leave_out=(NB2,), edits=(Edit(NB1, "sol_concat", CONCAT_WRONG_DIM), *_answer_edits(ZH_ANSWERS)),
+            submitted=40.0),
     Example("syntax_error", "notebook 1 only, with a syntax error in one cell and a wrong swap_last_two: the other "
-                            "cells still run",
+                            "cells still run; no submission time recorded: no penalty, and that is said",
             leave_out=(NB2, NB3),
-            edits=(Edit(NB1, "sol_pick", PICK_SYNTAX_ERROR), Edit(NB1, "sol_swap_last_two", SWAP_ONLY_3D))),
+            edits=(Edit(NB1, "sol_pick", PICK_SYNTAX_ERROR), Edit(NB1, "sol_swap_last_two", SWAP_ONLY_3D)),
+            submitted=None),
     Example("hostile", "reads course files, opens the network, returns an always-equal object, kills its process, "
-                       "fills the disk: it loses those points and nothing else happens",
+                       "fills the disk: it loses those points and nothing else happens; 10 days late: 0 points",
             leave_out=(NB2,), prepend=((NB1, HOSTILE_FIRST_CELL),),
             edits=(Edit(NB1, "sol_describe", DESCRIBE_ALWAYS_EQUAL), Edit(NB1, "sol_pick", PICK_EXITS),
-                   Edit(NB1, "sol_literal_dtypes", LITERAL_DTYPES_FILLS_DISK))),
+                   Edit(NB1, "sol_literal_dtypes", LITERAL_DTYPES_FILLS_DISK)), submitted=240.0),
     Example("renamed", "notebook 1 saved as 'HW1 (1).ipynb' with its nbgrader metadata lost: recognised by its "
-                       "function names", leave_out=(NB2, NB3), strip_metadata=(NB1,), rename=((NB1, "HW1 (1).ipynb"),)),
+                       "function names; 6 minutes late, within the grace period", leave_out=(NB2, NB3),
+            strip_metadata=(NB1,), rename=((NB1, "HW1 (1).ipynb"),), submitted=0.1),
     Example("unanswered", "the release as handed out, nothing answered", base="release"),
     Example("not_a_notebook", "a file named like a notebook that is not one: ungradable, with the reason",
             base="none", files=(("01_tensor_ops.ipynb", "I could not upload my notebook, sorry!\n"),)),
@@ -287,6 +313,9 @@ def build_example(ex: Example, solutions: Path, release: Path, out: Path) -> Pat
     out.mkdir(parents=True)
     for name, text in ex.files:
         (out / name).write_text(text, encoding="utf-8")
+    if ex.submitted is not None:  # when it was handed in, as nbgrader records it (UTC)
+        at = datetime.fromisoformat(DUE) + timedelta(hours=ex.submitted)
+        (out / "timestamp.txt").write_text(at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f %Z") + "\n")
     if ex.base == "none":
         return out
     base = {"solutions": solutions, "release": release}[ex.base]
@@ -311,4 +340,5 @@ def build_class(solutions: Path, release: Path, out: Path, only: Iterable[str] |
     return out
 
 
-__all__ = ["Edit", "Example", "EXAMPLES", "ExampleError", "build_class", "build_example", "examples"]
+__all__ = ["DUE", "EXTENSIONS", "Edit", "Example", "EXAMPLES", "ExampleError", "build_class", "build_example",
+           "examples"]

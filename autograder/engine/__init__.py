@@ -1,4 +1,4 @@
 """The grading engine: pytest runs an assignment's check modules against one submission."""
-from autograder.engine.checks import Credit, check
+from autograder.engine.checks import Credit, KnownMistake, check
 
-__all__ = ["check", "Credit"]
+__all__ = ["check", "Credit", "KnownMistake"]

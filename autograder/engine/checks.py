@@ -1,4 +1,5 @@
-"""What a check module imports: the `check` marker and the partial-credit fixture's type."""
+"""What a check module imports: the `check` marker, the partial-credit fixture's type, and the
+exception that fails a check with a known mistake's hint."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -25,20 +26,33 @@ def check(grade_id: str, points: float, public: bool = False, tags: tuple[str, .
     return mark
 
 
+class KnownMistake(AssertionError):
+    """Fails the running check like `assert`, with `message`, and says which known mistake of the
+    assignment's catalogue (grading/mistakes.toml) the reply shows: the student then reads its
+    hint beside the message. Raise it only where the reply matches what that mistake produces."""
+
+    def __init__(self, mistake: str, message: str) -> None:
+        super().__init__(message)
+        self.mistake = mistake
+
+
 @dataclass
 class Credit:
     """Partial credit for the running check: `credit.set(0.4, "median accuracy 0.78 ...")`.
 
     A check that never calls `set` and raises nothing earns full points. `details` is plain data
     for the reports (e.g. a decision-boundary picture); it is kept whatever the outcome.
+    `mistake`: a known mistake the reply shows (its hint goes with the partial credit).
     """
 
     fraction: float = 1.0
     message: str = ""
     details: dict = field(default_factory=dict)
+    mistake: str = ""
 
-    def set(self, fraction: float, message: str) -> None:
+    def set(self, fraction: float, message: str, mistake: str = "") -> None:
         if not 0.0 <= fraction <= 1.0:
             raise ValueError(f"credit fraction {fraction} outside [0, 1]")
         self.fraction = float(fraction)
         self.message = message
+        self.mistake = mistake

@@ -13,8 +13,9 @@ import pytest
 
 from autograder.assignment import AssignmentConfig
 from autograder.checks.source import NotebookSource
-from autograder.engine.checks import Credit
+from autograder.engine.checks import Credit, KnownMistake
 from autograder.engine.session import SubmissionSession, SubmissionSources
+from autograder.mistakes import Catalogue
 from autograder.results import CheckResult, Status, Visibility
 from autograder.sandbox import SubmissionFault
 
@@ -32,8 +33,10 @@ class Selection:
 
 class ResultsPlugin:
     def __init__(self, session: SubmissionSession, config: AssignmentConfig, device: str,
-                 selection: Selection = Selection(), hidden_visibility: Visibility = Visibility.VISIBLE):
+                 selection: Selection = Selection(), hidden_visibility: Visibility = Visibility.VISIBLE,
+                 catalogue: Catalogue | None = None):
         self.session = session
+        self.catalogue = catalogue or Catalogue()  # the assignment's known mistakes and their hints
         self.config = config
         self.device_name = device
         self.selection = selection
@@ -195,19 +198,22 @@ class ResultsPlugin:
         exc = call.excinfo.value if call.excinfo is not None else None
         credit = getattr(item, "funcargs", {}).get("credit")
         credit = credit if isinstance(credit, Credit) else Credit()
-        fraction, status, message = 0.0, Status.FAILED, ""
+        fraction, status, message, mistake = 0.0, Status.FAILED, "", ""
         if exc is None and report.passed:
             fraction, message = credit.fraction, credit.message
             status = Status.PASSED if fraction >= 1.0 else Status.FAILED
+            mistake = credit.mistake if status is Status.FAILED else ""
         elif isinstance(exc, SubmissionFault):
             message = str(exc)
         elif isinstance(exc, AssertionError):
             message = str(exc).strip() or "this check failed (no further detail)"
+            mistake = exc.mistake if isinstance(exc, KnownMistake) else ""
         else:
             status = Status.ERROR
             message = GRADER_FAULT_MESSAGE
             self.grader_errors.append(f"{name} ({item.nodeid}):\n{report.longreprtext}")
         duration = time.perf_counter() - self._started.get(item.nodeid, time.perf_counter())
+        mistake, hint = self._hint(mistake, gid, name)
         return CheckResult(
             name=name, grade_id=gid, notebook=self._notebook_of[gid],
             points=round(max_points * fraction, 4), max_points=max_points, status=status,
@@ -215,7 +221,19 @@ class ResultsPlugin:
             visibility=Visibility.VISIBLE if public else self.hidden_visibility,
             tags=tuple(mark.kwargs.get("tags", ())) + (("public",) if public else ("hidden",)),
             public=public, duration_s=round(duration, 3), details=dict(credit.details),
+            mistake=mistake, hint=hint,
         )
+
+    def _hint(self, mistake: str, grade_id: str, name: str) -> tuple[str, str]:
+        """The mistake's id and hint text, or nothing when the catalogue does not give it to this
+        grade cell (a fault in the assignment's checks: the TA is told, the student gets no hint)."""
+        if not mistake:
+            return "", ""
+        problem = self.catalogue.problem(mistake, grade_id)
+        if problem:
+            self.grader_errors.append(f"{name}: {problem}")
+            return "", ""
+        return mistake, self.catalogue.mistakes[mistake].text()
 
 
 def _grade_id(item: pytest.Item) -> str:

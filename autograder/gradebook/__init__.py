@@ -13,7 +13,9 @@ The gradebook is nbgrader's own database, read and written through `nbgrader.api
 - `reads`       what it holds (`read_gradebook`, `get_overrides`)
 - `overrides`   TA scores: `set_override`, `clear_override`, `apply_overrides`
 - `formgrader`  the submitted notebooks where formgrader looks for them
+- `deadlines`   due date, submission times, TA extensions and late penalties in nbgrader's columns
 """
+from autograder.gradebook.deadlines import read_extensions, recorded, set_extension, write_lateness
 from autograder.gradebook.formgrader import formgrader_root, write_formgrader_copies
 from autograder.gradebook.location import GradebookLocation, explicit, locate, record_location
 from autograder.gradebook.overrides import TA_NOTE, apply_overrides, clear_override, set_override
@@ -27,6 +29,6 @@ __all__ = [
     "CellGrade", "DEFAULT_DB_NAME", "ENV_VAR", "GradebookError", "GradebookLocation", "GradebookState", "Override",
     "TA_NOTE", "apply_overrides", "check_reachable", "clear_override", "comment_for", "db_url_of", "explicit", "formgrader_root",
     "get_overrides", "has_password", "hide_secret", "locate", "masked", "open_gradebook", "read_gradebook",
-    "record_location", "set_override", "solution_cell_for", "sqlite_path", "url_from_options",
-    "write_formgrader_copies", "write_gradebook",
+    "read_extensions", "record_location", "recorded", "set_extension", "set_override", "solution_cell_for",
+    "sqlite_path", "url_from_options", "write_formgrader_copies", "write_gradebook", "write_lateness",
 ]

@@ -36,6 +36,8 @@ def comment_for(checks: list[CheckResult]) -> str:
             line += f" — {c.message.strip()}"
         elif c.message:
             line += f" ({c.message.strip()})"
+        if c.hint and c.status is not Status.PASSED:  # a known mistake's hint, as the student reads it
+            line += "\n  " + c.hint.replace("\n", "\n  ")
         if c.flagged:
             line += " [flagged for a TA's review]"
         lines.append(line)

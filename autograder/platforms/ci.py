@@ -23,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from autograder.platforms.common import (EXIT_OK, EXIT_USAGE, PlatformError, grade, pick_assignment)
+from autograder.platforms.common import (EXIT_OK, EXIT_USAGE, PlatformError, deadline_of, grade, pick_assignment)
 from autograder.reporters.escape import markdown
 from autograder.results import Status, SubmissionResult
 
@@ -52,8 +52,12 @@ def summary_markdown(result: SubmissionResult, exit_code: int) -> str:
     if exit_code != EXIT_OK and not result.checks:
         lines += [f"**Not graded.** {_cell(result.format_errors[0] if result.format_errors else '')}", ""]
         return "\n".join(lines) + "\n"
-    lines += [f"**Score: {_fmt(result.score)} / {_fmt(result.max_score)} points** (device {result.device}; "
+    lines += [f"**Score: {_fmt(result.final_score)} / {_fmt(result.max_score)} points** (device {result.device}; "
               "a low score does not fail this job)", ""]
+    if result.late is not None:  # raw score, penalty and final score apart
+        if result.late.penalty:
+            lines += [f"Raw score {_fmt(result.score)}, late penalty -{_fmt(result.penalty)}.", ""]
+        lines += [_cell(result.late.note), ""]
     if not result.gradable:
         lines += ["The submission could not be graded:", *[f"- {_cell(e)}" for e in result.format_errors], ""]
     cells: dict[tuple[str, str], list] = {}
@@ -69,7 +73,8 @@ def summary_markdown(result: SubmissionResult, exit_code: int) -> str:
     lost = [c for c in result.checks if c.status is not Status.PASSED]
     if lost:
         lines += ["<details><summary>What lost points</summary>", ""]
-        lines += [f"- **{_cell(c.name)}** ({_fmt(c.points)} / {_fmt(c.max_points)}): {_cell(c.message)}" for c in lost]
+        lines += [f"- **{_cell(c.name)}** ({_fmt(c.points)} / {_fmt(c.max_points)}): {_cell(c.message)}"
+                  + (f" {_cell(c.hint)}" if c.hint else "") for c in lost]
         lines += ["", "</details>", ""]
     if result.notes:
         lines += ["Notes:", *[f"- {_cell(n)}" for n in result.notes[:50]], ""]
@@ -114,8 +119,14 @@ def run_ci(repo: Path, out: Path, course_root: Path | None = None, assignment: s
                                        f"(ask your instructor).\n")
         return EXIT_USAGE
 
-    outcome = grade(repo, course, name, device=device, hidden=[out], student=os.environ.get("GITHUB_ACTOR"))
+    student = os.environ.get("GITHUB_ACTOR")
+    policy, due, ext = deadline_of(course, name, student)
+    outcome = grade(repo, course, name, device=device, hidden=[out], student=student, due=due)
     result = outcome.result
+    if policy is not None and result.gradable:  # the push (or commit) time against the deadline
+        from autograder.platforms.deadline import ci_time, with_late
+
+        result = with_late(result, policy, ci_time(repo, os.environ), due, ext)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="autograder-ci-") as tmp:
         for path in write_results(result, Path(tmp)).values():
@@ -124,7 +135,7 @@ def run_ci(repo: Path, out: Path, course_root: Path | None = None, assignment: s
     summary = summary_markdown(result, outcome.exit_code)
     (out / "summary.md").write_text(summary, encoding="utf-8")
     _append("GITHUB_STEP_SUMMARY", summary)
-    _append("GITHUB_OUTPUT", f"score={result.score:g}\nmax_score={result.max_score:g}\n")
+    _append("GITHUB_OUTPUT", f"score={result.final_score:g}\nmax_score={result.max_score:g}\n")
     # The job log is the student's to read: summaries only, never the grader's tracebacks.
     print("\n".join(summary_lines(result, limit=50)))
     if outcome.exit_code != EXIT_OK:

@@ -70,9 +70,10 @@ def fault_result(assignment: str, student: str | None, message: str, device: str
 
 
 def grade(submission: Path, course: Path, assignment: str, *, device: str = "cpu",
-          hidden: Sequence[Path] = (), student: str | None = None) -> Outcome:
+          hidden: Sequence[Path] = (), student: str | None = None, due=None) -> Outcome:
     """Grade `submission` with the grading material of `course`; any failure of the grader becomes
-    a record with a neutral message and exit code 3 (or 2 for a device the machine lacks)."""
+    a record with a neutral message and exit code 3 (or 2 for a device the machine lacks). `due`:
+    the student's own deadline (for the feedback the course shows after it)."""
     from autograder.course import AssignmentPaths
     from autograder.devices import DeviceUnavailable, resolve_device
     from autograder.grading import GradeRequest, grade_submission
@@ -82,7 +83,7 @@ def grade(submission: Path, course: Path, assignment: str, *, device: str = "cpu
     except DeviceUnavailable as e:
         return Outcome(fault_result(assignment, student, SETUP_FAULT_MESSAGE, device, str(e)), EXIT_USAGE, [str(e)])
     paths = AssignmentPaths(Path(course).resolve(), assignment)
-    request = GradeRequest(submission=Path(submission).resolve(), device=resolved, student=student)
+    request = GradeRequest(submission=Path(submission).resolve(), device=resolved, student=student, due=due)
     try:
         result = grade_submission(request, paths, extra_hidden=[Path(p) for p in hidden])
     except Exception:  # noqa: BLE001 - whatever broke, the student gets a record and staff the traceback
@@ -90,6 +91,19 @@ def grade(submission: Path, course: Path, assignment: str, *, device: str = "cpu
         return Outcome(fault_result(assignment, student, GRADER_FAULT_MESSAGE, resolved, tb), EXIT_GRADER_FAULT, [tb])
     code = EXIT_GRADER_FAULT if result.grader_errors else EXIT_OK
     return Outcome(result, code, list(result.grader_errors))
+
+
+def deadline_of(course: Path, assignment: str, student: str | None, shift=None):
+    """(policy, the student's own deadline, its extension), or Nones when the configuration cannot
+    be read (grading then reports that itself)."""
+    from autograder.assignment import ConfigError, load_assignment
+    from autograder.course import AssignmentPaths
+    from autograder.platforms.deadline import student_deadline
+
+    try:
+        return student_deadline(load_assignment(AssignmentPaths(Path(course), assignment).config_file), student, shift)
+    except ConfigError:
+        return None, None, None
 
 
 def only_notebook(result: SubmissionResult, stem: str) -> SubmissionResult:

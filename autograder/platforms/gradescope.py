@@ -97,7 +97,15 @@ def run_gradescope(root: Path = Path("/")) -> int:
         outcome = Outcome(fault_result(os.environ.get("AUTOGRADER_ASSIGNMENT") or DEFAULT_ASSIGNMENT, student,
                                        SETUP_FAULT_MESSAGE, device, str(e)), EXIT_USAGE, [str(e)])
     else:
-        outcome = grade(paths.submission, course, assignment, device=device, hidden=paths.hidden, student=student)
+        from autograder.platforms.common import deadline_of
+        from autograder.platforms.deadline import gradescope_time, with_late
+
+        time, shift = gradescope_time(meta)  # Gradescope's submission time and its own extension
+        policy, due, ext = deadline_of(course, assignment, student, shift)
+        outcome = grade(paths.submission, course, assignment, device=device, hidden=paths.hidden, student=student,
+                        due=due)
+        if policy is not None and outcome.result.gradable:
+            outcome.result = with_late(outcome.result, policy, time, due, ext)
     write_json(paths.results_file, report.render(outcome.result))
     # stdout is for staff only: results.json sets stdout_visibility to "hidden"
     log([provenance(), *summary_lines(outcome.result, limit=100), *outcome.log,

@@ -12,10 +12,16 @@ Columns, in this order (names are stable across runs and classes of the same ass
     overridden, grader_errors, reason,    reason: why (part of) the submission was not graded
     files, late, lms_id, name             which file was graded where there were several; the
                                           LMS's late mark, user id and the student's name
+    submitted_at, due, days_late,         only when the assignment has a deadline ([deadline]):
+    late_penalty, final_total             when it came in (empty: unknown), the student's own
+                                          deadline, the days (or parts) late, the points the late
+                                          policy takes, and total - late_penalty
 
-Scores are exact (4 decimals). `grades_import.csv` (`render_import`) is shaped for a gradebook
-import: one row per student, the LMS id first, one column per grade cell, scores rounded to the
-assignment's `[results] score_decimals` (default 2), a student without a submission at 0.
+Scores are exact (4 decimals); `total` and the cell columns are the raw scores, before any late
+penalty. `grades_import.csv` (`render_import`) is shaped for a gradebook import: one row per
+student, the LMS id first, one column per grade cell, scores rounded to the assignment's
+`[results] score_decimals` (default 2), a student without a submission at 0; with a deadline it
+ends with `late_penalty` and `final_total` (the score to import).
 
 `status` is `graded`, `ungradable` (zero, with the reason), `missing` (a student of the
 roster or gradebook without a submission: empty scores) or `pending` (submitted, not graded
@@ -42,6 +48,7 @@ HEAD = ["student", "status", "total", "max_total"]
 TAIL = ["overridden", "grader_errors", "reason", "files", "late", "lms_id", "name"]
 IMPORT_HEAD = ["lms_id", "student", "name"]
 IMPORT_TAIL = ["total", "max_total", "status", "late"]
+DEADLINE_TAIL = ["submitted_at", "due", "days_late", "late_penalty", "final_total"]
 
 
 @dataclass(frozen=True)
@@ -107,21 +114,31 @@ def _keys(result: SubmissionResult) -> list[str]:
     return keys
 
 
-def render(rows: Sequence[ClassRow], cells: Sequence[Cell] | None = None) -> list[list[str]]:
-    """The CSV as a list of rows of strings (the header first)."""
+def _deadline_cells(row: ClassRow) -> list[str]:
+    late = row.result.late if row.result is not None and row.status in (GRADED, UNGRADABLE) else None
+    if late is None:
+        return [""] * len(DEADLINE_TAIL)
+    return [late.submitted_at or "", late.due, str(late.days) if late.submitted_at else "", _num(late.penalty),
+            _num(row.result.final_score)]
+
+
+def render(rows: Sequence[ClassRow], cells: Sequence[Cell] | None = None, deadline: bool = False) -> list[list[str]]:
+    """The CSV as a list of rows of strings (the header first); `deadline`: with the columns of
+    the late policy."""
     rows = sorted(rows, key=lambda r: r.student)
     cells = list(cells) if cells is not None else cells_from_results(r.result for r in rows if r.result)
     notebooks = list(dict.fromkeys(c.notebook for c in cells))
     checks = check_columns(rows, cells)
-    header = HEAD + notebooks + [c.grade_id for c in cells] + checks + TAIL
+    header = HEAD + notebooks + [c.grade_id for c in cells] + checks + TAIL + (DEADLINE_TAIL if deadline else [])
     out = [header]
+    extra = _deadline_cells if deadline else (lambda row: [])
     max_total = round(sum(c.max_points for c in cells), 4)
     for row in rows:
         line = [row.student, row.status]
         if row.status in (MISSING, PENDING) or row.result is None:
             out.append(line + ["", _num(max_total)] + [""] * (len(notebooks) + len(cells) + len(checks))
                        + ["", "", _text(row.reason or "no submission"), "", _late(row), row.lms_id or "",
-                          _text(row.name)])
+                          _text(row.name)] + extra(row))
             continue
         by_gid = row.result.by_grade_id()
         cell_score = {c.grade_id: round(sum(x.points for x in by_gid.get(c.grade_id, [])), 4) for c in cells}
@@ -137,7 +154,7 @@ def render(rows: Sequence[ClassRow], cells: Sequence[Cell] | None = None) -> lis
         line += [_num(points.get(k)) if graded else "" for k in checks]
         line += [";".join(overridden), str(len(row.result.grader_errors)), _text(row.reason),
                  _text("; ".join(row.result.choices)), _late(row), row.lms_id or "", _text(row.name)]
-        out.append(line)
+        out.append(line + extra(row))
     return out
 
 
@@ -150,10 +167,12 @@ def _rounded(x: float, decimals: int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def render_import(rows: Sequence[ClassRow], cells: Sequence[Cell], decimals: int = 2) -> list[list[str]]:
+def render_import(rows: Sequence[ClassRow], cells: Sequence[Cell], decimals: int = 2,
+                  deadline: bool = False) -> list[list[str]]:
     """The gradebook-import CSV as rows of strings: LMS id, student, name, one column per grade
-    cell, total, max_total, status, late. Scores rounded to `decimals`; a missing student 0."""
-    header = IMPORT_HEAD + [c.grade_id for c in cells] + IMPORT_TAIL
+    cell, total, max_total, status, late (and late_penalty, final_total with a deadline). Scores
+    rounded to `decimals`; a missing student 0."""
+    header = IMPORT_HEAD + [c.grade_id for c in cells] + IMPORT_TAIL + (["late_penalty", "final_total"] if deadline else [])
     out = [header]
     max_total = _rounded(sum(c.max_points for c in cells), decimals)
     for row in sorted(rows, key=lambda r: r.student):
@@ -164,25 +183,32 @@ def render_import(rows: Sequence[ClassRow], cells: Sequence[Cell], decimals: int
             by_gid = row.result.by_grade_id() if row.result is not None else {}
             scores = [sum(x.points for x in by_gid.get(c.grade_id, [])) for c in cells]
             line += [_rounded(x, decimals) for x in scores] + [_rounded(sum(scores), decimals), max_total]
-        out.append(line + [row.status, _late(row)])
+        line += [row.status, _late(row)]
+        if deadline:
+            result = row.result if row.result is not None else None
+            scored = result is not None or row.status == MISSING
+            line += [_rounded(result.penalty if result else 0.0, decimals) if scored else "",
+                     _rounded(result.final_score if result else 0.0, decimals) if scored else ""]
+        out.append(line)
     return out
 
 
-def dumps(rows: Sequence[ClassRow], cells: Sequence[Cell] | None = None) -> str:
+def dumps(rows: Sequence[ClassRow], cells: Sequence[Cell] | None = None, deadline: bool = False) -> str:
     buf = io.StringIO()
-    csv.writer(buf).writerows(render(rows, cells))
+    csv.writer(buf).writerows(render(rows, cells, deadline))
     return buf.getvalue()
 
 
-def write(path: Path, rows: Sequence[ClassRow], cells: Sequence[Cell] | None = None) -> Path:
+def write(path: Path, rows: Sequence[ClassRow], cells: Sequence[Cell] | None = None, deadline: bool = False) -> Path:
     from autograder.files import atomic_write
 
-    return atomic_write(path, dumps(rows, cells))
+    return atomic_write(path, dumps(rows, cells, deadline))
 
 
-def write_import(path: Path, rows: Sequence[ClassRow], cells: Sequence[Cell], decimals: int = 2) -> Path:
+def write_import(path: Path, rows: Sequence[ClassRow], cells: Sequence[Cell], decimals: int = 2,
+                 deadline: bool = False) -> Path:
     from autograder.files import atomic_write
 
     buf = io.StringIO()
-    csv.writer(buf).writerows(render_import(rows, cells, decimals))
+    csv.writer(buf).writerows(render_import(rows, cells, decimals, deadline))
     return atomic_write(path, buf.getvalue())

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from autograder.files import atomic_write
 from autograder.reporters.escape import text
-from autograder.reporters.text import summary_markdown
+from autograder.reporters.text import summary_markdown, with_hint
 from autograder.results import Status, SubmissionResult
 
 
@@ -19,7 +19,7 @@ def render(result: SubmissionResult) -> dict:
             "max_score": c.max_points,
             # Gradescope knows passed/failed only; a grader fault shows as failed with its note.
             "status": "passed" if c.status is Status.PASSED else "failed",
-            "output": text(c.message),
+            "output": text(with_hint(c)),
             "output_format": "text",
             "tags": [text(t) for t in (c.grade_id, c.notebook, *c.tags)],
             "visibility": c.visibility.value,
@@ -27,7 +27,7 @@ def render(result: SubmissionResult) -> dict:
         for i, c in enumerate(result.checks, start=1)
     ]
     return {
-        "score": result.score,
+        "score": result.final_score,  # the raw score less any late penalty (the output says both)
         "execution_time": int(round(result.execution_time_s)),
         "output": summary_markdown(result),
         "output_format": "md",

@@ -8,6 +8,7 @@ from pathlib import Path
 from autograder.files import atomic_write
 from autograder.reporters.escape import xml_text
 
+from autograder.reporters.text import with_hint
 from autograder.results import Status, SubmissionResult
 
 
@@ -27,7 +28,7 @@ def render(result: SubmissionResult) -> ET.ElementTree:
             ET.SubElement(case.find("properties"), "property", name=key, value=f"{value:g}")
         counts[c.notebook]["tests"] += 1
         if c.status is Status.FAILED:
-            ET.SubElement(case, "failure", message=x(c.message[:500])).text = x(c.message)
+            ET.SubElement(case, "failure", message=x(c.message[:500])).text = x(with_hint(c))
             counts[c.notebook]["failures"] += 1
         elif c.status is Status.ERROR:
             ET.SubElement(case, "error", message=x(c.message[:500])).text = x(c.message)

@@ -6,14 +6,14 @@ from pathlib import Path
 
 from autograder.files import atomic_write
 from autograder.reporters.escape import text
-from autograder.reporters.text import summary_text
+from autograder.reporters.text import summary_text, with_hint
 from autograder.results import SubmissionResult
 
 
 def render(result: SubmissionResult) -> dict:
     out = {
         "gradable": result.gradable,
-        "score": round(result.score / result.max_score, 6) if result.max_score else 0.0,
+        "score": round(result.final_score / result.max_score, 6) if result.max_score else 0.0,
         "message": summary_text(result),
         "output": "\n".join(text(n) for n in result.notes),
         "images": [],
@@ -23,7 +23,7 @@ def render(result: SubmissionResult) -> dict:
                 "description": text(f"{c.notebook} / {c.grade_id}"),
                 "points": c.points,
                 "max_points": c.max_points,
-                "message": text(c.message),
+                "message": text(with_hint(c)),
                 "output": "",
             }
             for c in result.checks

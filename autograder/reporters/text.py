@@ -5,11 +5,17 @@ from __future__ import annotations
 from typing import Callable
 
 from autograder.reporters.escape import markdown, terminal, text
-from autograder.results import NOT_GRADED, Status, SubmissionResult
+from autograder.results import NOT_GRADED, CheckResult, Status, SubmissionResult
 
 
 def _fmt(x: float) -> str:
     return f"{round(x, 2):g}"
+
+
+def with_hint(c: CheckResult) -> str:
+    """A check's message followed by its known mistake's hint, when it has one (unescaped: each
+    reporter escapes it for its medium)."""
+    return f"{c.message}\n\n{c.hint}" if c.hint else c.message
 
 
 def summary_lines(result: SubmissionResult, limit: int = 20, esc: Callable[[object], str] = terminal,
@@ -19,6 +25,11 @@ def summary_lines(result: SubmissionResult, limit: int = 20, esc: Callable[[obje
     who = f"{esc(result.student)}: " if result.student else ""
     lines = [f"{who}{esc(result.assignment)}: {_fmt(result.score)} / {_fmt(result.max_score)} points "
              f"(device {esc(result.device)})"]
+    if result.late is not None:  # raw, penalty and final apart
+        if result.late.penalty:
+            lines.append(f"Late penalty: -{_fmt(result.penalty)} points; final score {_fmt(result.final_score)} / "
+                         f"{_fmt(result.max_score)}")
+        lines.append(esc(result.late.note))
     if result.format_errors:  # said first, once: the checks it cost only point to it
         lines.append("The submission could not be graded:" if not result.gradable
                      else "Part of the submission could not be graded:")
@@ -39,6 +50,7 @@ def summary_lines(result: SubmissionResult, limit: int = 20, esc: Callable[[obje
         for c in lost[:limit]:
             first = c.message.splitlines()[0] if c.message else ""
             lines.append(f"{bullet}[{_fmt(c.points)}/{_fmt(c.max_points)}] {esc(c.name)}: {esc(first)}")
+            lines += [f"{' ' * len(bullet)}{esc(h)}" for h in c.hint.splitlines()]
         if len(lost) > limit:
             lines.append(f"{bullet.rstrip('- ')}  ... and {len(lost) - limit} more (see results.json)")
     elif result.checks:

@@ -241,6 +241,13 @@ class Sandbox:
         """Seed the worker's global RNGs (random, torch, numpy if imported)."""
         self._op("seed", "seed", self.limits.call_timeout_s, lambda: {"seed": int(seed)})
 
+    def cpu_seconds(self) -> float:
+        """CPU seconds the current worker (and what it started) has used so far, measured by the
+        grader from /proc (see process.cpu_seconds); 0.0 when no worker runs. Differences
+        around a call time the call's own work, unlike wall time on a loaded machine."""
+        w = self._w
+        return process.cpu_seconds(w.watch_pid) if w is not None and w.alive else 0.0
+
     # -- operations -------------------------------------------------------------------------
 
     def _op(self, op: str, function: str | None, timeout: float, fields) -> Any:

@@ -26,7 +26,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from .groups import GroupMember, group_answers
+from ..results import CheckResult, SubmissionResult
 from .rubric import Rubric, load_rubric
 from .grade import grade_short_answers
 
@@ -35,6 +35,7 @@ DATA = ROOT / "tests" / "data" / "short_answers"
 LABELLED = DATA / "labelled.toml"
 RUBRIC = ROOT / "source" / "pytorch_basics" / "grading" / "rubrics.toml"
 
+CLASS_ASSIGNMENT = "benchmark"  # the assignment name the labelled answers are graded under as a class
 TUNING = "tuning"
 HELD_OUT = "held-out"
 
@@ -69,6 +70,7 @@ class Row:
     reasons: list[str] = field(default_factory=list)
     concepts: tuple[str, ...] = ()
     text: str = ""
+    check: CheckResult | None = None  # the grader's record of this answer
 
     @property
     def diff(self) -> float:
@@ -116,17 +118,16 @@ class Benchmark:
     def flagged_share(self) -> float:
         return self._share(lambda r: r.flagged)
 
+    def as_class(self) -> list[SubmissionResult]:
+        """The answers as one class: each answer the submission of a student named by its id."""
+        return [SubmissionResult(CLASS_ASSIGNMENT, r.id, [r.check]) for r in self.rows if r.check is not None]
+
     def ta_actions(self) -> int:
-        """TA actions a class needs with answer groups: one per group holding a flagged answer
-        (the TA reads its representative and settles the whole group with one command)."""
-        actions = 0
-        by_q: dict[str, list[Row]] = {}
-        for r in self.rows:
-            by_q.setdefault(r.grade_id, []).append(r)
-        for gid, rows in by_q.items():
-            members = [GroupMember(r.id, r.text, r.auto, r.concepts, r.flagged) for r in rows]
-            actions += sum(1 for g in group_answers(gid, members) if g.flagged)
-        return actions
+        """TA actions the class needs with answer groups: the commands `autograder review list`
+        prints for it (one per answer group waiting for a TA), counted by the same code."""
+        from autograder.review.groups import class_review
+
+        return len(class_review(self.as_class()).actions)
 
     def summary(self) -> str:
         wrong = [r for r in self.rows if abs(r.diff) > 0.5 + 1e-9]
@@ -179,7 +180,7 @@ def grade(answers: Iterable[Labelled], rubric: Rubric, name: str = "") -> Benchm
         d = res.details
         rows.append(Row(
             a.id, a.grade_id, a.kind, a.lang, a.label, res.points, res.flagged, d.get("confidence", 1.0),
-            list(d.get("flag_reasons", [])), tuple(c["id"] for c in d.get("concepts_matched", [])), a.text,
+            list(d.get("flag_reasons", [])), tuple(c["id"] for c in d.get("concepts_matched", [])), a.text, res,
         ))
     return Benchmark(rows, name)
 

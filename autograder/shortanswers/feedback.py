@@ -16,6 +16,7 @@ from typing import Any
 
 from ..results import CheckResult, Status, Visibility
 from . import extract as ex
+from .groups import fingerprint
 from .rubric_model import Question
 from .score import AnswerScore
 from .visibility import Level
@@ -125,6 +126,8 @@ def check_result(q: Question, ans: ex.ExtractedAnswer, s: AnswerScore, notebook:
         "raw_points": s.raw_points,
         "automatic_points": s.points,
         "answer_excerpt": _excerpt(ans.text or ans.raw),
+        # the whole answer's identity, so that an answer group can tell a changed answer past the excerpt
+        "answer_fingerprint": fingerprint(ans.text or ans.raw),
     }
     return CheckResult(
         name=_check_name(q),

@@ -25,7 +25,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Sequence
 
-from .similarity import cosine, ngrams, squash
+from .similarity import cosine, cosine_matrix, ngrams, squash
 
 NEAR_DUPLICATE = 0.85
 
@@ -37,6 +37,11 @@ class GroupMember:
     points: float  # the automatic score
     concepts: tuple[str, ...] = ()  # ids of what the grader found: concepts and misconceptions
     flagged: bool = False
+    digest: str = ""  # fingerprint of the whole answer when `text` is only an excerpt of it
+
+    @property
+    def answer_fingerprint(self) -> str:
+        return self.digest or fingerprint(self.text)
 
 
 @dataclass(frozen=True)
@@ -102,11 +107,11 @@ def group_answers(grade_id: str, members: Sequence[GroupMember], *,
                     uf.union(by_sig[sig], i)
                 else:
                     by_sig[sig] = i
-        for a in range(len(idx)):
-            for b in range(a + 1, len(idx)):
-                i, j = idx[a], idx[b]
-                if uf.find(i) != uf.find(j) and cosine(vectors[i], vectors[j]) >= near_duplicate:
-                    uf.union(i, j)
+        if len(idx) > 1:
+            near = cosine_matrix([vectors[i] for i in idx]) >= near_duplicate
+            for a, b in zip(*near.nonzero()):
+                if a < b:
+                    uf.union(idx[a], idx[b])
     clusters: dict[int, list[int]] = {}
     for i in range(len(ordered)):
         clusters.setdefault(uf.find(i), []).append(i)
@@ -115,14 +120,16 @@ def group_answers(grade_id: str, members: Sequence[GroupMember], *,
 
 
 def _make_group(grade_id: str, members: list[GroupMember], vectors: list) -> AnswerGroup:
+    sims = cosine_matrix(vectors).tolist() if len(members) > 1 else [[1.0]]
+
     def typicality(i: int) -> float:
-        others = [cosine(vectors[i], vectors[j]) for j in range(len(members)) if j != i]
+        others = [sims[i][j] for j in range(len(members)) if j != i]  # summed in Python, in one order: the same everywhere
         return sum(others) / len(others) if others else 1.0
 
     best = min(range(len(members)), key=lambda i: (not members[i].flagged, -round(typicality(i), 9), members[i].key))
     rep = members[best]
     concepts = tuple(sorted(rep.concepts))
-    sig = f"{grade_id}|{rep.points:g}|{','.join(concepts)}|{fingerprint(rep.text)}"
+    sig = f"{grade_id}|{rep.points:g}|{','.join(concepts)}|{rep.answer_fingerprint}"
     return AnswerGroup(
         id=f"{grade_id}/{hashlib.sha256(sig.encode('utf-8')).hexdigest()[:10]}",
         grade_id=grade_id,
@@ -131,7 +138,7 @@ def _make_group(grade_id: str, members: list[GroupMember], vectors: list) -> Ans
         representative=rep.key,
         representative_text=rep.text,
         members=tuple(sorted(m.key for m in members)),
-        fingerprints=tuple(sorted((m.key, fingerprint(m.text)) for m in members)),
+        fingerprints=tuple(sorted((m.key, m.answer_fingerprint) for m in members)),
         flagged=any(m.flagged for m in members),
     )
 
@@ -154,7 +161,7 @@ def still_covered(group: AnswerGroup, member: GroupMember, *, near_duplicate: fl
     old = group.fingerprint_of(member.key)
     if old is None:
         return False
-    if old == fingerprint(member.text):
+    if old == member.answer_fingerprint:
         return True
     return fits(group, member, near_duplicate=near_duplicate)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from .text import CJK, normalize
 
@@ -46,4 +46,28 @@ def cosine(a: Vector, b: Vector) -> float:
     return dot / (na * nb) if na and nb else 0.0
 
 
-__all__ = ["cosine", "ngrams", "squash"]
+def cosine_matrix(vectors: Sequence[Vector]):
+    """Every pair's `cosine` at once (a numpy array), the same floats `cosine` gives on any
+    machine: counts are whole numbers, so the dot products are exact in any order of summation
+    (float64 holds whole numbers to 2**53), and each is divided as `cosine` divides it. Only
+    n-grams two vectors share are laid out, which keeps the matrix small."""
+    import numpy as np
+
+    n = len(vectors)
+    norms = np.array([math.sqrt(sum(v * v for v in c.values())) for c in vectors], dtype=np.float64)
+    seen: Counter = Counter(k for c in vectors for k in c)
+    shared = {k: j for j, k in enumerate(sorted(k for k, df in seen.items() if df > 1))}
+    x = np.zeros((n, len(shared)), dtype=np.float64)
+    for i, c in enumerate(vectors):
+        for k, v in c.items():
+            j = shared.get(k)
+            if j is not None:
+                x[i, j] = v
+    dots = x @ x.T
+    den = np.outer(norms, norms)
+    out = np.divide(dots, den, out=np.zeros_like(dots), where=den > 0)
+    np.fill_diagonal(out, [1.0 if norms[i] > 0 else 0.0 for i in range(n)])
+    return out
+
+
+__all__ = ["cosine", "cosine_matrix", "ngrams", "squash"]

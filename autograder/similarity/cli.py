@@ -24,7 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("submissions", type=Path,
                    help="nbgrader's submitted/ folder (or its course folder), a folder of <student>.ipynb files or "
                         "<student>/ folders, or a zip exported from an LMS (as for grade-all)")
-    p.add_argument("--assignment", default="pytorch_basics")
+    p.add_argument("--assignment", default="pytorch_basics", help="assignment folder under source/ (its release and key are discounted)")
     p.add_argument("--out", type=Path, help="staff folder for similarity.html and similarity.json "
                                             "(default: SUBMISSIONS-similarity beside SUBMISSIONS)")
     p.add_argument("--threshold", type=float, help="pairs at or above this score (0-1) form clusters (default 0.5)")

@@ -23,11 +23,11 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 import numpy as np
-from copydetect import compare_files
-from copydetect.utils import filter_code, get_token_coverage, winnow
 
 _BASE = np.uint64(1_000_003)
 _MASK = np.uint64((1 << 52) - 1)  # copydetect's winnowing keeps hashes in float64: stay exact
+# copydetect is imported where it is used: importing it imports matplotlib.pyplot, which every other
+# command (grade, check, review) would pay for at start, and which needs a writable home.
 
 
 def kgram_hashes(doc: str, k: int) -> np.ndarray:
@@ -67,6 +67,8 @@ class Fingerprint:
 def normalised(code: str) -> tuple[str, np.ndarray]:
     """copydetect's tokenised and normalised code and its offsets. Cached: the same block (a
     demonstration cell, a shared helper) recurs across a class, and tokenising is most of the cost."""
+    from copydetect.utils import filter_code
+
     text, offsets = filter_code(code, "code.py", "python")
     offsets.setflags(write=False)
     return text, offsets
@@ -88,6 +90,8 @@ def fingerprint(name: str, blocks: Sequence[str], k: int, window: int) -> Finger
         offsets.append(np.array([[f_start + max(len(text) - 1, 0), shift + len(block) - len(text)]]))
         hashes = kgram_hashes(text, k)
         if len(hashes):
+            from copydetect.utils import winnow
+
             s, i = winnow(hashes, window_size=window, remove_duplicates=False)
             sel.append(np.asarray(s, dtype=np.int64))
             idx.append(np.asarray(i, dtype=np.int64) + f_start)
@@ -120,6 +124,8 @@ def discount(fp: Fingerprint, ignore: set[int]) -> None:
         idx.setdefault(int(fp.selected[i]), []).append(int(fp.selected_idx[i]))
     fp.hash_idx = idx
     fp.hashes = set(idx)
+    from copydetect.utils import get_token_coverage
+
     fp.token_coverage = float(get_token_coverage(idx, fp.k, len(fp.filtered_code))) if idx else 0.0
 
 
@@ -144,6 +150,8 @@ class CodeMatch:
 def compare(a: Fingerprint, b: Fingerprint) -> CodeMatch:
     if not a.hashes or not b.hashes:
         return CodeMatch(0.0, 0.0, 0, (), ())
+    from copydetect import compare_files
+
     overlap, (sim_a, sim_b), (sl_a, sl_b) = compare_files(a, b)
     if overlap == 0:
         return CodeMatch(0.0, 0.0, 0, (), ())

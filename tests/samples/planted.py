@@ -8,6 +8,11 @@ the function it breaks and only those; an alternative correct implementation los
 
 `build_*` write a submission folder holding only the notebook a sample touches, which is what
 the tests grade (the other notebooks' checks then fail with "not found" and are not compared).
+
+`hint` names the known mistake (source/pytorch_basics/grading/mistakes.toml) a sample's reply
+shows: its grade cell's failed checks carry that hint, and no other; a sample without one (and
+the answer key, and every alternative) triggers no hint at all. `MISTAKES` are planted mistakes
+added so that every known mistake has a sample that triggers it.
 """
 from __future__ import annotations
 
@@ -35,6 +40,7 @@ class Sample:
     gpu_only: bool = False  # only observable when grading on cuda
     more: tuple = ()  # further (old, new) edits of the same sample
     cell: str = ""  # the grade cell whose function it edits (samples of other cells can share a submission)
+    hint: str = ""  # the known mistake its grade cell's failed checks must name (mistakes.toml); "" none
 
     @property
     def alternative(self) -> bool:
@@ -49,8 +55,8 @@ class Sample:
         return self.cell or next(iter(self.loses))
 
 
-def _s(name, stem, old, new, loses=(), why="", gpu_only=False, more=(), cell="") -> Sample:
-    return Sample(name, stem, old, new, frozenset(loses), why, gpu_only, tuple(more), cell)
+def _s(name, stem, old, new, loses=(), why="", gpu_only=False, more=(), cell="", hint="") -> Sample:
+    return Sample(name, stem, old, new, frozenset(loses), why, gpu_only, tuple(more), cell, hint)
 
 
 NB1, NB2, NB3 = STEMS
@@ -63,26 +69,26 @@ PLANTED: list[Sample] = [
     # -- 01_tensor_ops
     _s("basic_vector_float", NB1, '"vector": torch.tensor([1, 2, 3, 4, 5, 6]),',
        '"vector": torch.tensor([1.0, 2, 3, 4, 5, 6]),', {"check_make_basic_tensors"},
-       "vector built from float literals (float32, not int64)"),
+       "vector built from float literals (float32, not int64)", hint="basic_integer_as_float"),
     _s("like_tensors_loses_dtype", NB1, "ones = x.new_ones(5, 3)", "ones = torch.ones(5, 3, device=x.device)",
-       {"check_like_tensors"}, "torch.ones instead of x.new_ones: float32 whatever x's dtype"),
+       {"check_like_tensors"}, "torch.ones instead of x.new_ones: float32 whatever x's dtype", hint="like_ones_default_dtype"),
     _s("describe_list_size", NB1, "return m.size(), m.numel(), m.dim()", "return list(m.size()), m.numel(), m.dim()",
-       {"check_describe"}, "the size as a list, not a torch.Size"),
+       {"check_describe"}, "the size as a list, not a torch.Size", hint="describe_size_not_torch_size"),
     _s("pick_row_and_column_swapped", NB1, "return m[0, 2], m[:, 1], m[1, :]", "return m[0, 2], m[1, :], m[:, 1]",
-       {"check_pick"}, "row 1 returned as the column and the other way round"),
+       {"check_pick"}, "row 1 returned as the column and the other way round", hint="pick_row_column_swapped"),
     _s("products_star_for_matmul", NB1, "return m @ v, m * v", "return m * v, m * v", {"check_products"},
-       "m * v (element-wise) where m @ v (matrix-vector) is asked"),
+       "m * v (element-wise) where m @ v (matrix-vector) is asked", hint="products_elementwise_for_matmul"),
     _s("transposes_same_tensor", NB1, "return m.t(), m.transpose(0, 1), m.permute(1, 0)",
-       "return m, m.transpose(0, 1), m.permute(1, 0)", {"check_transposes"}, "the first 'transpose' is m itself"),
+       "return m, m.transpose(0, 1), m.permute(1, 0)", {"check_transposes"}, "the first 'transpose' is m itself", hint="transposes_returns_input"),
     _s("swap_last_two_only_2d", NB1, "return x.transpose(-2, -1)", "return x.t()", {"check_swap_last_two"},
-       ".t() works for 2-D tensors only"),
+       ".t() works for 2-D tensors only", hint="swap_last_two_t"),
     _s("concat_wrong_dim", NB1, "torch.cat([a, b], dim=0), torch.cat([a, b], dim=1)",
-       "torch.cat([a, b], dim=0), torch.cat([a, b], dim=0)", {"check_concat"}, "both joins along dim 0"),
+       "torch.cat([a, b], dim=0), torch.cat([a, b], dim=0)", {"check_concat"}, "both joins along dim 0", hint="concat_same_dim"),
     _s("literal_dtypes_swapped", NB1, "return torch.int64, torch.get_default_dtype()",
-       "return torch.get_default_dtype(), torch.int64", {"check_literal_dtypes"}, "the two dtypes swapped"),
+       "return torch.get_default_dtype(), torch.int64", {"check_literal_dtypes"}, "the two dtypes swapped", hint="literal_dtypes_swapped"),
     _s("histogram_fixed_range", NB1, "counts = torch.histc(samples, bins=bins, min=lo, max=hi)",
        "counts = torch.histc(samples, bins=bins, min=-4.0, max=4.0)", {"check_randn_histogram"},
-       "bins over a fixed range [-4, 4] instead of the samples' minimum to maximum"),
+       "bins over a fixed range [-4, 4] instead of the samples' minimum to maximum", hint="histogram_fixed_range"),
     # -- 02_spiral_classification
     _s("spiral_python_loop", NB2,
        """    t = torch.linspace(0, 1, N)
@@ -104,21 +110,42 @@ PLANTED: list[Sample] = [
             X[c * N + i, 1] = t * math.cos(a)
             Y[c * N + i] = c
 """, {"check_make_spiral"}, "right data, but a Python loop over every point"),
+    _s("spiral_python_float_loop", NB2,
+       """    t = torch.linspace(0, 1, N)
+    angles = torch.stack([
+        torch.linspace(2 * math.pi * c / C, 2 * math.pi * (c + 2) / C, N)
+        + noise * torch.randn(N, generator=gen)
+        for c in range(C)
+    ])                                                       # [C, N]
+    X = torch.stack([t * torch.sin(angles), t * torch.cos(angles)], dim=-1).reshape(C * N, 2)
+    Y = torch.arange(C).repeat_interleave(N)
+""",
+       """    points, labels = [], []
+    for c in range(C):
+        nz = torch.randn(N, generator=gen).tolist()
+        for i in range(N):
+            t = i / (N - 1) if N > 1 else 0.0
+            a = 2 * math.pi * c / C + 2 * math.pi * 2 / C * t + noise * nz[i]
+            points.append((t * math.sin(a), t * math.cos(a)))
+            labels.append(c)
+    X = torch.tensor(points, dtype=torch.float32).reshape(C * N, 2)
+    Y = torch.tensor(labels, dtype=torch.long)
+""", {"check_make_spiral"}, "right data, but a loop of math.sin over Python floats: the cheapest loop there is"),
     _s("spiral_wrong_angle", NB2, "torch.linspace(2 * math.pi * c / C, 2 * math.pi * (c + 2) / C, N)",
        "torch.linspace(2 * math.pi * c / C, 2 * math.pi * (c + 1) / C, N)", {"check_make_spiral"},
-       "each arm turns through 2π/C instead of 4π/C"),
+       "each arm turns through 2π/C instead of 4π/C", hint="spiral_arm_too_short"),
     _s("relu_model_without_relu", NB2, "return nn.Sequential(nn.Linear(D, H), nn.ReLU(), nn.Linear(H, C))",
-       "return nn.Sequential(nn.Linear(D, H), nn.Linear(H, C))", {"check_build_relu_model"}, "the ReLU forgotten"),
+       "return nn.Sequential(nn.Linear(D, H), nn.Linear(H, C))", {"check_build_relu_model"}, "the ReLU forgotten", hint="relu_model_affine"),
     _s("train_without_zero_grad", NB2,
        "    for _ in range(epochs):\n        optimizer.zero_grad()\n        loss = loss_fn(model(X), Y)\n        loss.backward()\n        optimizer.step()\n        losses.append",
        "    for _ in range(epochs):\n        loss = loss_fn(model(X), Y)\n        loss.backward()\n        optimizer.step()\n        losses.append",
-       {"check_train"}, "gradients never zeroed: they pile up from epoch to epoch"),
+       {"check_train"}, "gradients never zeroed: they pile up from epoch to epoch", hint="train_no_zero_grad"),
     _s("make_optimizer_ignores_weight_decay", NB2,
        "torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)",
-       "torch.optim.Adam(model.parameters(), lr=lr)", {"check_make_optimizer"}, "Adam without the weight decay"),
+       "torch.optim.Adam(model.parameters(), lr=lr)", {"check_make_optimizer"}, "Adam without the weight decay", hint="optimizer_weight_decay_ignored"),
     _s("accuracy_returns_count", NB2, "return (logits.argmax(dim=1) == Y).float().mean().item()",
        "return (logits.argmax(dim=1) == Y).float().sum().item()", {"check_accuracy"},
-       "the number of right rows, not the fraction"),
+       "the number of right rows, not the fraction", hint="accuracy_count_not_fraction"),
     _s("fit_spiral_memorises", NB2, "    device = torch.device(device)\n    X, Y = X.to(device), Y.to(device)\n    n_classes",
        """    class Memoriser(nn.Module):
         \"\"\"Knows the training points by heart and nothing else.\"\"\"
@@ -144,41 +171,41 @@ PLANTED: list[Sample] = [
     _s("plot_without_points", NB2,
        """    ax.scatter(X_cpu[:, 0].numpy(), X_cpu[:, 1].numpy(), c=Y_cpu.numpy(), cmap="Spectral",
                vmin=-0.5, vmax=n_classes - 0.5, s=6)""", "    pass",
-       {"check_plot_decision_boundary"}, "the decision regions without the data points"),
+       {"check_plot_decision_boundary"}, "the decision regions without the data points", hint="plot_without_points"),
     # -- 03_activations_and_optimizers
     _s("sigmoid_overflows", NB3, """    z = torch.exp(-x.abs())                      # in (0, 1]: never overflows
     return torch.where(x >= 0, 1 / (1 + z), z / (1 + z))""",
        "    return torch.exp(x) / (1 + torch.exp(x))", {"check_activations"},
-       "exp(x) / (1 + exp(x)): inf / inf = nan for large x"),
+       "exp(x) / (1 + exp(x)): inf / inf = nan for large x", hint="sigmoid_overflow"),
     _s("leaky_relu_wrong_default", NB3, "def leaky_relu(x, slope=0.01):", "def leaky_relu(x, slope=0.1):",
-       {"check_activations"}, "default slope 0.1 instead of 0.01"),
+       {"check_activations"}, "default slope 0.1 instead of 0.01", hint="leaky_relu_other_slope"),
     _s("collapse_linear_two_layers_only", NB3, "for layer in layers[1:]:", "for layer in layers[1:2]:",
-       {"check_collapse_linear"}, "folds in the second layer only: right for depth 2, wrong deeper"),
+       {"check_collapse_linear"}, "folds in the second layer only: right for depth 2, wrong deeper", hint="collapse_first_two_only"),
     _s("gradient_norms_last_first", NB3,
        "return [m.weight.grad.norm().item() for m in model if isinstance(m, nn.Linear)]",
        "return [m.weight.grad.norm().item() for m in model if isinstance(m, nn.Linear)][::-1]",
-       {"check_gradient_norms"}, "the norms listed from the last layer to the first"),
+       {"check_gradient_norms"}, "the norms listed from the last layer to the first", hint="gradient_norms_reversed"),
     _s("sgd_step_ignores_weight_decay", NB3,
        "g = grad.add(param, alpha=weight_decay) if weight_decay != 0 else grad", "g = grad",
-       {"check_sgd_step"}, "weight decay ignored"),
+       {"check_sgd_step"}, "weight decay ignored", hint="sgd_weight_decay_ignored"),
     _s("adam_without_bias_correction", NB3,
        "bias_correction1 = 1 - beta1 ** step\n        bias_correction2 = 1 - beta2 ** step",
        "bias_correction1 = 1.0\n        bias_correction2 = 1.0", {"check_adam_step"},
-       "no bias correction of the moments"),
+       "no bias correction of the moments", hint="adam_no_bias_correction"),
     _s("adam_state_not_kept", NB3, '    state["exp_avg"] = exp_avg\n    state["exp_avg_sq"] = exp_avg_sq\n', "",
-       {"check_adam_step"}, "the moments are computed but never stored back in state"),
+       {"check_adam_step"}, "the moments are computed but never stored back in state", hint="adam_state_not_kept"),
 ]
 
 # Only visible when grading on a GPU (on the CPU the mistaken code does the right thing).
 GPU_PLANTED: list[Sample] = [
     _s("spiral_ignores_device", NB2, "return X.to(device), Y.to(device)", "return X, Y", {"check_make_spiral"},
-       "the spiral always stays on the CPU", gpu_only=True),
+       "the spiral always stays on the CPU", gpu_only=True, hint="device_left_on_cpu"),
     _s("plot_moves_model_to_cpu", NB2, "    with torch.no_grad():\n        logits = model(grid)",
        "    model.cpu()\n    with torch.no_grad():\n        logits = model(grid.cpu())",
-       {"check_plot_decision_boundary"}, "moves the model to the CPU to draw it", gpu_only=True),
+       {"check_plot_decision_boundary"}, "moves the model to the CPU to draw it", gpu_only=True, hint="device_left_on_cpu"),
     _s("collapse_linear_on_cpu", NB3, "W.shape[1], W.shape[0], device=W.device, dtype=W.dtype",
        'W.shape[1], W.shape[0], device="cpu", dtype=W.dtype', {"check_collapse_linear"},
-       "the collapsed layer is built on the CPU whatever the model's device", gpu_only=True),
+       "the collapsed layer is built on the CPU whatever the model's device", gpu_only=True, hint="device_left_on_cpu"),
 ]
 
 # ------------------------------------------------------------------------------------------------
@@ -350,11 +377,11 @@ LAZY: list[Sample] = [
        "return torch.cat([torch.zeros(2, 3), torch.ones(2, 3)]), torch.cat([torch.zeros(2, 3), torch.ones(2, 3)], dim=1)",
        {"check_concat"}, "the notebook's answer written down, a and b ignored"),
     _s("literal_dtypes_fixed", NB1, "return torch.int64, torch.get_default_dtype()", "return torch.int64, torch.float32",
-       {"check_literal_dtypes"}, "float32 written down: wrong once the default dtype is float64"),
+       {"check_literal_dtypes"}, "float32 written down: wrong once the default dtype is float64", hint="literal_dtypes_fixed_float32"),
     _s("histogram_bars_elsewhere", NB1,
        'ax.bar(left_edges.numpy(), counts.numpy(), width=(hi - lo) / bins, align="edge",',
        'ax.bar(torch.arange(bins).numpy(), counts.numpy(), width=0.8, align="edge",', {"check_randn_histogram"},
-       "bars of the right heights at 0, 1, 2, ... instead of over the bins"),
+       "bars of the right heights at 0, 1, 2, ... instead of over the bins", hint="histogram_bars_at_indices"),
     _s("histogram_uniform_samples", NB1, "samples = torch.randn(n, generator=gen)",
        "samples = (torch.rand(n, generator=gen) - 0.5) * 12 ** 0.5", {"check_randn_histogram"},
        "uniform samples of mean 0 and std 1 instead of normal ones"),
@@ -491,11 +518,50 @@ LAZY: list[Sample] = [
        "momentum kept between calls in a global", more=[("def sgd_step(", "_VELOCITY = {}\n\n\ndef sgd_step(")]),
     _s("adam_eps_inside_sqrt", NB3, "denom = (exp_avg_sq.sqrt() / bias_correction2 ** 0.5).add(eps)",
        "denom = (exp_avg_sq / bias_correction2).add(eps).sqrt()", {"check_adam_step"},
-       "eps inside the square root: unseen while eps is tiny"),
+       "eps inside the square root: unseen while eps is tiny", hint="adam_eps_inside_sqrt"),
     _s("adam_step_count_global", NB3, 'step = int(state["step"]) + 1', """_STEPS[0] = 0 if int(state["step"]) == 0 else _STEPS[0]
         step = _STEPS[0] + 1
         _STEPS[0] = step""", {"check_adam_step"}, "the step count kept in a global, not in state",
        more=[("def adam_step(", "_STEPS = [0]\n\n\ndef adam_step(")]),
+]
+
+# ------------------------------------------------------------------------------------------------
+# More planted mistakes, each one a known mistake of the catalogue (its hint): each loses the
+# points of its grade cell and nothing else. Packed into submissions like LAZY (`groups`).
+# ------------------------------------------------------------------------------------------------
+
+MISTAKES: list[Sample] = [
+    # -- 01_tensor_ops
+    _s("products_no_promotion", NB1, """    if m.dtype != v.dtype:
+        common = torch.promote_types(m.dtype, v.dtype)
+        if not (common.is_floating_point or common.is_complex):
+            common = torch.get_default_dtype()
+        m, v = m.to(common), v.to(common)
+""", "", {"check_products"}, "no dtype promotion: the float matrix times the int64 arange(1, 5) raises",
+       hint="products_no_promotion"),
+    # -- 02_spiral_classification
+    _s("spiral_sin_cos_swapped", NB2, "X = torch.stack([t * torch.sin(angles), t * torch.cos(angles)], dim=-1)",
+       "X = torch.stack([t * torch.cos(angles), t * torch.sin(angles)], dim=-1)", {"check_make_spiral"},
+       "point = t·(cos, sin) instead of t·(sin, cos)", hint="spiral_sin_cos_swapped"),
+    _s("accuracy_argmax_dim0", NB2, "return (logits.argmax(dim=1) == Y).float().mean().item()",
+       "return (logits.argmax(dim=0) == Y).float().mean().item()", {"check_accuracy"},
+       "argmax over the rows instead of the classes", hint="accuracy_argmax_wrong_dim"),
+    _s("train_loss_after_step", NB2, "        losses.append(loss.item())", "        losses.append(loss_fn(model(X), Y).item())",
+       {"check_train"}, "each epoch's loss computed again after its step", hint="train_loss_after_step"),
+    _s("make_optimizer_no_value_error", NB2, """    raise ValueError(f"unknown optimizer {name!r}: use 'sgd' or 'adam'")""",
+       "    return torch.optim.SGD(model.parameters(), lr=lr, weight_decay=weight_decay)", {"check_make_optimizer"},
+       "any other name silently gives SGD", hint="optimizer_accepts_any_name"),
+    _s("fit_spiral_linear", NB2, "            nn.Linear(X.shape[1], hidden), nn.ReLU(),\n            nn.Linear(hidden, hidden), nn.ReLU(),",
+       "            nn.Linear(X.shape[1], hidden),\n            nn.Linear(hidden, hidden),", {"check_fit_spiral"},
+       "the key's network without its ReLUs: an affine classifier", hint="fit_spiral_affine"),
+    # -- 03_activations_and_optimizers
+    _s("tanh_forgets_2x", NB3, "return 2 * sigmoid(2 * x) - 1", "return 2 * sigmoid(x) - 1", {"check_activations"},
+       "2σ(x) − 1, which is tanh(x / 2)", hint="tanh_missing_double"),
+    _s("collapse_linear_last_bias_only", NB3, """            b = layer.weight @ b
+            if layer.bias is not None:
+                b = b + layer.bias""", """            b = layer.bias if layer.bias is not None else layer.weight.new_zeros(layer.weight.shape[0])""",
+       {"check_collapse_linear"}, "the bias of the last layer only: the earlier biases are lost",
+       hint="collapse_earlier_biases_lost"),
 ]
 
 

@@ -17,10 +17,11 @@ from pathlib import Path
 
 from autograder.reporters.html.feedback import render_feedback, write_feedback
 from autograder.reporters.html.plots import boundary_details, decision_boundary_png, grid_points
-from autograder.reporters.html.summary import ClassSummary, ReviewItem, StudentLine, render_summary, write_summary
+from autograder.reporters.html.summary import (ClassSummary, GroupAnswer, GroupItem, ReviewItem, StudentLine,
+                                               render_summary, write_summary)
 
 __all__ = [
-    "render_feedback", "write_feedback", "render_summary", "write_summary", "ClassSummary", "ReviewItem",
+    "render_feedback", "write_feedback", "render_summary", "write_summary", "ClassSummary", "GroupAnswer", "GroupItem", "ReviewItem",
     "StudentLine", "decision_boundary_png", "boundary_details", "grid_points", "TEMPLATES",
 ]
 

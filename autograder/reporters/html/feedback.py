@@ -65,6 +65,7 @@ def _check_view(c: CheckResult) -> dict[str, Any]:
         "message": c.message.strip(), "public": c.public, "flagged": c.flagged,
         "after_due": c.visibility in (Visibility.AFTER_DUE_DATE, Visibility.AFTER_PUBLISHED),
         "boundary": None, "concepts": None, "short_answer": SHORT_ANSWER_TAG in c.tags,
+        "hint": c.hint.strip() if c.status is not Status.PASSED else "",  # a known mistake's hint
     }
     d = c.details if isinstance(c.details, dict) else {}
     mine, ref = data_uri(d.get("boundary_png")), data_uri(d.get("reference_boundary_png"))
@@ -141,6 +142,8 @@ def feedback_context(result: SubmissionResult) -> dict[str, Any]:
         "n_lost": lost,
         "notebooks": list(notebooks.values()),
         "has_overrides": any(_overridden(c) for c in shown),
+        "late": result.late,  # the deadline, the time and the penalty (raw and final apart)
+        "final": round(max(0.0, total - result.penalty), 4),
     }
 
 

@@ -1,7 +1,8 @@
 """The class summary page for TAs (never for students: it lists grader errors).
 
 Built from the per-student records of a batch: the score distribution, each check's pass rate,
-the review queue of flagged short answers with the one command that settles each, ungradable
+the review queue of flagged short answers with the one command that settles each, the answer
+groups (similar answers a TA settles with one command per group), ungradable
 submissions with their reasons, grader errors, the slowest submissions, and every student's
 line with a link to their feedback page.
 """
@@ -14,7 +15,7 @@ from typing import Any
 
 from autograder.reporters.html.env import render
 from autograder.reporters.html.plots import histogram_bins
-from autograder.results import Status, SubmissionResult
+from autograder.results import LateRecord, Status, SubmissionResult
 
 
 @dataclass
@@ -32,6 +33,7 @@ class StudentLine:
     lms_id: str | None = None
     late: bool = False  # marked late by the LMS
     submitted_at: str | None = None  # when known (nbgrader's timestamp)
+    late_record: LateRecord | None = None  # against the deadline, when the assignment has one
 
 
 @dataclass
@@ -46,6 +48,32 @@ class ReviewItem:
 
 
 @dataclass
+class GroupAnswer:
+    student: str
+    answer: str  # what the student wrote (this page is for TAs only)
+    waiting: bool = False  # waits for a TA
+    ta_score: float | None = None  # a TA's score, when one was given
+
+
+@dataclass
+class GroupItem:
+    """An answer group: similar answers to one question with the same automatic score, settled
+    together by one command."""
+
+    grade_id: str
+    group_id: str
+    question: str
+    points: float  # the automatic score of each answer
+    max_points: float
+    representative: str  # the student whose answer the TA reads
+    representative_text: str
+    answers: list[GroupAnswer]
+    reason: str = ""  # why it waits for a TA
+    command: str = ""  # the one command that settles every answer of the group
+    needs_action: bool = False
+
+
+@dataclass
 class ClassSummary:
     assignment: str
     max_total: float
@@ -55,6 +83,11 @@ class ClassSummary:
     title: str = ""
     outputs: dict[str, str] = field(default_factory=dict)  # label -> relative link (CSV, gradebook)
     notes: list[str] = field(default_factory=list)  # about the run (discovery, skipped files)
+    mistakes: list = field(default_factory=list)  # autograder.mistakes.MistakeCount, most frequent first
+    similarity: Any = None  # autograder.similarity.SimilaritySummary (this page is staff-only)
+    similarity_link: str = ""  # the full similarity report, relative to this page
+    deadline: Any = None  # autograder.deadlines.LatePolicy, when the assignment has a deadline
+    groups: list[GroupItem] = field(default_factory=list)  # answer groups (short answers)
 
 
 def _check_rates(results: dict[str, SubmissionResult]) -> list[dict[str, Any]]:
@@ -103,7 +136,12 @@ def summary_context(s: ClassSummary) -> dict[str, Any]:
         "stats": stats, "hist": histogram_bins(totals, s.max_total, bins=10) if totals else [],
         "checks": _check_rates(s.results), "review": s.review, "ungradable": ungradable, "missing": missing,
         "errors": errors, "slowest": slowest, "students": sorted(s.students, key=lambda x: x.student),
-        "outputs": s.outputs, "notes": s.notes,
+        "outputs": s.outputs, "notes": s.notes, "mistakes": s.mistakes, "n_judged": len(graded),
+        "similarity": s.similarity, "similarity_link": s.similarity_link, "deadline": s.deadline,
+        "late": sorted((x for x in s.students if x.late_record is not None and x.late_record.status != "on_time"),
+                       key=lambda x: (x.late_record.status != "late", -x.late_record.penalty, x.student)),
+        "finals": {x.student: s.results[x.student].final_score for x in s.students if x.student in s.results},
+        "group_actions": [g for g in s.groups if g.needs_action], "groups_settled": [g for g in s.groups if not g.needs_action],
     }
 
 

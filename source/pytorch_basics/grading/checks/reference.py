@@ -36,6 +36,16 @@ def make_spiral(n_per_class: int = 1000, n_classes: int = 3, noise: float = 0.2,
     return x.to(device), y.to(device)
 
 
+def spiral_points(n_per_class: int, n_classes: int, sin_first: bool = True, turn: float = 2.0) -> torch.Tensor:
+    """Noise-free spiral points [C*N, 2] (float64): the contract's law, or a known mistake's (sin and
+    cos swapped; each arm turning through 2π·turn/C instead of 4π/C)."""
+    k = torch.arange(n_classes, dtype=torch.float64)[:, None]
+    t = torch.linspace(0, 1, n_per_class, dtype=torch.float64)[None, :]
+    angle = 2 * math.pi * (k + turn * t) / n_classes
+    first, second = (torch.sin(angle), torch.cos(angle)) if sin_first else (torch.cos(angle), torch.sin(angle))
+    return torch.stack((t * first, t * second), dim=-1).reshape(-1, 2)
+
+
 def blobs(n_per_class: int, seed: int, spread: float = 0.3) -> tuple[torch.Tensor, torch.Tensor]:
     """Three well-separated clusters (at (3, 0), (-3, 0), (0, 3)): a model's loss gets small fast."""
     g = torch.Generator().manual_seed(seed)
@@ -99,12 +109,14 @@ def make_torch_optimizer(model: nn.Module, kind: str, **hyper: Any) -> torch.opt
 
 
 def train_reference(model: nn.Module, X: torch.Tensor, Y: torch.Tensor,
-                    optimizer: torch.optim.Optimizer, epochs: int) -> list[float]:
-    """The contract's loop: zero the gradients, forward, backward, step; the loss before each step."""
+                    optimizer: torch.optim.Optimizer, epochs: int, zero_grad: bool = True) -> list[float]:
+    """The contract's loop: zero the gradients, forward, backward, step; the loss before each step
+    (`zero_grad=False`: the known mistake of a loop that never clears the gradients)."""
     loss_fn = nn.CrossEntropyLoss()
     losses = []
     for _ in range(epochs):
-        optimizer.zero_grad()
+        if zero_grad:
+            optimizer.zero_grad()
         loss = loss_fn(model(X), Y)
         loss.backward()
         optimizer.step()
@@ -199,6 +211,26 @@ def torch_optimizer_steps(kind: str, param: torch.Tensor, grads: Sequence[torch.
     return out
 
 
+def adam_steps(param: torch.Tensor, grads: Sequence[torch.Tensor], lr: float, betas=(0.9, 0.999), eps: float = 1e-8,
+               weight_decay: float = 0.0, bias_correction: bool = True, eps_inside_sqrt: bool = False
+               ) -> list[torch.Tensor]:
+    """Adam written out, with or without a known mistake (no bias correction; eps inside the
+    square root): the parameter after every step."""
+    b1, b2 = betas
+    p = param.detach().clone()
+    m, v = torch.zeros_like(p), torch.zeros_like(p)
+    out = []
+    for step, g in enumerate(grads, 1):
+        g = g + weight_decay * p if weight_decay else g
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        c1, c2 = (1 - b1 ** step, 1 - b2 ** step) if bias_correction else (1.0, 1.0)
+        denom = (v / c2 + eps).sqrt() if eps_inside_sqrt else (v / c2).sqrt() + eps
+        p = p - lr * (m / c1) / denom
+        out.append(p.clone())
+    return out
+
+
 def torch_adam_states(param: torch.Tensor, grads: Sequence[torch.Tensor], **hyper: Any) -> list[dict]:
     """torch.optim.Adam's state after every step, as plain data (step as int)."""
     p = nn.Parameter(param.detach().clone())
@@ -224,10 +256,15 @@ def grader_model(box: Any, sizes: Sequence[int], relu: bool, seed: int, device: 
                  bias: bool | Sequence[bool] = True):
     """The grader's own model (Linear[-ReLU]-Linear...), built from torch.manual_seed(seed) here and
     sent to the worker with its weights: (an identical copy here, the handle there)."""
-    torch.manual_seed(seed)
-    model = mlp(sizes, relu=relu, bias=bias)
+    model = seeded_model(sizes, relu, seed, bias)
     handle = box.build_module(layer_spec(model), state_dict=model.state_dict(), device=device)
     return model.to(device), handle
+
+
+def seeded_model(sizes: Sequence[int], relu: bool, seed: int, bias: bool | Sequence[bool] = True) -> nn.Sequential:
+    """The grader's model of `grader_model`, here only (another copy with the same weights)."""
+    torch.manual_seed(seed)
+    return mlp(sizes, relu=relu, bias=bias)
 
 
 def optimizer_display(kind: str, hyper: dict) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 
 from autograder.checks import (
-    Tensor, Tuple, autocorrelation_bar, check, judge, ks_bar, ks_normal, lag1_autocorrelation,
+    Known, Tensor, Tuple, autocorrelation_bar, check, judge, ks_bar, ks_normal, lag1_autocorrelation,
 )
 
 
@@ -15,7 +15,8 @@ def _like(nb, x: torch.Tensor, device: str, what: str, public: bool = False) -> 
     """One call, judged for shapes, dtypes, device, the ones and (hidden checks) x left as it
     was; the noise."""
     ones, noise = judge(nb, "like_tensors", x, shown=what, names=("x",), keep_inputs=not public, returns=Tuple(
-        Tensor(name="first result", shape=(5, 3), dtype=x.dtype, device=device),
+        Tensor(name="first result", shape=(5, 3), dtype=x.dtype, device=device,
+               known=[Known("like_ones_default_dtype", torch.ones(5, 3), dtype=torch.get_default_dtype())]),
         Tensor(name="second result", shape=x.shape, dtype=torch.float32, device=device)))
     assert bool((ones.cpu() == 1).all()), f"like_tensors({what}), first result: expected all ones"
     return noise.detach().cpu().double()

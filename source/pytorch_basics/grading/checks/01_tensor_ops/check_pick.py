@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import torch
 
-from autograder.checks import Tensor, Tuple, check, judge
+from autograder.checks import ANY, Known, Tensor, Tuple, check, judge
 
 
 def _judge_pick(nb, m: torch.Tensor, device: str, what: str, public: bool = False) -> None:
     judge(nb, "pick", m, shown=what, keep_inputs=not public, names=("m",), returns=Tuple(
         Tensor(m[0, 2], name="element [0, 2]", device=device, wrong="the first value is not the element in row 0, column 2"),
         Tensor(m[:, 1], name="column 1", device=device, wrong="the second value is not column 1"),
-        Tensor(m[1], name="row 1", device=device, wrong="the third value is not row 1")))
+        Tensor(m[1], name="row 1", device=device, wrong="the third value is not row 1"),
+        known=[Known("pick_row_column_swapped", (ANY, m[1], m[:, 1]))]))
 
 
 @check("check_pick", points=1, public=True)

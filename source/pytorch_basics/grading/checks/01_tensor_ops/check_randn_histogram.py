@@ -1,14 +1,20 @@
 """randn_histogram (5 points): counts of n standard-normal samples drawn after seeding, in equal
 bins from their minimum to their maximum, and a Figure of those bins as bars. The counts are
 compared with the grader's own draws from the same seed, so samples right only in mean and std
-fail; bars of the right heights at made-up positions fail the figure check."""
+fail; bars of the right heights at made-up positions fail the figure check. Known mistakes:
+bins over a fixed range instead of the samples' minimum to maximum, bars at the bin numbers."""
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import torch
 
 from autograder.checks import (
-    axes_bar_spans, axes_bars, check, close, expect_handle, expect_tensor, expect_tuple, figure_axes,
+    axes_bar_spans, axes_bars, check, close, expect_handle, expect_tensor, expect_tuple, figure_axes, mistaken,
 )
+
+# Ranges a fixed-range histogram is usually drawn over: symmetric ones around 0, and [0, 1].
+FIXED_RANGES = tuple((-r / 2, r / 2) for r in range(2, 21)) + ((0.0, 1.0),)
 
 
 def _reference_samples(n: int, seed: int) -> torch.Tensor:
@@ -20,13 +26,36 @@ def _reference_counts(n: int, bins: int, seed: int) -> torch.Tensor:
     return torch.histc(x, bins=bins, min=x.min().item(), max=x.max().item())
 
 
+def _over_a_fixed_range(c: torch.Tensor, n: int, bins: int, seed: int) -> bool:
+    """Whether the counts are those of the same samples in bins over a fixed range (or one
+    symmetric around 0 reaching the largest |sample|) instead of their minimum to maximum."""
+    x = _reference_samples(n, seed)
+    top = x.abs().max().item()
+    for lo, hi in (*FIXED_RANGES, (-top, top)):
+        if (torch.histc(x, bins=bins, min=lo, max=hi).double() - c).abs().sum().item() <= 2:
+            return True
+    return False
+
+
+@contextmanager
+def _range_mistake(c: torch.Tensor, n: int, bins: int, seed: int):
+    """A failure of these counts names the fixed-range mistake when they are that histogram."""
+    try:
+        yield
+    except AssertionError as e:
+        right = (c - _reference_counts(n, bins, seed).double()).abs().sum().item() <= 2
+        fixed = not right and _over_a_fixed_range(c, n, bins, seed)
+        raise mistaken(e, "histogram_fixed_range" if fixed else "") from None
+
+
 def _histogram(nb, n: int, bins: int, seed: int):
     what = f"randn_histogram({n}, {bins}, {seed})"
     counts, fig = expect_tuple(nb.call("randn_histogram", n, bins, seed), what, 2)
     counts = expect_tensor(counts, f"{what}, counts", shape=(bins,))
     c = counts.detach().cpu().double()
-    assert bool((c >= 0).all()) and bool((c == c.round()).all()), f"{what}: the counts must be whole numbers >= 0"
-    assert int(c.sum().item()) == n, f"{what}: the counts add up to {int(c.sum().item())}, expected {n}"
+    with _range_mistake(c, n, bins, seed):
+        assert bool((c >= 0).all()) and bool((c == c.round()).all()), f"{what}: the counts must be whole numbers >= 0"
+        assert int(c.sum().item()) == n, f"{what}: the counts add up to {int(c.sum().item())}, expected {n}"
     return what, c, fig
 
 
@@ -47,13 +76,25 @@ def _judge_bar_positions(what: str, ax: dict, n: int, bins: int, seed: int) -> N
     lo, hi = x.min().item(), x.max().item()
     width = (hi - lo) / bins
     centres = [lo + (i + 0.5) * width for i in range(bins)]
-    for i, ((left, _, w), want) in enumerate(zip(axes_bar_spans(ax), centres), 1):
-        assert abs(left + w / 2 - want) <= width / 2, (
-            f"{what}: bar {i} does not stand over bin {i}; the bars should sit at {bins} equal-width bins from "
-            "the samples' minimum to their maximum (the x axis shows the sample values)")
+    spans = axes_bar_spans(ax)
+    # bars at the bin numbers 0, 1, 2, ... (edge- or centre-aligned): a known mistake
+    at_numbers = len(spans) == bins and any(all(abs(left + shift * w - i) < 1e-6 for i, (left, _, w) in enumerate(spans))
+                                           for shift in (0.0, 0.5))
+    for i, ((left, _, w), want) in enumerate(zip(spans, centres), 1):
+        try:
+            assert abs(left + w / 2 - want) <= width / 2, (
+                f"{what}: bar {i} does not stand over bin {i}; the bars should sit at {bins} equal-width bins from "
+                "the samples' minimum to their maximum (the x axis shows the sample values)")
+        except AssertionError as e:
+            raise mistaken(e, "histogram_bars_at_indices" if at_numbers else "") from None
 
 
-def _judge_shape_of_histogram(what: str, c: torch.Tensor) -> None:
+def _judge_shape_of_histogram(what: str, c: torch.Tensor, n: int, seed: int) -> None:
+    with _range_mistake(c, n, c.numel(), seed):
+        _judge_peak(what, c)
+
+
+def _judge_peak(what: str, c: torch.Tensor) -> None:
     bins = c.numel()
     assert c[0] >= 1 and c[-1] >= 1, (
         f"{what}: the bins should go from the samples' minimum to their maximum, so the first and last are not empty")
@@ -66,7 +107,7 @@ def _judge_shape_of_histogram(what: str, c: torch.Tensor) -> None:
 def test_randn_histogram_public(nb):
     "randn_histogram: the notebook's example (1000 samples, 20 bins, seed 0): counts, seeds and bars"
     what, c, fig = _histogram(nb, 1000, 20, 0)
-    _judge_shape_of_histogram(what, c)
+    _judge_shape_of_histogram(what, c, 1000, 0)
     _, again, _ = _histogram(nb, 1000, 20, 0)
     _, other, _ = _histogram(nb, 1000, 20, 1)
     assert torch.equal(c, again), f"{what}: two calls with the same seed gave different counts"
@@ -79,7 +120,7 @@ def test_randn_histogram_counts(nb):
     "randn_histogram: counts of length bins that add up to n, highest in the middle, for other n and bins"
     for n, bins in ((5000, 7), (20000, 40)):
         what, c, _ = _histogram(nb, n, bins, 3)
-        _judge_shape_of_histogram(what, c)
+        _judge_shape_of_histogram(what, c, n, 3)
 
 
 @check("check_randn_histogram", points=1)
@@ -89,9 +130,10 @@ def test_randn_histogram_values(nb):
         what, c, _ = _histogram(nb, n, bins, seed)
         ref = _reference_counts(n, bins, seed)
         # a sample on a bin edge may fall either side depending on how the edges are computed
-        assert (c - ref).abs().sum().item() <= 2, (
-            f"{what}: the counts do not match {bins} equal-width bins from the minimum to the maximum of "
-            f"{n} samples of torch.randn drawn after seeding torch with {seed}")
+        with _range_mistake(c, n, bins, seed):
+            assert (c - ref).abs().sum().item() <= 2, (
+                f"{what}: the counts do not match {bins} equal-width bins from the minimum to the maximum of "
+                f"{n} samples of torch.randn drawn after seeding torch with {seed}")
 
 
 @check("check_randn_histogram", points=1)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import torch
 
-from autograder.checks import Tensor, check, judge
+from autograder.checks import KnownError, Tensor, check, judge
 
 
 def _judge_swap(nb, x: torch.Tensor, device: str, what: str = "", public: bool = False) -> None:
     what = what or f"a tensor of shape {list(x.shape)}"
-    judge(nb, "swap_last_two", x, shown=what, keep_inputs=not public, names=("x",), returns=Tensor(
+    t_on_nd = [KnownError("swap_last_two_t", "RuntimeError", ("t() expects a tensor with <= 2 dimensions",))]
+    judge(nb, "swap_last_two", x, shown=what, keep_inputs=not public, names=("x",),
+          raises=t_on_nd if x.dim() > 2 else [], returns=Tensor(
         x.cpu().transpose(-1, -2), device=device,
         wrong="the shape is right but the values are not x with its last two dimensions swapped"))
 

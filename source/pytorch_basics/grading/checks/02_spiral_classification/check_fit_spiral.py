@@ -15,7 +15,8 @@ held-out data is shuffled too and asked for twice, in another order and other ba
 model whose prediction for a point depends on where or with what the point arrives is refused.
 Lazy replies considered: class = 3 * row // n, memorising the training points, the spiral's law
 written down, transductive tricks on the held-out batch, a model on the wrong device, training
-past the time budget."""
+past the time budget. Known mistake (its hint): a classifier that computes an affine function (no
+nonlinearity), judged from its outputs."""
 from __future__ import annotations
 
 import statistics
@@ -26,11 +27,12 @@ from typing import Any
 import torch
 
 from autograder.checks import (
-    CallTimeout, SubmissionFault, boundary_details, check, expect_handle, expect_tensor, grid_points, module_devices,
-    prefetch, reference,
+    CallTimeout, KnownMistake, SubmissionFault, boundary_details, check, close, expect_handle, expect_tensor,
+    grid_points, module_devices, prefetch, reference,
 )
 
 from .. import reference as R
+from ..models import affine_outputs
 
 
 def _shuffler(cfg: dict, *salt: int) -> torch.Generator:
@@ -65,8 +67,9 @@ def _fit(nb, X: torch.Tensor, Y: torch.Tensor, device: str, budget: float, what:
     elapsed = time.perf_counter() - t0
     expect_handle(model, what, "module")
     devices = module_devices(model)
-    assert devices <= {device}, (
-        f"{what}: the model's parameters are on {', '.join(sorted(devices))}; build it on the given device ({device})")
+    if not devices <= {device}:
+        raise KnownMistake("device_left_on_cpu" if devices == {"cpu"} else "", (
+            f"{what}: the model's parameters are on {', '.join(sorted(devices))}; build it on the given device ({device})"))
     return model, elapsed
 
 
@@ -108,7 +111,20 @@ def _heldout_accuracy(nb, model, seed: int, cfg: dict, device: str, what: str, l
     return R.accuracy(logits, labels[Yh])
 
 
-def _credit(credit, accs: list[float], times: list[float], cfg: dict, where: str) -> None:
+def _affine(nb, model, device: str) -> bool:
+    """Whether the model computes an affine function of its input that is not constant (from its
+    outputs on points of the plane; a model whose outputs cannot be read is not called affine)."""
+    gen = torch.Generator().manual_seed(11)
+    try:
+        affine, outs = affine_outputs(nb, model, torch.randn(64, 2, generator=gen), torch.randn(64, 2, generator=gen),
+                                      "fit_spiral", 3, device)
+    except (AssertionError, SubmissionFault):
+        return False
+    return affine and not close(outs[0], outs[1])  # a constant "model" is no linear classifier
+
+
+def _credit(credit, accs: list[float], times: list[float], cfg: dict, where: str, nb=None, model=None,
+            device: str = "cpu") -> None:
     med = statistics.median(accs)
     low, high = cfg["low_bar"], cfg["high_bar"]
     frac = R.linear_partial_credit(med, low, high)
@@ -116,9 +132,11 @@ def _credit(credit, accs: list[float], times: list[float], cfg: dict, where: str
     # short of full points here is short of the published bar too.
     each = f" (each {', '.join(f'{a:.3f}' for a in accs)})" if len(accs) > 1 else ""
     if frac < 1.0:
+        affine = nb is not None and _affine(nb, model, device)
         credit.set(frac, f"fit_spiral: {'median ' if len(accs) > 1 else ''}held-out accuracy {med:.3f} {where}{each}, "
                          f"training took at most {max(times):.1f} s; the notebook's bar: full points at "
-                         f"{cfg['published_high_bar']:.2f}, partial credit above {cfg['published_low_bar']:.2f}")
+                         f"{cfg['published_high_bar']:.2f}, partial credit above {cfg['published_low_bar']:.2f}",
+                   mistake="fit_spiral_affine" if affine else "")
 
 
 @dataclass(frozen=True)
@@ -158,7 +176,8 @@ def test_fit_spiral_public(nb, device, assignment, credit, fit_spiral_models):
     prefetch(_reference_grid_logits, cfg["public_seed"], cfg["public_heldout_seed"], cfg["n_per_class"], cfg["noise"])
     fit = _trained(fit_spiral_models, nb, cfg, cfg["public_seed"], device, public=True)
     acc = _heldout_accuracy(nb, fit.model, cfg["public_heldout_seed"], cfg, device, fit.what, fit.labels)
-    _credit(credit, [acc], [fit.seconds], cfg, f"on the spiral of seed {cfg['public_heldout_seed']}")
+    _credit(credit, [acc], [fit.seconds], cfg, f"on the spiral of seed {cfg['public_heldout_seed']}", nb, fit.model,
+            device)
     try:
         credit.details.update(_boundary_picture(nb, fit.model, cfg, device))
     except (AssertionError, SubmissionFault):
@@ -202,4 +221,4 @@ def test_fit_spiral_heldout(nb, device, assignment, credit, fit_spiral_models):
         fit = _trained(fit_spiral_models, nb, cfg, seed, device, public)
         times.append(fit.seconds)
         accs.append(_heldout_accuracy(nb, fit.model, held_seed, cfg, device, fit.what, fit.labels))
-    _credit(credit, accs, times, cfg, f"over {len(accs)} held-out spirals")
+    _credit(credit, accs, times, cfg, f"over {len(accs)} held-out spirals", nb, fit.model, device)

@@ -5,13 +5,13 @@ figure summary) and compared with the grader's own model's argmax at the same po
 points drawn are compared with the data. Lazy replies considered: a constant or made-up image
 plus the points (the model never called), regions painted from the labelled points instead of
 the model, the picture flipped or transposed, random points of the right count, the model moved
-to the CPU or changed."""
+to the CPU or changed. Known mistakes (their hints): no points drawn, the model moved to the CPU."""
 from __future__ import annotations
 
 import torch
 
 from autograder.checks import (
-    check, close, device_matches, expect_handle, expect_state_dict, expect_tensor, filled_axes, has_filled_regions,
+    KnownMistake, check, close, device_matches, expect_handle, expect_state_dict, expect_tensor, filled_axes, has_filled_regions,
     region_agreement, scatter_points, shows_points,
 )
 
@@ -64,10 +64,18 @@ def _judge_untouched(nb, what: str, model, handle, device: str) -> None:
     sd = expect_state_dict(nb.state_dict(handle), what)
     for k, v in model.state_dict().items():
         got = expect_tensor(sd.get(k), f"{what}: the model's {k} afterwards", shape=v.shape)
-        assert device_matches(got, device), (
-            f"{what}: the model was moved to {got.device.type}; it must stay on {device} "
-            "(move the grid of points to the model's device instead)")
+        if not device_matches(got, device):
+            raise KnownMistake("device_left_on_cpu" if got.device.type == "cpu" else "", (
+                f"{what}: the model was moved to {got.device.type}; it must stay on {device} "
+                "(move the grid of points to the model's device instead)"))
         assert close(got, v, rtol=0, atol=0), f"{what}: the model's weights changed; plotting must not train or modify it"
+
+
+def _judge_scatter(what: str, fig, X: torch.Tensor) -> None:
+    n = scatter_points(fig)
+    if n != X.shape[0]:
+        wrong = f"{what}: expected a scatter of all {X.shape[0]} points, found {n}"
+        raise KnownMistake("plot_without_points", wrong) if n == 0 else AssertionError(wrong)
 
 
 def _judge_regions(what: str, fig, X: torch.Tensor, model, min_recall: float) -> None:
@@ -99,8 +107,7 @@ def _judge_regions(what: str, fig, X: torch.Tensor, model, min_recall: float) ->
 def test_plot_decision_boundary_public(nb, device):
     "plot_decision_boundary: the notebook's example: a Figure with filled regions, all points, the model untouched"
     what, X, model, handle, fig = _plot(nb, device, 30, 3, 8, seed=4, model_seed=0)
-    n = scatter_points(fig)
-    assert n == X.shape[0], f"{what}: expected a scatter of all {X.shape[0]} points, found {n}"
+    _judge_scatter(what, fig, X)
     ok, why = has_filled_regions(fig, X)
     assert ok, f"{what}: {why}"
     _judge_untouched(nb, what, model, handle, device)
@@ -123,8 +130,7 @@ def test_plot_decision_boundary_points(nb, device):
     "plot_decision_boundary: every data point drawn on top (a scatter of the N points of X)"
     for n, classes, seed in ((70, 3, 11), (40, 4, 9)):
         what, X, *_, fig = _plot(nb, device, n, classes, 24, seed=seed, model_seed=seed, shuffle=True)
-        got = scatter_points(fig)
-        assert got == X.shape[0], f"{what}: expected a scatter of all {X.shape[0]} points, found {got}"
+        _judge_scatter(what, fig, X)
         assert shows_points(fig, X), f"{what}: the points drawn are not the points of X; draw X's points on top"
 
 

@@ -2,7 +2,9 @@
 per epoch, the loss of every epoch before its step. The grader trains its own copy of the same
 model with the same optimizer and compares losses and weights. Lazy replies considered: no
 zero_grad, the loss after the step, epochs ignored, the labels ignored, X or Y changed in place
-(normalised), rounded losses or a loop that stops early once the loss is small."""
+(normalised), rounded losses or a loop that stops early once the loss is small. Known mistakes
+(their hints): no zero_grad (the grader runs that loop too and compares), each loss recorded after
+its step (the losses one epoch ahead)."""
 from __future__ import annotations
 
 import math
@@ -11,7 +13,7 @@ import torch
 
 from autograder.checks import (
     call_watching_inputs, changed_message, check, close, expect_list_of_numbers, expect_number, expect_state_dict,
-    expect_tensor, type_name,
+    expect_tensor, mistaken, type_name,
 )
 
 from .. import reference as R
@@ -27,6 +29,27 @@ def _call_train(nb, what: str, handle, X, Y, opt, epochs: int) -> list[float]:
     return got
 
 
+def _same_losses(got: list[float], want: list[float], tol: float) -> bool:
+    return len(got) == len(want) > 0 and all(math.isclose(g, w, rel_tol=tol, abs_tol=tol) for g, w in zip(got, want))
+
+
+def _training_mistake(got: list[float], sd: dict | None, X, Y, kind: str, hyper: dict, epochs: int, seed: int,
+                      device: str, tol: float) -> str:
+    """The known mistake whose training gives these losses (or, `sd`, these weights): the grader
+    trains another copy of the same model that way and compares."""
+    model = R.seeded_model([2, 16, 3], relu=True, seed=seed).to(device)
+    want = R.train_reference(model, X, Y, R.make_torch_optimizer(model, kind, **hyper), epochs)
+    if _same_losses(got[:-1], want[1:], tol):
+        return "train_loss_after_step"
+    drifting = R.seeded_model([2, 16, 3], relu=True, seed=seed).to(device)
+    losses = R.train_reference(drifting, X, Y, R.make_torch_optimizer(drifting, kind, **hyper), epochs, zero_grad=False)
+    if sd is not None:
+        same = all(isinstance(sd.get(k), torch.Tensor) and close(sd[k], v, rtol=tol, atol=tol)
+                   for k, v in drifting.state_dict().items())
+        return "train_no_zero_grad" if same else ""
+    return "train_no_zero_grad" if _same_losses(got, losses, tol) else ""
+
+
 def _judge_train(nb, device: str, kind: str, hyper: dict, epochs: int, seed: int, part: str,
                  tol: float = 1e-4, data=None, abs_tol: float | None = None) -> None:
     X, Y = data if data is not None else R.make_spiral(60, 3, 0.2, seed=seed)
@@ -38,16 +61,20 @@ def _judge_train(nb, device: str, kind: str, hyper: dict, epochs: int, seed: int
     want = R.train_reference(model, X, Y, R.make_torch_optimizer(model, kind, **hyper), epochs)
     if part in ("losses", "all"):
         for i, (g, w) in enumerate(zip(got, want)):
-            assert math.isclose(g, w, rel_tol=tol, abs_tol=tol if abs_tol is None else abs_tol), (
-                f"{what}: the loss of epoch {i + 1} ({g:.5g}) differs from the reference loop's (the cross-entropy "
-                "of the full batch before that epoch's step; each epoch: zero the gradients, forward, backward, step)")
+            if not math.isclose(g, w, rel_tol=tol, abs_tol=tol if abs_tol is None else abs_tol):
+                raise mistaken(AssertionError(
+                    f"{what}: the loss of epoch {i + 1} ({g:.5g}) differs from the reference loop's (the cross-entropy "
+                    "of the full batch before that epoch's step; each epoch: zero the gradients, forward, backward, "
+                    "step)"), _training_mistake(got, None, X, Y, kind, hyper, epochs, seed, device, tol))
     if part in ("weights", "all"):
         sd = expect_state_dict(nb.state_dict(handle), what)
         for k, v in model.state_dict().items():
             got_v = expect_tensor(sd.get(k), f"{what}: the model's {k}", shape=v.shape, device=device)
-            assert close(got_v, v, rtol=tol, atol=tol), (
-                f"{what}: after training, the model's weights differ from {epochs} epochs of full-batch training "
-                "(zero the gradients every epoch, then forward, backward, step)")
+            if not close(got_v, v, rtol=tol, atol=tol):
+                raise mistaken(AssertionError(
+                    f"{what}: after training, the model's weights differ from {epochs} epochs of full-batch training "
+                    "(zero the gradients every epoch, then forward, backward, step)"),
+                    _training_mistake(got, sd, X, Y, kind, hyper, epochs, seed, device, tol))
 
 
 @check("check_train", points=1, public=True)
@@ -62,9 +89,11 @@ def test_train_public(nb, device):
     got = expect_list_of_numbers(losses, what, 30, item="loss", items="losses (one per epoch)")
     with torch.no_grad():
         initial = torch.nn.functional.cross_entropy(model(X), Y).item()
-    assert abs(got[0] - initial) < 1e-5, (
-        f"{what}: the first loss should be the loss of the untrained model ({initial:.4f}), got {got[0]:.4f}: "
-        "record each epoch's loss before its step")
+    if abs(got[0] - initial) >= 1e-5:
+        raise mistaken(AssertionError(
+            f"{what}: the first loss should be the loss of the untrained model ({initial:.4f}), got {got[0]:.4f}: "
+            "record each epoch's loss before its step"),
+            _training_mistake(got, None, X, Y, "sgd", {"lr": 0.5}, 30, 0, device, 1e-4))
     assert got[-1] < got[0], f"{what}: the loss should go down during training"
     sd = expect_state_dict(nb.state_dict(handle), what)
     changed = any(not close(expect_tensor(sd.get(k), f"{what}: the model's {k}", shape=v.shape), v, rtol=0, atol=0)

@@ -3,13 +3,14 @@ from tensor arithmetic (the contract), finite at ±1000. The oracles are torch's
 run here on the same inputs; how each function is written is read from the notebook's source
 (never run) with the check library's `forbidden_calls`. Lazy replies considered: torch.sigmoid &
 co. under any alias or method name, through a helper or a dynamic lookup; inputs changed in
-place (`x.clamp_(min=0)`); 0-d, non-contiguous, 3-D and float64 inputs; overflow at ±1000."""
+place (`x.clamp_(min=0)`); 0-d, non-contiguous, 3-D and float64 inputs; overflow at ±1000. Known
+mistakes (their hints): a sigmoid that overflows, tanh as 2σ(x) − 1, leaky_relu with another slope."""
 from __future__ import annotations
 
 import torch
 from torch.nn.modules import activation as torch_activations
 
-from autograder.checks import CallRule, Tensor, check, forbidden_calls, judge
+from autograder.checks import CallRule, Known, KnownMistake, Tensor, check, forbidden_calls, judge
 
 GRADED = ("sigmoid", "tanh_via_sigmoid", "relu", "leaky_relu", "sigmoid_grad")
 
@@ -58,11 +59,40 @@ def _judge_elementwise(nb, fn: str, oracle, x: torch.Tensor, what: str, device: 
     call = f"{fn}({shown})"
     y = judge(nb, fn, x, *args, shown=shown, names=("x",), keep_inputs=not public,
               returns=Tensor(shape=x.shape, dtype=x.dtype, device=device, finite=False))
-    assert bool(torch.isfinite(y.cpu()).all()), (
-        f"{call}: the result has nan or inf values; it must stay finite for inputs as large as ±1000 "
-        "(avoid exp of a large positive number)")
     want = oracle(x)  # torch's own function, here in the grader, on the same device
-    Tensor(want, rtol=rtol, atol=atol, wrong=f"the values differ from the mathematical {fn}").judge(y, call)
+    if not bool(torch.isfinite(y.cpu()).all()):
+        wrong = (f"{call}: the result has nan or inf values; it must stay finite for inputs as large as ±1000 "
+                 "(avoid exp of a large positive number)")
+        raise KnownMistake("sigmoid_overflow", wrong) if _overflows(fn, x, y, want) else AssertionError(wrong)
+    Tensor(want, rtol=rtol, atol=atol, wrong=f"the values differ from the mathematical {fn}",
+           known=_known(fn, x, y, args)).judge(y, call)
+
+
+def _overflows(fn: str, x: torch.Tensor, y: torch.Tensor, want: torch.Tensor) -> bool:
+    """nan or inf only where exp of |x| overflows, and right everywhere else: the known mistake of
+    a sigmoid computed with exp of a large positive number."""
+    x, y, want = x.cpu().double(), y.cpu().double(), want.cpu().double()
+    bad = ~torch.isfinite(y)
+    big = x.abs() > 80  # exp overflows float32 from 88.7 on (float64 from 709.8)
+    good = ~bad
+    return (fn in ("sigmoid", "tanh_via_sigmoid", "sigmoid_grad") and bool(bad.any()) and bool((big | ~bad).all())
+            and bool(torch.allclose(y[good], want[good], rtol=1e-4, atol=1e-5)))
+
+
+def _known(fn: str, x: torch.Tensor, y: torch.Tensor, args: tuple) -> list[Known]:
+    """What the known mistakes of `fn` give for x."""
+    x = x.cpu().double()
+    if fn == "tanh_via_sigmoid":
+        return [Known("tanh_missing_double", torch.tanh(x / 2))]
+    if fn == "leaky_relu":
+        neg = x < 0
+        ratios = y.cpu().double()[neg] / x[neg] if bool(neg.any()) else torch.empty(0)
+        asked = args[0] if args else 0.01
+        if ratios.numel() and bool(torch.isfinite(ratios).all()):
+            slope = ratios.median().item()
+            if abs(slope - asked) > 1e-6 * max(1.0, abs(asked)):
+                return [Known("leaky_relu_other_slope", _leaky(x, slope))]
+    return []
 
 
 def _sigmoid_grad(x):

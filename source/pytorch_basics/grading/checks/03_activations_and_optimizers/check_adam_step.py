@@ -2,23 +2,26 @@
 kept in `state` from call to call. Lazy replies considered: no bias correction, moments not
 stored back, eps inside the square root (shows with a large eps), decoupled weight decay (AdamW),
 amsgrad, the step count kept in a global instead of `state` (two states interleaved), param or
-grad changed in place; a zero gradient, float64 parameters."""
+grad changed in place; a zero gradient, float64 parameters. Known mistakes (their hints): no bias
+correction, eps inside the square root, the moments not stored back in state."""
 from __future__ import annotations
 
 import torch
 
-from autograder.checks import call_sequence, check, close, expect_tensor, same
+from autograder.checks import Known, KnownMistake, Tensor, call_sequence, check, close, expect_tensor, same
+
+from .. import reference as R
 
 WRONG = ("the new parameter differs from torch.optim.Adam's step (weight decay added to the gradient, "
          "both moments kept in state from one call to the next, bias correction, eps outside the square root)")
 
 
 def _judge_step(step: dict, i: int, call: str, param: torch.Tensor, p: torch.nn.Parameter,
-                opt: torch.optim.Adam, device: str) -> None:
+                opt: torch.optim.Adam, device: str, known: list[Known] = ()) -> None:
     new = expect_tensor(step["value"], call, shape=param.shape, dtype=param.dtype, device=device)
     assert step["inputs_kept"], (
         f"{call}: param or grad was modified in place; return a new tensor and leave the inputs as they were")
-    assert close(new, p.detach(), rtol=1e-5, atol=1e-7), f"{call}: {WRONG}"
+    Tensor(p.detach(), dtype=None, rtol=1e-5, atol=1e-7, wrong=WRONG, known=known).judge(new, call)
     state = step["state"]
     assert isinstance(state, dict), f"{call}: the state dict could not be read back"
     missing = [k for k in ("step", "exp_avg", "exp_avg_sq") if k not in state]
@@ -28,8 +31,11 @@ def _judge_step(step: dict, i: int, call: str, param: torch.Tensor, p: torch.nn.
     assert isinstance(st, (int, float)) and int(st) == i, f"{call}: state['step'] should be {i}, got {st!r}"
     for key, atol in (("exp_avg", 1e-7), ("exp_avg_sq", 1e-9)):
         v = expect_tensor(state[key], f"{call}: state[{key!r}]", shape=param.shape)
-        assert close(v, opt.state[p][key], rtol=1e-5, atol=atol), (
-            f"{call}: state[{key!r}] differs from torch.optim.Adam's {'first' if key == 'exp_avg' else 'second'} moment")
+        if not close(v, opt.state[p][key], rtol=1e-5, atol=atol):
+            wrong = f"{call}: state[{key!r}] differs from torch.optim.Adam's {'first' if key == 'exp_avg' else 'second'} moment"
+            # still the zeros it started with while torch's moment moved: the update never stored back
+            kept_zero = not bool(v.any()) and bool(opt.state[p][key].any())
+            raise KnownMistake("adam_state_not_kept", wrong) if kept_zero else AssertionError(wrong)
 
 
 def _judge_adam(nb, param: torch.Tensor, grads: list[torch.Tensor], device: str, what: str, **hyper) -> None:
@@ -37,10 +43,14 @@ def _judge_adam(nb, param: torch.Tensor, grads: list[torch.Tensor], device: str,
     opt = torch.optim.Adam([p], **hyper)
     steps = call_sequence(nb, "adam_step", param.to(device), [[g.to(device)] for g in grads], **hyper)
     shown = ", ".join(f"{k}={v}" for k, v in hyper.items())
+    variants = {"adam_no_bias_correction": R.adam_steps(param, grads, bias_correction=False, **hyper),
+                "adam_eps_inside_sqrt": R.adam_steps(param, grads, eps_inside_sqrt=True, **hyper)}
     for i, (step, g) in enumerate(zip(steps, grads), 1):
         p.grad = g.clone()
         opt.step()
-        _judge_step(step, i, f"adam_step({what}, state, {shown}), call {i}", param, p, opt, device)
+        known = [Known(k, v[i - 1], rtol=1e-5, atol=1e-7) for k, v in variants.items()
+                 if not close(v[i - 1], p.detach(), rtol=1e-5, atol=1e-7)]
+        _judge_step(step, i, f"adam_step({what}, state, {shown}), call {i}", param, p, opt, device, known)
 
 
 def _judge_interleaved(nb, params: list[torch.Tensor], grads: list[list[torch.Tensor]], device: str,

@@ -1,7 +1,9 @@
 """collapse_linear (3 points): one nn.Linear computing what a Sequential of Linear layers
 computes. Lazy replies considered: folding only two layers, the stack's layers changed in place
 (weights folded into the first layer and that layer returned), a float32 layer for a float64
-model, layers without bias assumed to have one, the layer built on another device."""
+model, layers without bias assumed to have one, the layer built on another device. Known mistakes
+(their hints): only the first two layers folded, the earlier layers' biases lost, the layer left
+on the CPU."""
 from __future__ import annotations
 
 import copy
@@ -10,7 +12,7 @@ import math
 import torch
 
 from autograder.checks import (
-    check, close, expect_handle, expect_state_dict, expect_tensor, module_devices, module_leaf_types,
+    Known, KnownMistake, Tensor, check, close, expect_handle, expect_state_dict, expect_tensor, module_devices, module_leaf_types,
     module_leaves, module_parameters, worker_helper,
 )
 
@@ -44,12 +46,15 @@ def _judge_collapse(nb, sizes: list[int], seed: int, device: str, default_init: 
     assert layers == ["Linear"], (
         f"{what}: expected a single nn.Linear({sizes[0]}, {sizes[-1]}), got {' -> '.join(layers) or 'no layer'}")
     leaf = module_leaves(out)[0]
-    assert (leaf.get("in_features"), leaf.get("out_features")) == (sizes[0], sizes[-1]), (
-        f"{what}: expected nn.Linear({sizes[0]}, {sizes[-1]}), got nn.Linear({leaf.get('in_features')}, "
-        f"{leaf.get('out_features')})")
+    got = (leaf.get("in_features"), leaf.get("out_features"))
+    if got != (sizes[0], sizes[-1]):
+        wrong = f"{what}: expected nn.Linear({sizes[0]}, {sizes[-1]}), got nn.Linear({got[0]}, {got[1]})"
+        two = len(sizes) > 3 and got == (sizes[0], sizes[2]) and sizes[2] != sizes[-1]
+        raise KnownMistake("collapse_first_two_only", wrong) if two else AssertionError(wrong)
     devices = module_devices(out)
-    assert devices <= {device}, (
-        f"{what}: the collapsed layer is on {', '.join(sorted(devices))}; build it on the model's device ({device})")
+    if not devices <= {device}:
+        raise KnownMistake("device_left_on_cpu" if devices == {"cpu"} else "", (
+            f"{what}: the collapsed layer is on {', '.join(sorted(devices))}; build it on the model's device ({device})"))
     dtypes = {p.get("dtype") for p in module_parameters(out)}
     assert dtypes <= {dtype}, (
         f"{what}: the collapsed layer's parameters are {', '.join(sorted(map(str, dtypes)))}; give it the model's "
@@ -59,9 +64,20 @@ def _judge_collapse(nb, sizes: list[int], seed: int, device: str, default_init: 
         want = copy.deepcopy(model).double()(x.double())
     y = expect_tensor(nb.forward(out, x.to(dtype).to(device)), f"{what}: the output of the collapsed layer",
                       shape=(17, sizes[-1]), device=device)
-    assert close(y, want, rtol=1e-4, atol=1e-5), (
-        f"{what}: the single Linear layer does not compute the same function as {arch} "
-        "(W = W_k···W_2·W_1, b = W_k···W_2·b_1 + ... + b_k)")
+    Tensor(want, dtype=None, rtol=1e-4, atol=1e-5, known=_known(model, x, want), wrong=(
+        f"the single Linear layer does not compute the same function as {arch} "
+        "(W = W_k···W_2·W_1, b = W_k···W_2·b_1 + ... + b_k)")).judge(y, what)
+
+
+def _known(model, x: torch.Tensor, want: torch.Tensor) -> list[Known]:
+    """What a single layer whose bias is the last layer's alone computes (earlier biases lost)."""
+    layers = [m for m in model if isinstance(m, torch.nn.Linear)]
+    W = torch.eye(layers[0].in_features, dtype=torch.float64)
+    for layer in layers:
+        W = layer.weight.detach().double().cpu() @ W
+    last = layers[-1].bias
+    lost = x.double() @ W.T + (last.detach().double().cpu() if last is not None else 0.0)
+    return [Known("collapse_earlier_biases_lost", lost)] if not close(lost, want, rtol=1e-4, atol=1e-5) else []
     if untouched:
         _judge_untouched(nb, what, handle, model)
 

@@ -2,12 +2,13 @@
 MLP after one batch. The contract's recipe is run here too (torch 2.13, same seed) and the
 values compared closely; the six orders of drawing the model, the inputs and the targets after
 seeding are all accepted. Lazy replies considered: constants with the right first/last ratio,
-the seed or the depth ignored, the norms last layer first, biases' norms."""
+the seed or the depth ignored, the norms last layer first (a known mistake, with its hint), biases'
+norms."""
 from __future__ import annotations
 
 import math
 
-from autograder.checks import check, expect_list_of_numbers, reference
+from autograder.checks import KnownMistake, check, expect_list_of_numbers, mistaken, reference
 
 from .. import reference as R
 
@@ -27,21 +28,30 @@ def _readings(depth: int, activation: str, seed: int) -> tuple[tuple[float, ...]
     return tuple(tuple(R.gradient_norms(depth, activation, seed, order)) for order in R.DRAW_ORDERS)
 
 
+def _recipe(got: list[float], depth: int, activation: str, seed: int) -> bool:
+    return any(all(math.isclose(g, w, rel_tol=REL_TOL) for g, w in zip(got, want))
+               for want in _readings(depth, activation, seed))
+
+
 def _judge_values(nb, depth: int, activation: str, seed: int) -> list[float]:
     got = _norms(nb, depth, activation, seed)
-    if not any(all(math.isclose(g, w, rel_tol=REL_TOL) for g, w in zip(got, want))
-               for want in _readings(depth, activation, seed)):
-        raise AssertionError(
+    if not _recipe(got, depth, activation, seed):
+        reversed_ = depth > 1 and _recipe(got[::-1], depth, activation, seed)
+        raise mistaken(AssertionError(
             f"gradient_norms({depth}, {activation!r}, {seed}): the norms are not those of the contract's network: "
             f"seed with torch.manual_seed({seed}), build {depth} Linear layers of width 32 (the last one 32 -> 10) "
             f"with {activation} between them and PyTorch's default init, draw 64 standard-normal inputs of size 32 "
             "and 64 targets in 0..9, one cross-entropy backward pass; the norm of each layer's weight gradient, "
-            "first layer first")
+            "first layer first"), "gradient_norms_reversed" if reversed_ else "")
     return got
 
 
 def _judge_pattern(s: list[float], r: list[float], d: int, seed: int, sigmoid_max: float, relu_min: float) -> None:
     rs, rr = s[0] / s[-1], r[0] / r[-1]
+    if not rs < sigmoid_max and 1 / rs < sigmoid_max and relu_min < 1 / rr < 1:  # the pattern, last layer first
+        raise KnownMistake("gradient_norms_reversed", (
+            f"gradient_norms({d}, 'sigmoid', {seed}): the first layer's norm is {rs:.1e} times the last's; with "
+            f"sigmoid it should vanish (well below {sigmoid_max:.0e}). Are the norms first layer first?"))
     assert rs < sigmoid_max, (
         f"gradient_norms({d}, 'sigmoid', {seed}): the first layer's norm is {rs:.1e} times the last's; with "
         f"sigmoid it should vanish (well below {sigmoid_max:.0e}). Are the norms first layer first?")

@@ -1,12 +1,12 @@
 """sgd_step (3 points): one plain SGD step with L2 weight decay, as torch.optim.SGD. Lazy replies
 considered: weight decay ignored, param or grad changed in place (param.sub_(...)), momentum kept
 in a global between calls; 0-d, non-contiguous and float64 parameters, a zero gradient, a large
-learning rate."""
+learning rate. Known mistake (its hint): the weight decay ignored."""
 from __future__ import annotations
 
 import torch
 
-from autograder.checks import Tensor, call_keeping_inputs, check, expect_tensor, judge
+from autograder.checks import Known, Tensor, call_keeping_inputs, check, expect_tensor, judge
 
 from .. import reference as R
 
@@ -19,8 +19,9 @@ def _judge_sgd(nb, param: torch.Tensor, grads: list[torch.Tensor], lr: float, wd
     p = param.to(device)
     for i, (g, w) in enumerate(zip(grads, want), 1):
         call = f"sgd_step({what}, lr={lr}, weight_decay={wd}), step {i}"
+        plain = [Known("sgd_weight_decay_ignored", p.detach().cpu().double() - lr * g.double())] if wd else []
         p = judge(nb, "sgd_step", p, g.to(device), lr, wd, what=call, names=("param", "grad"),
-                  returns=Tensor(w, shape=param.shape, dtype=param.dtype, device=device, wrong=WRONG))
+                  returns=Tensor(w, shape=param.shape, dtype=param.dtype, device=device, wrong=WRONG, known=plain))
 
 
 @check("check_sgd_step", points=1, public=True)
