@@ -3,12 +3,11 @@ grade the short answers, and write the results files."""
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from autograder.assignment import AssignmentConfig, ConfigError, load_assignment
 from autograder.course import AssignmentPaths
@@ -49,20 +48,18 @@ def grade_submission(request: GradeRequest, paths: AssignmentPaths,
         ungradable = ungradable_result(config, request.student, reasons[0], request.device)
         result.gradable, result.format_errors, result.checks = False, reasons, ungradable.checks
     else:
-        # The short answers need no sandbox: they are scored while the workers run the notebooks.
-        answers = None if request.public_only else _Background(
-            lambda: _short_answers(config, rec, paths, request.now or datetime.now(timezone.utc), request.due),
-            timeline)
-        checks, result.grader_errors, notes, result.grader_warnings = _run_code_checks(
-            request, paths, config, rec, extra_hidden, timeline)
+        # The short answers need no sandbox: they are scored while the workers start.
+        answers = None if request.public_only else (
+            lambda: _short_answers(config, rec, paths, request.now or datetime.now(timezone.utc), request.due))
+        checks, short, result.grader_errors, notes, result.grader_warnings = _run_code_checks(
+            request, paths, config, rec, extra_hidden, timeline, answers)
         # A notebook whose file could not be read: its reason is said once, first (format_errors),
         # and its checks point to it instead of each saying the notebook was not found.
         result.format_errors = list(rec.unreadable.values())
         result.checks = [_unreadable(c, rec.unreadable[c.notebook]) if c.notebook in rec.unreadable else c
                          for c in checks]
         result.notes += [p for p in rec.problems if p not in rec.unreadable.values()] + notes
-        if answers is not None:
-            result.checks += answers.result()
+        result.checks += short
     timeline.add("total", "", timeline.t0, time.perf_counter() - timeline.t0)
     result.timings = timeline.phases()
     result.execution_time_s = round(time.perf_counter() - timeline.t0, 2)
@@ -78,32 +75,9 @@ def _one_thread() -> None:
     torch.set_num_threads(1)
 
 
-class _Background:
-    """A function run in a thread of its own, its result (or exception) taken later."""
-
-    def __init__(self, fn, timeline: Timeline) -> None:
-        self._value: list = []
-        self._error: list[BaseException] = []
-
-        def run() -> None:
-            try:
-                with timeline.phase("short answers"):
-                    self._value.append(fn())
-            except BaseException as e:  # raised again where the result is taken
-                self._error.append(e)
-
-        self._thread = threading.Thread(target=run, name="short answers", daemon=True)
-        self._thread.start()
-
-    def result(self):
-        self._thread.join()
-        if self._error:
-            raise self._error[0]
-        return self._value[0]
-
-
 def _run_code_checks(request: GradeRequest, paths: AssignmentPaths, config: AssignmentConfig,
-                     rec: Recognition, extra_hidden: Sequence[Path], timeline: Timeline):
+                     rec: Recognition, extra_hidden: Sequence[Path], timeline: Timeline,
+                     answers: Callable[[], list[CheckResult]] | None):
     # The worker must not see the course (solutions, checks, rubrics), nor where the
     # submission and the results live.
     hide = [paths.course_root, request.submission.resolve().parent, *extra_hidden]
@@ -116,6 +90,14 @@ def _run_code_checks(request: GradeRequest, paths: AssignmentPaths, config: Assi
     references = REFERENCES.mark()
     try:
         session.warm_up(sorted(rec.found))
+        # Scored here, in this thread, while the workers start in theirs, before any check: in a
+        # thread beside the checks, their ast.parse raced the checks' (source rules, pytest's
+        # tracebacks), and CPython 3.11's AST constructor keeps its recursion depth per
+        # interpreter, not per thread ("SystemError: AST constructor recursion depth mismatch").
+        short: list[CheckResult] = []
+        if answers is not None:
+            with timeline.phase("short answers"):
+                short = answers()
         with timeline.phase("code checks"):
             run_checks(check_layout(paths.checks, config), plugin)
         warnings = session.isolation_warnings()
@@ -127,7 +109,7 @@ def _run_code_checks(request: GradeRequest, paths: AssignmentPaths, config: Assi
         timeline.add("references", name, started, seconds)
     order = {g: i for i, g in enumerate(g for nb in config.notebooks for g in nb.grade_cells)}
     checks = sorted(plugin.results, key=lambda c: order.get(c.grade_id, len(order)))
-    return checks, plugin.grader_errors, session.notes, warnings
+    return checks, short, plugin.grader_errors, session.notes, warnings
 
 
 def _catalogue(paths: AssignmentPaths, config: AssignmentConfig):

@@ -131,7 +131,7 @@ def summarise(run: dict) -> dict:
         stem, _, fn = label.partition(": ")
         rows[f"  of which calls of {fn} ({stem[:2]})"] = seconds
     rows["references (computed in this grading)"] = sum(t["seconds"] for t in timings if t["phase"] == "references")
-    rows["short answers (beside the checks)"] = by[("short answers", "")]
+    rows["short answers (while the workers start)"] = by[("short answers", "")]
     rows["outputs (results files, feedback page)"] = run["child"]["outputs"]
     rows["grading (grade_submission)"] = total
     rows["whole command"] = run["wall"]

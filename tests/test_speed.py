@@ -298,3 +298,31 @@ def test_a_grading_that_ends_while_a_worker_starts_leaves_no_worker(tmp_path, mo
     session.close()
     assert all(not t.is_alive() for t in session._threads)
     assert wait_for(lambda: not still_alive(started), 10), f"left running: {still_alive(started)}"
+
+
+def test_short_answers_are_scored_in_the_grading_thread_before_any_check(tmp_path, monkeypatch):
+    """The short answers parse code cells with ast, as the checks' source rules and pytest's
+    tracebacks do; CPython 3.11's AST constructor is not safe across threads (a SystemError,
+    "AST constructor recursion depth mismatch", failed a check of a planted sample), so they are
+    scored in the grading's own thread while the workers start, never beside the checks."""
+    import autograder.grading as grading
+    from autograder.engine import run as engine_run
+
+    paths, sub = _spin_course(tmp_path)
+    events: list[tuple[str, threading.Thread]] = []
+
+    def answers(*args, **kwargs):
+        events.append(("short answers", threading.current_thread()))
+        return []
+
+    real_run_checks = engine_run.run_checks
+
+    def checks(*args, **kwargs):
+        events.append(("checks", threading.current_thread()))
+        return real_run_checks(*args, **kwargs)
+
+    monkeypatch.setattr(grading, "_short_answers", answers)
+    monkeypatch.setattr(grading, "run_checks", checks)
+    result = grading.grade_submission(grading.GradeRequest(submission=sub), paths)
+    assert result.grader_errors == []
+    assert events == [("short answers", threading.current_thread()), ("checks", threading.current_thread())]

@@ -67,6 +67,8 @@ def _judge_collapse(nb, sizes: list[int], seed: int, device: str, default_init: 
     Tensor(want, dtype=None, rtol=1e-4, atol=1e-5, known=_known(model, x, want), wrong=(
         f"the single Linear layer does not compute the same function as {arch} "
         "(W = W_k···W_2·W_1, b = W_k···W_2·b_1 + ... + b_k)")).judge(y, what)
+    if untouched:
+        _judge_untouched(nb, what, handle, model)
 
 
 def _known(model, x: torch.Tensor, want: torch.Tensor) -> list[Known]:
@@ -78,8 +80,6 @@ def _known(model, x: torch.Tensor, want: torch.Tensor) -> list[Known]:
     last = layers[-1].bias
     lost = x.double() @ W.T + (last.detach().double().cpu() if last is not None else 0.0)
     return [Known("collapse_earlier_biases_lost", lost)] if not close(lost, want, rtol=1e-4, atol=1e-5) else []
-    if untouched:
-        _judge_untouched(nb, what, handle, model)
 
 
 def _judge_untouched(nb, what: str, handle, model) -> None:
