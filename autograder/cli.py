@@ -12,14 +12,11 @@ import os
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_USAGE, EXIT_GRADER_FAULT = 0, 2, 3
-DEFAULT_ASSIGNMENT = "pytorch_basics"
+from autograder.usage import EXIT_GRADER_FAULT, EXIT_OK, EXIT_USAGE, UsageError
+
+ASSIGNMENT_HELP = "assignment folder under source/ (default: the course's only assignment)"
 DEVICES = ("cpu", "cuda", "auto")
 DEVICE_HELP = "where submission code runs: cpu (default), cuda (an error without a GPU), or auto"
-
-
-class UsageError(Exception):
-    pass
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,16 +25,22 @@ def _parser() -> argparse.ArgumentParser:
         description="Sandboxed autograder for the deep-learning course: release notebooks, check and grade "
                     "submissions on CPU or GPU, review short answers, build platform bundles.",
         epilog="Exit codes: 0 done (whatever the score), 2 usage error, 3 grader fault.")
-    p.add_argument("--course", type=Path, help="course folder holding source/ (default: $AUTOGRADER_COURSE, else "
-                                               "found from the working directory)")
+    p.add_argument("--course", type=Path, help="course folder holding source/ or release/ (default: "
+                                               "$AUTOGRADER_COURSE, else found from the working directory)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", help="what to do (autograder COMMAND --help)")
 
     r = sub.add_parser("release", help="instructors: generate release/ (student notebooks) and solutions/ (answer key)")
-    r.add_argument("assignment", nargs="?", default=DEFAULT_ASSIGNMENT, help="assignment folder under source/")
+    r.add_argument("assignment", nargs="?", help=ASSIGNMENT_HELP)
+
+    li = sub.add_parser("lint", help="instructors: check an assignment (manifest, checks, points, rubric, public "
+                                     "checks) the way the engine does when it loads it; exit 0 or 2")
+    li.add_argument("assignment", nargs="?", help=ASSIGNMENT_HELP)
+    li.add_argument("--settings", action="store_true", help="list every setting an assignment owns (sections of "
+                                                            "assignment.toml and rubrics.toml), with defaults")
 
     g = sub.add_parser("grade", help="grade one student's submission (a folder of notebooks or one .ipynb)")
     g.add_argument("submission", type=Path, help="one student's notebooks: a folder or one .ipynb (a class: grade-all)")
-    g.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help="assignment folder under source/")
+    g.add_argument("--assignment", help=ASSIGNMENT_HELP)
     g.add_argument("--device", default="cpu", choices=DEVICES, help=DEVICE_HELP)
     g.add_argument("--out", type=Path, help="folder for results.json, prairielearn.json, junit.xml, "
                                             "submission_result.json and feedback.html (default: "
@@ -51,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="students: run the public checks on your notebook")
     c.add_argument("notebook", type=Path, help="your notebook (.ipynb), or a folder of them")
-    c.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help="assignment folder under source/")
+    c.add_argument("--assignment", help="the assignment (default: the one whose grade cells the notebook has)")
     c.add_argument("--device", default="cpu", choices=DEVICES, help=DEVICE_HELP)
 
     rv = sub.add_parser("review", help="TAs: list flagged short answers, set or clear a TA score, settle answer groups, "
@@ -59,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     rsub = rv.add_subparsers(dest="review_command", required=True, metavar="ACTION",
                              help="list, set, clear, settle-group, clear-group, extend or waive")
     rl = rsub.add_parser("list", help="the review queue: answer groups and answers not yet settled")
-    rl.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help="assignment name")
+    rl.add_argument("--assignment", help="assignment name (default: the course's only one, else the results' only one)")
     rl.add_argument("--student", help="only this student's answers")
     rl.add_argument("--grade-id", help="only this question (grade id, e.g. q3_vanishing_gradient)")
     rs = rsub.add_parser("set", help="set a TA score that wins over the automatic one until cleared")
@@ -96,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bundle", help="instructors: build a platform bundle (Gradescope autograder zip)")
     bs = b.add_subparsers(dest="platform", required=True, metavar="PLATFORM", help="the platform (gradescope)")
     bg = bs.add_parser("gradescope", help="the autograder zip for Gradescope")
-    bg.add_argument("--assignment", default=DEFAULT_ASSIGNMENT, help="assignment folder under source/")
+    bg.add_argument("--assignment", help=ASSIGNMENT_HELP)
     bg.add_argument("--out", type=Path, help="the zip to write (default: <course>/out/gradescope/autograder.zip)")
     for name, helptext in (("gradescope", "inside Gradescope: grade /autograder/submission"),
                            ("prairielearn", "inside PrairieLearn's external grader: grade /grade/student")):
@@ -124,6 +127,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from autograder.assignment import ConfigError
+
     try:
         return _COMMANDS[args.command](args)
     except UsageError as e:
@@ -131,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"autograder {args.command}: {terminal(e)}", file=sys.stderr)
         return EXIT_USAGE
+    except ConfigError as e:  # the assignment itself is wrong (stale manifest, bad setting): a TA must look
+        print(f"autograder {args.command}: the assignment cannot be used: {e}", file=sys.stderr)
+        return EXIT_GRADER_FAULT
     except BrokenPipeError:
         # The reader went away (`autograder review list | head`): stop quietly, and keep Python
         # from failing again when it flushes stdout at exit.
@@ -147,11 +155,14 @@ def _course(args: argparse.Namespace) -> Path | None:
         raise UsageError(str(e)) from None
 
 
-def _paths(args: argparse.Namespace, assignment: str):
-    from autograder.course import CourseNotFound, assignment_paths
+def _paths(args: argparse.Namespace, assignment: str | None):
+    """The assignment named, else the course's only one (no assignment is the default)."""
+    from autograder.assignment_choice import choose
+    from autograder.course import CourseNotFound
 
+    ask = f"`autograder {args.command} NAME`" if args.command in ("release", "lint") else "--assignment NAME"
     try:
-        return assignment_paths(assignment, _course(args))
+        return choose(_course(args), assignment, ask)
     except CourseNotFound as e:
         raise UsageError(str(e)) from None
 
@@ -187,108 +198,56 @@ def cmd_release(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _submission(path: Path, public_only: bool, paths):
-    """The submission's notebooks as the grader will see them; a usage error when there is
-    nothing of the assignment to grade (`check`) or when it is a whole class (`grade`)."""
-    from autograder.assignment import load_assignment
-    from autograder.notebooks import class_folder, recognise
-
-    if not path.exists():
-        raise UsageError(f"{path} does not exist; give a submitted notebook (.ipynb) or a folder of them")
-    if path.is_file() and path.suffix.lower() != ".ipynb":
-        raise UsageError(f"{path} is not a notebook; give your .ipynb file (or a folder of them)")
-    if path.is_dir() and not any(".ipynb_checkpoints" not in p.parts for p in path.rglob("*.ipynb")):
-        raise UsageError(f"{path} holds no .ipynb notebook; give your notebook or the folder holding it")
-    rec = recognise(path.resolve(), load_assignment(paths.config_file))
-    why = class_folder(rec, path.resolve())
-    if why and not public_only:
-        raise UsageError(f"{path} looks like a whole class ({why}); grade a class with "
-                         f"`autograder grade-all {path}`, or give one student's folder")
-    if public_only and not rec.found:
-        first = rec.problems[0] if rec.problems else "no notebook of the assignment found"
-        raise UsageError(f"{first}; nothing to check")
-
-
-def _grade(args: argparse.Namespace, public_only: bool, out: Path | None) -> int:
-    from autograder.engine.run import GraderFault
-    from autograder.grader_memory import is_memory_error, limit_grader_memory, memory_message
-    from autograder.grading import GradeRequest, grade_submission
-    from autograder.reporters import write_results
-    from autograder.reporters.html import write_feedback
-    from autograder.reporters.text import summary_lines
-
-    path = args.submission if not public_only else args.notebook
-    paths = _paths(args, args.assignment)
-    _submission(path, public_only, paths)
-    device = _device(args.device)
-    if out is not None:  # before grading: a bad folder must not cost a grading run
-        out = _output_dir(out)
-    request = GradeRequest(submission=path.resolve(), device=device, public_only=public_only,
-                           student=getattr(args, "student", None))
-    extra = [out] if out else []
-    try:
-        memory_mb = limit_grader_memory(device)
-    except ValueError as e:
-        raise UsageError(str(e)) from None
-    try:
-        result = grade_submission(request, paths, extra_hidden=extra)
-    except GraderFault as e:
-        print(f"autograder: the grader itself failed; this is not the submission's fault:\n{e}", file=sys.stderr)
-        return EXIT_GRADER_FAULT
-    except MemoryError:
-        print(f"autograder: {memory_message(memory_mb)}", file=sys.stderr)
-        return EXIT_GRADER_FAULT
-    files = {}
-    if out is not None:  # written before anything is printed: a closed pipe loses no result
-        files = write_results(result, out)
-        files["feedback"] = write_feedback(result, out / "feedback.html")
-    if public_only:
-        _print_public(result)
-    else:
-        print("\n".join(summary_lines(result)))
-    if files:
-        print(f"results written to {out}/ ({', '.join(p.name for p in files.values())})")
-    for warning in result.grader_warnings:
-        print(f"autograder: warning: {warning}", file=sys.stderr)
-    if result.grader_errors:
-        if memory_mb and any(is_memory_error(e) for e in result.grader_errors):
-            print(f"autograder: {memory_message(memory_mb)}", file=sys.stderr)
-        print(f"autograder: {len(result.grader_errors)} grader error(s); see submission_result.json", file=sys.stderr)
-        return EXIT_GRADER_FAULT
-    return EXIT_OK
-
-
 def cmd_grade(args: argparse.Namespace) -> int:
+    from autograder.grade_command import check_submission, run_grade
+
     sub = args.submission
     out = args.out or (sub.parent / f"{sub.stem}-results" if sub.is_file() else sub.parent / f"{sub.name}-results")
-    return _grade(args, public_only=False, out=out)
+    paths = _paths(args, args.assignment)
+    check_submission(sub, False, paths)
+    device = _device(args.device)
+    return run_grade(sub, paths, public_only=False, out=_output_dir(out), device=device, student=args.student)
+
+
+def _notebook_assignment(args: argparse.Namespace):
+    """`check`: the assignment the notebook belongs to, said when the user did not name it."""
+    from autograder.assignment_choice import choose_for_notebook
+    from autograder.course import CourseNotFound
+    from autograder.grade_command import notebook_path
+
+    notebook_path(args.notebook)
+    try:
+        choice = choose_for_notebook(args.notebook, _course(args), args.assignment)
+    except CourseNotFound as e:
+        raise UsageError(str(e)) from None
+    if choice.said:
+        print(f"checking {args.notebook} against the assignment {choice.paths.name} ({choice.said})")
+    return choice.paths
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    return _grade(args, public_only=True, out=None)
+    from autograder.grade_command import check_submission, run_grade
+
+    paths = _notebook_assignment(args)
+    check_submission(args.notebook, True, paths)
+    return run_grade(args.notebook, paths, public_only=True, out=None, device=_device(args.device))
 
 
-def _print_public(result) -> None:
-    from autograder.reporters.escape import terminal
-    from autograder.results import Status
+def cmd_lint(args: argparse.Namespace) -> int:
+    if args.settings and args.assignment is None:
+        from autograder.lint import all_settings_help
 
-    failed = [c for c in result.checks if c.status is not Status.PASSED]
-    for e in result.format_errors:
-        print(f"not checked: {terminal(e)}")
-    for c in result.checks:  # messages and notes may hold the student's text: shown, not obeyed
-        mark = "ok  " if c.status is Status.PASSED else "FAIL"
-        print(f"{mark} {terminal(c.name)}" + (f"\n       {terminal(c.message)}" if c.status is not Status.PASSED else ""))
-        if c.hint and c.status is not Status.PASSED:  # a known mistake: what to revisit
-            print("\n".join(f"       {terminal(line)}" for line in c.hint.splitlines()))
-    for n in result.notes:
-        print(f"note: {terminal(n)}")
-    if not result.checks:
-        print("no public check ran: is this a notebook of the assignment?")
-    elif failed:
-        print(f"{len(failed)} of {len(result.checks)} public checks failed.")
-    else:
-        # Never "all tests passed": hidden checks with other inputs still follow.
-        print(f"public checks passed ({len(result.checks)}). Hidden checks with other inputs run when you submit.")
+        print(all_settings_help())
+        return EXIT_OK
+    from autograder.lint import lint_assignment
+
+    report = lint_assignment(_paths(args, args.assignment))
+    print(report.describe())
+    if args.settings:
+        from autograder.lint import all_settings_help
+
+        print(all_settings_help())
+    return EXIT_OK if report.ok else EXIT_USAGE
 
 
 def cmd_review(args: argparse.Namespace) -> int:
@@ -304,13 +263,14 @@ def cmd_review(args: argparse.Namespace) -> int:
                 if args.db or args.db_file:
                     raise
                 where = None  # the queue still shows; its commands then need a gradebook
-            text = review.cmd_review_list(args.assignment, args.results, where, student=args.student,
+            assignment = args.assignment or _only_assignment_or_none(args)
+            text = review.cmd_review_list(assignment, args.results, where, student=args.student,
                                           grade_id=args.grade_id)
         else:
             where = locate(db=args.db, db_file=args.db_file, results=args.results, course=course)
             if args.review_command == "set":
                 text = review.cmd_review_set(where, args.assignment, args.student, args.grade_id, args.score,
-                                             args.comment)
+                                             args.comment, _comment_cell(args))
             elif args.review_command in ("extend", "waive"):
                 from autograder.review.deadlines import cmd_review_extend, cmd_review_waive
 
@@ -323,13 +283,33 @@ def cmd_review(args: argparse.Namespace) -> int:
             elif args.review_command == "clear-group":
                 text = review.cmd_review_clear_group(where, args.assignment, args.group_id)
             else:
-                text = review.cmd_review_clear(where, args.assignment, args.student, args.grade_id)
+                text = review.cmd_review_clear(where, args.assignment, args.student, args.grade_id, _comment_cell(args))
     except (review.ReviewError, GradebookError) as e:
         raise UsageError(str(e)) from None
     from autograder.reporters.escape import terminal
 
     print(terminal(text))  # flagged answers are the students' own text
     return EXIT_OK
+
+
+def _only_assignment_or_none(args: argparse.Namespace) -> str | None:
+    """The course's only assignment; None (the results' only one) when there is no course here."""
+    try:
+        return _paths(args, None).name
+    except UsageError:
+        return None
+
+
+def _comment_cell(args: argparse.Namespace) -> str | None:
+    """The solution cell a TA's comment on `args.grade_id` goes on, from the course's manifest
+    (None without a course here: a comment on a code cell is then refused)."""
+    from autograder.assignment import ConfigError, load_assignment
+    from autograder.gradebook import comment_cells
+
+    try:
+        return comment_cells(load_assignment(_paths(args, args.assignment))).get(args.grade_id)
+    except (UsageError, ConfigError):
+        return None
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
@@ -340,7 +320,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     paths = _paths(args, args.assignment)
     try:
         out = prepare_output_file(args.out or paths.course_root / DEFAULT_BUNDLE)
-        cmd_bundle_gradescope(out, paths.course_root, args.assignment)  # says where it wrote
+        cmd_bundle_gradescope(out, paths.course_root, paths.name)  # says where it wrote
     except (BundleError, OutputError) as e:
         raise UsageError(str(e)) from None
     return EXIT_OK
@@ -367,7 +347,9 @@ def cmd_ci(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from autograder.demo import DemoError, check_demo_out, run_demo
 
-    paths = _paths(args, DEFAULT_ASSIGNMENT)
+    from autograder.demo import DEMO_ASSIGNMENT
+
+    paths = _paths(args, DEMO_ASSIGNMENT)
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be 1 or more")
     try:
@@ -389,6 +371,6 @@ def cmd_grade_all(args: argparse.Namespace) -> int:
     return run(args, _paths(args, args.assignment), _device(args.device))
 
 
-_COMMANDS = {"release": cmd_release, "grade": cmd_grade, "grade-all": cmd_grade_all, "check": cmd_check, "review": cmd_review, "demo": cmd_demo,
-             "bundle": cmd_bundle, "gradescope": cmd_gradescope, "prairielearn": cmd_prairielearn, "ci": cmd_ci,
-             "similarity": cmd_similarity}
+_COMMANDS = {"release": cmd_release, "lint": cmd_lint, "grade": cmd_grade, "grade-all": cmd_grade_all, "check": cmd_check,
+             "review": cmd_review, "demo": cmd_demo, "bundle": cmd_bundle, "gradescope": cmd_gradescope,
+             "prairielearn": cmd_prairielearn, "ci": cmd_ci, "similarity": cmd_similarity}

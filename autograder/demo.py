@@ -31,6 +31,7 @@ def _rel(p: Path) -> str:
 
 
 DEMO_MARK = ".autograder-demo"  # in OUT: this folder is a demo's and may be replaced
+DEMO_ASSIGNMENT = "pytorch_basics"  # the example submissions (demo_submissions) are edits of its answer key
 
 
 class DemoError(Exception):

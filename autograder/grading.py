@@ -28,7 +28,7 @@ class GradeRequest:
     device: str = "cpu"  # already resolved: "cpu" or "cuda"
     public_only: bool = False  # `autograder check`: public checks of the notebooks present
     student: str | None = None
-    limits: Limits = Limits()
+    limits: Limits | None = None  # None: the assignment's [limits]
     now: datetime | None = None  # when the student's feedback is decided (short answers); None: the clock
     due: datetime | None = None  # the student's own deadline (an extension); None: the assignment's [deadline]
 
@@ -37,7 +37,10 @@ def grade_submission(request: GradeRequest, paths: AssignmentPaths,
                      extra_hidden: Sequence[Path] = ()) -> SubmissionResult:
     timeline = Timeline()
     _one_thread()
-    config = load_assignment(paths.config_file)
+    config = load_assignment(paths)
+    if config.public_only and not request.public_only:
+        raise ConfigError(f"{paths.release} is a release without grading material: only its public checks can run "
+                          f"(`autograder check`); grading needs source/{paths.name}/grading/")
     with timeline.phase("recognise notebooks"):
         rec = recognise(request.submission, config)
     result = SubmissionResult(assignment=config.name, student=request.student, device=request.device)
@@ -81,12 +84,14 @@ def _run_code_checks(request: GradeRequest, paths: AssignmentPaths, config: Assi
     # The worker must not see the course (solutions, checks, rubrics), nor where the
     # submission and the results live.
     hide = [paths.course_root, request.submission.resolve().parent, *extra_hidden]
-    session = SubmissionSession(rec, request.limits, request.device, hide, timeline)
+    session = SubmissionSession(rec, request.limits or config.settings.limits, request.device, hide, timeline,
+                                builds=config.settings.worker_builds)
     selection = Selection(public_only=request.public_only,
                           notebooks=frozenset(rec.found) if request.public_only else None)
-    visibility = Visibility(config.sections.get("results", {}).get("hidden_check_visibility", "visible"))
+    visibility = Visibility(config.settings.results.hidden_check_visibility)
+    layout = check_layout(paths.checks if not config.public_only else paths.public_checks, config)
     plugin = ResultsPlugin(session, config, request.device, selection, hidden_visibility=visibility,
-                           catalogue=_catalogue(paths, config))
+                           files=layout.files, catalogue=_catalogue(paths, config))
     references = REFERENCES.mark()
     try:
         session.warm_up(sorted(rec.found))
@@ -99,7 +104,7 @@ def _run_code_checks(request: GradeRequest, paths: AssignmentPaths, config: Assi
             with timeline.phase("short answers"):
                 short = answers()
         with timeline.phase("code checks"):
-            run_checks(check_layout(paths.checks, config), plugin)
+            run_checks(layout, plugin)
         warnings = session.isolation_warnings()
     finally:
         session.record_calls()
@@ -113,9 +118,12 @@ def _run_code_checks(request: GradeRequest, paths: AssignmentPaths, config: Assi
 
 
 def _catalogue(paths: AssignmentPaths, config: AssignmentConfig):
-    """The assignment's known mistakes (grading/mistakes.toml; none without it)."""
+    """The assignment's known mistakes (grading/mistakes.toml; none without it). None in a
+    student's release (no grading material): its public checks then name no hint."""
     from autograder.mistakes import CatalogueError, load_catalogue
 
+    if config.public_only:
+        return None
     try:
         return load_catalogue(paths.mistakes_file, [g for nb in config.notebooks for g in nb.grade_cells])
     except CatalogueError as e:
@@ -129,14 +137,18 @@ def _short_answers(config: AssignmentConfig, rec: Recognition, paths: Assignment
     show follows the course's [short_answer_feedback] setting at `now` against the student's own
     deadline `due` (default: the assignment's, declared once in [deadline])."""
     from autograder.deadlines import load_policy
-    from autograder.shortanswers import FeedbackPolicy, FeedbackPolicyError, feedback_level, grade_short_answers
+    from autograder.shortanswers import RubricError, feedback_level, grade_short_answers, load_rubric
 
+    level = feedback_level(config.settings.feedback_policy(), now, due or load_policy(config).due)
+    answers = {g: p for nb in config.notebooks for g, p in nb.cell_points.items() if g in nb.answer_cells}
+    if not answers:
+        return []
     try:
-        policy = FeedbackPolicy.from_mapping(config.sections.get("short_answer_feedback", {}),
-                                             f"{config.path}: [short_answer_feedback]")
-    except FeedbackPolicyError as e:
+        rubric = load_rubric(paths.rubrics_file, points=answers)
+    except RubricError as e:
         raise ConfigError(str(e)) from None
-    level = feedback_level(policy, now, due or load_policy(config).due)
+    if set(rubric.questions) != set(answers):
+        raise ConfigError(rubric_mismatch(rubric.source, set(rubric.questions), set(answers)))
     out: list[CheckResult] = []
     for nb in config.notebooks:
         if not nb.answer_cells:
@@ -148,10 +160,20 @@ def _short_answers(config: AssignmentConfig, rec: Recognition, paths: Assignment
             out += [not_graded(nb, gid, f"not graded: {why}") for gid in nb.answer_cells]
             continue
         release = paths.release / f"{nb.stem}.ipynb"
-        graded = grade_short_answers(sub.nb, paths.rubrics_file, release if release.exists() else None,
+        graded = grade_short_answers(sub.nb, rubric, release if release.exists() else None,
                                      notebook=nb.stem, level=level)
         out += [c for c in graded if c.grade_id in nb.answer_cells]
     return out
+
+
+def rubric_mismatch(rubric: str, questions: set[str], answers: set[str]) -> str:
+    """The rubric's questions must be the notebooks' answer cells, each once."""
+    parts = []
+    if answers - questions:
+        parts.append(f"no question for the answer cell(s) {', '.join(sorted(answers - questions))}")
+    if questions - answers:
+        parts.append(f"question(s) {', '.join(sorted(questions - answers))} match no answer cell of the notebooks")
+    return f"{rubric}: " + "; ".join(parts) + " (the answer cells are in release/<assignment>/manifest.json)"
 
 
 def _see_above(reason: str) -> str:

@@ -7,6 +7,7 @@ Only regular files are read, never through a link, never more than MAX_NOTEBOOK_
 """
 from __future__ import annotations
 
+import ast
 import json
 import re
 from dataclasses import dataclass, field
@@ -33,6 +34,14 @@ class SubmittedNotebook:
     @property
     def stem(self) -> str:
         return self.spec.stem
+
+    def cell_label(self, number: int) -> str:
+        """How a student finds cell `number` in Jupyter, which shows no cell numbers."""
+        labels = self.__dict__.get("_labels")
+        if labels is None:
+            labels = cell_labels(self.nb)
+            object.__setattr__(self, "_labels", labels)
+        return labels.get(number) or f"cell {number}"
 
     def code_cells(self) -> list[tuple[int, str]]:
         """(cell number, source) of every code cell the worker runs: all but the public check
@@ -66,6 +75,55 @@ def grade_id(cell: dict) -> str | None:
     meta = cell.get("metadata", {}).get("nbgrader", {})
     gid = meta.get("grade_id") if isinstance(meta, dict) else None
     return gid if isinstance(gid, str) else None
+
+
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(\S.*?)\s*#*\s*$")
+_DEF = re.compile(r"^(?:async\s+)?(def|class)\s+([A-Za-z_]\w*)", re.M)
+
+
+def _defined(source: str) -> list[str]:
+    """Top-level functions (and classes) a code cell defines, in order."""
+    try:
+        tree = ast.parse(source)
+        return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+    except (SyntaxError, ValueError):  # IPython lines or a half-written cell: read the def lines
+        return [m.group(2) for m in _DEF.finditer(source)]
+
+
+def _ordinal(n: int) -> str:
+    return {1: "first", 2: "second", 3: "third"}.get(n, f"{n}th")
+
+
+def cell_labels(nb: dict) -> dict[int, str]:
+    """Cell number -> how a student finds that code cell in Jupyter (which shows no numbers):
+    "the cell defining `products`", else "the cell under '## 3. Training'" (the nearest heading
+    above; "the second code cell under ..." when there are several), else "the second code cell
+    of the notebook". Read from the notebook JSON in the grader; headings are cut to 60 characters."""
+    out: dict[int, str] = {}
+    heading, under, top = None, 0, 0
+    for number, cell in enumerate(nb.get("cells", []), 1):
+        if not isinstance(cell, dict):
+            continue
+        src = cell_source(cell)
+        if cell.get("cell_type") == "markdown":
+            found = [m.group(0).strip() for line in src.splitlines() if (m := _HEADING.match(line))]
+            if found:
+                heading, under = found[-1] if len(found[-1]) <= 60 else found[-1][:59] + "…", 0
+            continue
+        if cell.get("cell_type") != "code":
+            continue
+        top += 1
+        under += 1
+        names = _defined(src)
+        if names:
+            shown = ", ".join(f"`{n}`" for n in names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            out[number] = f"the cell defining {shown}"
+        elif heading is not None:
+            out[number] = (f"the cell under '{heading}'" if under == 1
+                           else f"the {_ordinal(under)} code cell under '{heading}'")
+        else:
+            out[number] = f"the {_ordinal(top)} code cell of the notebook"
+    return out
 
 
 def read_notebook(path: Path, root: Path | None = None) -> dict:

@@ -57,9 +57,9 @@ def test_two_assignments_grade_in_one_process_with_their_own_helpers(tmp_path):
         first, second, third = pool.apply(_grade_in_turn, (jobs,))
     for r in (first, third):
         assert r["grader_errors"] == [], r["grader_errors"]
-        assert r["points"] == {"check_double": (2.0, 2.0)}, r["messages"]
+        assert r["points"] == {"check_double": (2.0, 2.0), "q1_shape": (2.0, 2.0)}, r["messages"]
     assert second["grader_errors"] == [], second["grader_errors"]
-    nb01 = {g for nb in load_assignment(REPO / "source/pytorch_basics/grading/assignment.toml").notebooks
+    nb01 = {g for nb in load_assignment(AssignmentPaths(REPO, "pytorch_basics")).notebooks
             if nb.stem == "01_tensor_ops" for g in nb.grade_cells}
     assert {g: p for g, p in second["points"].items() if g in nb01 and p[0] < p[1]} == {}, second["messages"]
 
@@ -74,7 +74,7 @@ def test_check_files_are_named_after_grade_cells():
             assert layout.files[gid] == paths.checks / nb.stem / f"{gid}.py"
     assert layout.package.startswith("autograder_assignment_pytorch_basics_")
     assert layout.package != check_layout(TINY / "source/tiny/grading/checks", load_assignment(
-        TINY / "source/tiny/grading/assignment.toml")).package
+        AssignmentPaths(TINY, "tiny"))).package
     assert str(paths.checks) not in sys.path
 
 
@@ -111,3 +111,40 @@ def test_misplaced(nb):
     shutil.copy(paths.source / "01_tiny.ipynb", sub)
     r = _grade(str(paths.course_root), "tiny", str(sub))
     assert any("check_other" in e for e in r["grader_errors"]), r["grader_errors"]
+
+
+def _unreachable(tree) -> list[int]:
+    """Lines of statements that follow a return, raise, break or continue in the same block."""
+    import ast
+
+    lines = []
+    for node in ast.walk(tree):
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if not isinstance(block, list):
+                continue
+            for before, after in zip(block, block[1:]):
+                if isinstance(before, (ast.Return, ast.Raise, ast.Break, ast.Continue)):
+                    lines.append(after.lineno)
+    return lines
+
+
+def test_no_check_or_engine_code_is_unreachable():
+    """A judgement left after a `return` never runs, and the check then passes replies it was written
+    to fail (the in-place collapse_linear kept its points that way once). Every check file, content
+    helper and engine module is read for statements after a return/raise/break/continue."""
+    import ast
+
+    root = Path(__file__).resolve().parent.parent
+    files = [*root.glob("source/*/grading/**/*.py"), *root.glob("autograder/**/*.py"),
+             *root.glob("tests/data/**/grading/**/*.py")]
+    assert len(files) > 100
+    found = [f"{f.relative_to(root)}:{n}" for f in files for n in _unreachable(ast.parse(f.read_text(), str(f)))]
+    assert found == [], "statements that never run: " + ", ".join(found)
+
+
+def test_the_unreachable_finder_finds_them():
+    import ast
+
+    code = "def f(x):\n    return x\n    assert x\n\nfor i in []:\n    continue\n    print(i)\n"
+    assert _unreachable(ast.parse(code)) == [3, 7]

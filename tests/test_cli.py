@@ -177,3 +177,55 @@ def test_review_list_into_a_closed_pipe_is_quiet(tmp_path):
                           env={**os.environ, "PYTHONPATH": PYTHONPATH})
     assert done.stdout.startswith("note: no gradebook was found")  # the first line, then the pipe closed
     assert done.stderr == ""
+
+
+# -- which assignment: no default; `check` finds it from the notebook -------------------------------
+
+TINY = REPO / "tests" / "data" / "tiny_course"
+
+
+def _two_assignments(tmp_path: Path) -> Path:
+    """A course with pytorch_basics and the tiny assignment, each with its grading and release."""
+    course = tmp_path / "course"
+    skip = shutil.ignore_patterns("__pycache__")
+    for part in ("source", "release"):
+        shutil.copytree(REPO / part / "pytorch_basics", course / part / "pytorch_basics", ignore=skip)
+        shutil.copytree(TINY / part / "tiny", course / part / "tiny", ignore=skip)
+    return course
+
+
+def test_check_finds_the_assignment_of_the_notebook_and_says_which(tmp_path, capsys):
+    course = _two_assignments(tmp_path)
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(TINY / "solutions" / "tiny" / "01_tiny.ipynb", work / "mine.ipynb")
+    code = cli.main(["--course", str(course), "check", str(work / "mine.ipynb")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert (f"checking {work / 'mine.ipynb'} against the assignment tiny (matched by the notebook's grade cells "
+            "among pytorch_basics, tiny)") in out
+    assert "public checks passed (1)" in out and "failed" not in out
+
+
+def test_other_commands_ask_which_assignment_when_the_course_has_several(no_grading, tmp_path, capsys):
+    course = _two_assignments(tmp_path)
+    nb = course / "release" / "tiny" / "01_tiny.ipynb"
+    for argv in (["grade", str(nb)], ["grade-all", str(nb.parent)], ["bundle", "gradescope"]):
+        err = usage_error(capsys, ["--course", str(course), *argv])
+        assert "has 2 assignments (pytorch_basics, tiny); say which with --assignment NAME" in err, argv
+    for command in ("release", "lint"):
+        err = usage_error(capsys, ["--course", str(course), command])
+        assert f"say which with `autograder {command} NAME`" in err
+
+
+def test_lint_exits_0_on_a_sound_assignment_and_2_naming_the_cell(tmp_path, capsys):
+    course = tmp_path / "course"
+    shutil.copytree(TINY, course, ignore=shutil.ignore_patterns("__pycache__"))
+    assert cli.main(["--course", str(course), "lint"]) == 0
+    assert "tiny: no problem found (1 notebooks, 1 code grade cells with 2 checks, 1 short answers, 4 points)" in \
+        capsys.readouterr().out
+    check_file = course / "source" / "tiny" / "grading" / "checks" / "01_tiny" / "check_double.py"
+    check_file.write_text(check_file.read_text().replace('points=1)\ndef test_double_other', 'points=3)\ndef test_double_other'))
+    assert cli.main(["--course", str(course), "lint", "tiny"]) == 2
+    out = capsys.readouterr().out
+    assert f"{check_file} (grade cell check_double of 01_tiny): its checks are worth 4 points, but the cell is worth 2" in out

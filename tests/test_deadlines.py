@@ -42,14 +42,24 @@ def test_the_policy_is_declared_once_with_defaults_and_clear_errors(tmp_path):
     with pytest.raises(ConfigError, match="of = 'points'"):
         LatePolicy.from_mapping({"of": "points"})
     # the short answers' own `due` (older configs) is the same deadline, or it is refused
-    toml = tmp_path / "assignment.toml"
-    head = '[assignment]\nname = "x"\n[[notebooks]]\nstem = "nb"\npoints = 1\ngrade_cells = { c = 1 }\n'
-    toml.write_text(head + "[short_answer_feedback]\ndue = 2025-10-20T23:59:00+08:00\n")
-    assert load_policy(load_assignment(toml)).due == DUE
-    toml.write_text(head + "[deadline]\ndue = 2025-10-21T23:59:00+08:00\n"
-                           "[short_answer_feedback]\ndue = 2025-10-20T23:59:00+08:00\n")
+    import shutil
+
+    from autograder.assignment import manifest_of
+    from autograder.course import AssignmentPaths
+
+    shutil.copytree(Path(__file__).parent / "data" / "tiny_course", tmp_path / "course")
+    paths = AssignmentPaths(tmp_path / "course", "tiny")
+    head = '[assignment]\nname = "tiny"\ntitle = "Tiny"\n'
+
+    def config(text: str):
+        paths.config_file.write_text(head + text)
+        paths.manifest_file.write_text(manifest_of(paths).to_json())  # as `autograder release` would
+        return load_assignment(paths)
+
+    assert load_policy(config("[short_answer_feedback]\ndue = 2025-10-20T23:59:00+08:00\n")).due == DUE
+    loaded = config("[deadline]\ndue = 2025-10-21T23:59:00+08:00\n[short_answer_feedback]\ndue = 2025-10-20T23:59:00+08:00\n")
     with pytest.raises(ConfigError, match="declare the deadline once"):
-        load_policy(load_assignment(toml))
+        load_policy(loaded)
 
 
 def test_the_penalty_counts_days_or_parts_of_a_day_after_the_grace_period():
@@ -229,7 +239,7 @@ STAMPS = {  # student -> nbgrader timestamp.txt (None: none)
 
 @pytest.fixture
 def late_class(tmp_path, monkeypatch):
-    from test_batch import ASSIGNMENT_TOML, _nb
+    from test_batch import ASSIGNMENT_TOML, MANIFEST, _nb
 
     from autograder.course import AssignmentPaths
 
@@ -237,6 +247,8 @@ def late_class(tmp_path, monkeypatch):
     grading = course / "source" / "fa" / "grading"
     (grading / "checks").mkdir(parents=True)
     (grading / "assignment.toml").write_text(ASSIGNMENT_TOML + DEADLINE)
+    (course / "release" / "fa").mkdir(parents=True)
+    (course / "release" / "fa" / "manifest.json").write_text(MANIFEST.to_json())  # grade cells and points
     (grading / "extensions.csv").write_text("student,days\ncarol,3\n")
     mods = tmp_path / "mods"
     mods.mkdir()

@@ -378,6 +378,9 @@ def _layout(tmp: Path, notebooks: Path) -> dict[str, Path]:
     course = tmp / "course"
     shutil.copytree(REPO / "source" / "pytorch_basics" / "grading", course / "source" / "pytorch_basics" / "grading",
                     ignore=shutil.ignore_patterns("__pycache__"))
+    (course / "release" / "pytorch_basics").mkdir(parents=True)  # the manifest: grade cells and points
+    shutil.copyfile(REPO / "release" / "pytorch_basics" / "manifest.json",
+                    course / "release" / "pytorch_basics" / "manifest.json")
     sub = tmp / "submissions" / "alice"
     shutil.copytree(notebooks, sub)
     (tmp / "out").mkdir()

@@ -136,7 +136,7 @@ def test_feedback_page_escapes_html_and_controls():
 
 
 def test_cli_prints_public_checks_inert(capsys):
-    from autograder.cli import _print_public
+    from autograder.grade_command import print_public as _print_public
 
     _print_public(hostile_result())
     out = capsys.readouterr().out

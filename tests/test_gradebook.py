@@ -183,12 +183,11 @@ def test_csv_has_one_column_per_check_whatever_the_class(config, tmp_path):
 
 
 def test_the_course_says_how_imported_scores_are_rounded(config):
-    import dataclasses
-
-    from autograder.assignment import ConfigError
     from autograder.batch.outputs import score_decimals
+    from autograder.settings import SettingsError, load_settings
 
     assert score_decimals(config) == 2
-    for bad in ("two", 1.5, -1, 9, True):
-        with pytest.raises(ConfigError, match="score_decimals must be a whole number from 0 to 6"):
-            score_decimals(dataclasses.replace(config, sections={**config.sections, "results": {"score_decimals": bad}}))
+    for bad in ("two", 1.5, -1, 9, True):  # refused when the assignment is loaded ([results] is a setting)
+        with pytest.raises(SettingsError, match=r"assignment.toml: \[results\] score_decimals must be a whole number "
+                                                r"from 0 to 6"):
+            load_settings({"results": {"score_decimals": bad}}, "assignment.toml")

@@ -2,8 +2,11 @@
 
 Each runner is run against a temporary folder laid out like the platform's (`<tmp>/autograder/...`,
 `<tmp>/grade/...`, a student repository), and its results file is validated with the reporters'
-JSON schemas. Grading the answer key takes a minute on a loaded 2-core machine, so it is graded
-once per module: `grade_submission` is wrapped by a module-scoped memo that grades each distinct
+JSON schemas. The bundle's contents are checked on pytorch_basics (its hidden material must stay in
+its grading folder); the runners grade the tiny fixture assignment (tests/data/tiny_course): what
+they do does not depend on the assignment, and its answer key grades in seconds where
+pytorch_basics' trains spirals for a minute. It is graded once per module all the same:
+`grade_submission` is wrapped by a module-scoped memo that grades each distinct
 (notebooks, grading material) pair once and records every call (to check the hidden paths each
 runner passes); the Gradescope runner grades for real, PrairieLearn and CI reuse the record. The
 `run_autograder` script from the zip, the PrairieLearn per-notebook question, and every fault
@@ -28,6 +31,7 @@ import yaml
 
 import autograder.grading
 from autograder.assignment import load_assignment
+from autograder.manifest import Cell, Manifest, Notebook
 from autograder.platforms import bundle as bundle_mod
 from autograder.platforms.ci import run_ci
 from autograder.platforms.common import PYTHON_VERSION
@@ -38,11 +42,14 @@ from autograder.results import SubmissionResult
 from autograder.platforms.prairielearn import run_prairielearn
 
 REPO = Path(__file__).resolve().parent.parent
-ASSIGNMENT = "pytorch_basics"
+ASSIGNMENT = "pytorch_basics"  # the bundle's contents
 GRADING = REPO / "source" / ASSIGNMENT / "grading"
+TINY = REPO / "tests" / "data" / "tiny_course"
+RUN = "tiny"  # what the runners grade
+RUN_GRADING = TINY / "source" / RUN / "grading"
 SCHEMAS = REPO / "autograder" / "reporters" / "schemas"
 TEMPLATES = REPO / "autograder" / "platforms" / "templates"
-CONFIG = load_assignment(GRADING / "assignment.toml")
+CONFIG = load_assignment(RUN_GRADING / "assignment.toml")
 CODE_CELLS = {g: nb.cell_points[g] for nb in CONFIG.notebooks for g in nb.grade_cells}
 CODE_POINTS = sum(CODE_CELLS.values())
 SECRET = "SECRET-SEED-314159"
@@ -52,9 +59,9 @@ def _schema(name: str) -> dict:
     return json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
 
 
-def _notebooks(kind: str) -> Path:
-    folder = REPO / kind / ASSIGNMENT
-    assert sorted(folder.glob("*.ipynb")), f"{folder} holds no notebooks: run `autograder release {ASSIGNMENT}`"
+def _notebooks(kind: str, course: Path = TINY, name: str = RUN) -> Path:
+    folder = course / kind / name
+    assert sorted(folder.glob("*.ipynb")), f"{folder} holds no notebooks: run `autograder release {name}`"
     return folder
 
 
@@ -65,8 +72,11 @@ def _copy_notebooks(src: Path, dst: Path) -> Path:
     return dst
 
 
-def _copy_grading(course: Path, name: str = ASSIGNMENT, src: Path = GRADING) -> Path:
+def _copy_grading(course: Path, name: str = RUN, src: Path = RUN_GRADING) -> Path:
+    """The grading material, and the manifest it is graded with (grade cells and points)."""
     shutil.copytree(src, course / "source" / name / "grading", ignore=shutil.ignore_patterns("__pycache__"))
+    (course / "release" / name).mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src.parent.parent.parent / "release" / name / "manifest.json", course / "release" / name / "manifest.json")
     return course
 
 
@@ -129,6 +139,12 @@ def bundle_zip(tmp_path_factory) -> Path:
     return cmd_bundle_gradescope(tmp_path_factory.mktemp("bundle") / "autograder.zip", REPO)
 
 
+@pytest.fixture(scope="module")
+def runner_zip(tmp_path_factory) -> Path:
+    """The bundle of the assignment the runners grade."""
+    return cmd_bundle_gradescope(tmp_path_factory.mktemp("runner-bundle") / "autograder.zip", TINY)
+
+
 def _gradescope_root(tmp: Path, bundle_zip: Path, notebooks: Path | None) -> Path:
     root = tmp / "gs"
     source = root / "autograder" / "source"
@@ -145,9 +161,10 @@ def _gradescope_root(tmp: Path, bundle_zip: Path, notebooks: Path | None) -> Pat
     return root
 
 
-def _pl_root(tmp: Path, notebooks: Path | None, params: dict | None = None) -> Path:
+def _pl_root(tmp: Path, notebooks: Path | None, params: dict | None = None, name: str = RUN,
+             grading: Path = RUN_GRADING) -> Path:
     root = tmp / "pl"
-    _copy_grading(root / "grade" / "serverFilesCourse" / "autograder")
+    _copy_grading(root / "grade" / "serverFilesCourse" / "autograder", name, grading)
     student = root / "grade" / "student"
     student.mkdir(parents=True)
     if notebooks is not None:
@@ -208,7 +225,7 @@ def test_bundle_holds_the_engine_the_lock_and_only_the_grading_material(bundle_z
     expected = {f"course/source/{ASSIGNMENT}/grading/{p.relative_to(GRADING).as_posix()}"
                 for p in GRADING.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
                 and not any(part.startswith(".") for part in p.relative_to(GRADING).parts)}
-    assert course == expected
+    assert course == expected | {f"course/release/{ASSIGNMENT}/manifest.json"}  # grade cells and points
     assert names <= ({"setup.sh", "run_autograder", "requirements.lock", "pyproject.toml", "README.md", "bundle.json"}
                      | course | {n for n in names if n.startswith("autograder/")})
 
@@ -253,7 +270,7 @@ def test_no_rubric_text_or_solution_code_outside_the_grading_folder(bundle_zip):
 
 
 def test_bundle_refuses_a_notebook_in_the_grading_folder(tmp_path):
-    course = _copy_grading(tmp_path / "course")
+    course = _copy_grading(tmp_path / "course", ASSIGNMENT, GRADING)
     (course / "source" / ASSIGNMENT / "grading" / "answer_key.ipynb").write_text("{}")
     with pytest.raises(bundle_mod.BundleError, match="notebook"):
         cmd_bundle_gradescope(tmp_path / "x.zip", course)
@@ -275,8 +292,8 @@ def test_setup_installs_the_lock_and_verifies_it(bundle_zip, tmp_path):
 
 # -- Gradescope: run_autograder against a temporary /autograder ---------------------------------
 @pytest.fixture(scope="module")
-def gs_answer_key(memo, bundle_zip, tmp_path_factory):
-    root = _gradescope_root(tmp_path_factory.mktemp("gs-key"), bundle_zip, _notebooks("solutions"))
+def gs_answer_key(memo, runner_zip, tmp_path_factory):
+    root = _gradescope_root(tmp_path_factory.mktemp("gs-key"), runner_zip, _notebooks("solutions"))
     code = run_gradescope(root)
     return root, code
 
@@ -295,8 +312,8 @@ def test_gradescope_answer_key_gets_full_code_marks(gs_answer_key, memo):
         assert hidden in call["hidden"], f"{hidden} must be hidden from the worker"
 
 
-def test_gradescope_unanswered_release_scores_zero(memo, bundle_zip, tmp_path):
-    root = _gradescope_root(tmp_path, bundle_zip, _notebooks("release"))
+def test_gradescope_unanswered_release_scores_zero(memo, runner_zip, tmp_path):
+    root = _gradescope_root(tmp_path, runner_zip, _notebooks("release"))
     assert run_gradescope(root) == 0  # graded: a zero is a grade, not a failure
     doc = _gs_results(root)
     assert doc["score"] == 0
@@ -327,16 +344,20 @@ def test_run_autograder_script_from_the_zip(bundle_zip, tmp_path):
     assert "not a valid notebook" in doc["output"] and "02_spiral_classification.ipynb" in doc["output"]
 
 
-def _tiny_course(course: Path) -> Path:
-    """An assignment whose only check is broken (a grader fault) and names a secret."""
+def _broken_course(course: Path) -> Path:
+    """An assignment whose hidden check is broken (a grader fault) and names a secret."""
     grading = course / "source" / "tiny" / "grading"
     (grading / "checks" / "nb").mkdir(parents=True)
-    (grading / "assignment.toml").write_text(
-        '[assignment]\nname = "tiny"\n\n[[notebooks]]\nstem = "nb"\npoints = 1\n'
-        'grade_cells = { check_f = 1 }\nfunctions = ["f"]\n', encoding="utf-8")
+    (grading / "assignment.toml").write_text('[assignment]\nname = "tiny"\n', encoding="utf-8")
+    (course / "release" / "tiny").mkdir(parents=True)
+    (course / "release" / "tiny" / "manifest.json").write_text(Manifest(
+        "tiny", "tiny", (Notebook("nb", 1.0, (Cell("check_f", "code", 1.0, ("sol_f",), ("f",)),)),)).to_json())
     (grading / "checks" / "nb" / "check_f.py").write_text(  # checks/<notebook>/<grade id>.py
         "from autograder.checks import check\n\n\n"
-        '@check("check_f", points=1)\n'
+        '@check("check_f", points=0.5, public=True)\n'
+        "def test_f_public():\n"
+        '    "f: a sound public check"\n\n\n'
+        '@check("check_f", points=0.5)\n'
         "def test_f():\n"
         '    "f: a check whose own code is broken"\n'
         f'    raise RuntimeError("{SECRET} is in the grader\'s traceback only")\n', encoding="utf-8")
@@ -354,7 +375,7 @@ def _tiny_submission(folder: Path) -> Path:
 
 def test_gradescope_grader_fault_still_writes_results(tmp_path, capsys):
     root = tmp_path / "gs"
-    _tiny_course(root / "autograder" / "source" / "course")
+    _broken_course(root / "autograder" / "source" / "course")
     _tiny_submission(root / "autograder" / "submission")
     assert run_gradescope(root) == 3
     doc = _gs_results(root)
@@ -407,14 +428,17 @@ def test_prairielearn_unreadable_notebook_is_not_gradable(memo, tmp_path):
 def test_prairielearn_question_about_one_notebook(tmp_path):
     """A question that grades 01_tensor_ops only (params.notebook), graded for real; without
     that notebook the submission is not gradable (the attempt does not count)."""
-    root = _pl_root(tmp_path / "one", None, {"notebook": "01_tensor_ops"})
-    shutil.copyfile(_notebooks("solutions") / "01_tensor_ops.ipynb", root / "grade" / "student" / "tensors.ipynb")
+    basics = {"name": ASSIGNMENT, "grading": GRADING}  # an assignment of several notebooks
+    root = _pl_root(tmp_path / "one", None, {"notebook": "01_tensor_ops"}, **basics)
+    shutil.copyfile(_notebooks("solutions", REPO, ASSIGNMENT) / "01_tensor_ops.ipynb",
+                    root / "grade" / "student" / "tensors.ipynb")
     assert run_prairielearn(root) == 0
     doc = _pl_results(root)
     assert doc["gradable"] and doc["score"] == pytest.approx(1.0)
     assert {t["description"].split(" / ")[0] for t in doc["tests"]} == {"01_tensor_ops"}
-    other = _pl_root(tmp_path / "other", None, {"notebook": "01_tensor_ops"})
-    shutil.copyfile(_notebooks("release") / "03_activations_and_optimizers.ipynb", other / "grade" / "student" / "x.ipynb")
+    other = _pl_root(tmp_path / "other", None, {"notebook": "01_tensor_ops"}, **basics)
+    shutil.copyfile(_notebooks("release", REPO, ASSIGNMENT) / "03_activations_and_optimizers.ipynb",
+                    other / "grade" / "student" / "x.ipynb")
     assert run_prairielearn(other) == 0
     doc = _pl_results(other)
     assert doc["gradable"] is False and "01_tensor_ops" in doc["format_errors"][0]
@@ -422,7 +446,7 @@ def test_prairielearn_question_about_one_notebook(tmp_path):
 
 def test_prairielearn_grader_fault(tmp_path, capsys):
     root = tmp_path / "pl"
-    _tiny_course(root / "grade" / "serverFilesCourse" / "autograder")
+    _broken_course(root / "grade" / "serverFilesCourse" / "autograder")
     _tiny_submission(root / "grade" / "student")
     assert run_prairielearn(root) == 3
     doc = _pl_results(root)
@@ -482,7 +506,7 @@ def test_ci_grader_fault_fails_the_job_and_leaks_nothing(tmp_path, github_env, c
     for nb in repo.glob("*.ipynb"):
         nb.unlink()
     _tiny_submission(repo)
-    course = _tiny_course(tmp_path / "grader")
+    course = _broken_course(tmp_path / "grader")
     assert run_ci(repo, tmp_path / "feedback", course_root=course) == 3
     out, err = capfd.readouterr()
     assert SECRET not in out + err, "the CI log is the student's to read"

@@ -53,6 +53,7 @@ def tiny_notebooks() -> dict[str, nbformat.NotebookNode]:
             new_code_cell("LOCKED_SETUP = 'read-only cell'", metadata=nbg("setup_locked", locked=True)),
             new_markdown_cell("Define the constant `ANSWER`. 定义常量 `ANSWER`。"),
             new_code_cell("ANSWER = 42  # SECRET-WHOLE-CELL", metadata=nbg("sol_answer", solution=True)),
+            new_code_cell('assert isinstance(ANSWER, int)\nprint("answer: public checks passed")', metadata=nbg("check_answer", grade=True, locked=True, points=1)),
             new_markdown_cell("**Q1.** Why is the sky blue? 天空为什么是蓝色的？"),
             new_markdown_cell(
                 "Rayleigh scattering SECRET-MARKDOWN-ANSWER: shorter wavelengths scatter more. 瑞利散射。",
@@ -98,7 +99,35 @@ def write_course(root: Path, notebooks: dict[str, nbformat.NotebookNode] | None 
     (src / ".ipynb_checkpoints" / "01_tiny-checkpoint.ipynb").write_text("{}")
     for stem, nb in (notebooks or tiny_notebooks()).items():
         nbformat.write(nb, src / f"{stem}.ipynb")
+        write_checks(src / "grading" / "checks" / stem, nb)
     return AssignmentPaths(root, name)
+
+
+CHECK_FILE = """from autograder.checks import check
+
+
+@check("{gid}", points={half}, public=True)
+def test_public(nb):
+    "{fn}: the notebook's example"
+
+
+@check("{gid}", points={half})
+def test_hidden(nb):
+    "{fn}: another input"
+    assert True  # SECRET-HIDDEN-CHECK
+"""
+
+
+def write_checks(folder: Path, nb: nbformat.NotebookNode) -> None:
+    """A check file per code grade cell (checks/<notebook>/<grade id>.py: the release cuts its
+    public checks from it), a public and a hidden check each."""
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution") and cell.cell_type == "code":
+            folder.mkdir(parents=True, exist_ok=True)
+            gid = meta["grade_id"]
+            (folder / f"{gid}.py").write_text(CHECK_FILE.format(gid=gid, half=meta.get("points", 2) / 2,
+                                                                fn=gid.removeprefix("check_")))
 
 
 def files_under(root: Path) -> dict[str, bytes]:
@@ -176,9 +205,11 @@ def tiny(tmp_path_factory):
 def test_report_lists_the_files_written(tiny):
     paths, report = tiny
     assert report.release_dir == paths.release.resolve()
-    assert [p.as_posix() for p in report.release_files] == ["01_tiny.ipynb", "02_more.ipynb", "data.txt"]
+    released = ["01_tiny.ipynb", "02_more.ipynb", "checks/01_tiny/check_answer.py", "checks/01_tiny/check_double.py",
+                "checks/02_more/check_triple.py", "data.txt", "manifest.json"]  # with the manifest and public checks
+    assert [p.as_posix() for p in report.release_files] == released
     assert [p.as_posix() for p in report.solution_files] == ["01_tiny.ipynb", "02_more.ipynb", "data.txt"]
-    assert sorted(files_under(paths.release)) == ["01_tiny.ipynb", "02_more.ipynb", "data.txt"]
+    assert sorted(files_under(paths.release)) == released
     assert "01_tiny.ipynb" in report.describe()
 
 
@@ -517,7 +548,13 @@ def test_real_regeneration_matches_committed_release_and_answer_key(real):
     because where this machine's answer key differs only in what its CPU decides (pixels, a last
     printed digit) the committed bytes are kept; any other difference is real drift."""
     paths, report = real
-    assert [p.as_posix() for p in report.release_files] == [f"{s}.ipynb" for s in EXPECTED_POINTS]
+    released = [p.as_posix() for p in report.release_files]
+    assert [p for p in released if p.endswith(".ipynb")] == [f"{s}.ipynb" for s in EXPECTED_POINTS]
+    # beside the notebooks: the manifest, and the public checks with the helpers they use
+    assert sorted(p for p in released if not p.endswith(".ipynb")) == sorted(
+        ["manifest.json", "checks/public.py", "checks/public_spirals.pt"]
+        + [f"checks/{stem}/{p.name}" for stem in EXPECTED_POINTS
+           for p in sorted((paths.checks / stem).glob("check_*.py"))])
     assert files_under(report.release_dir) == files_under(paths.release), _stale(paths.release, report.release_dir)
     assert files_under(report.solutions_dir) == files_under(paths.solutions), _stale(paths.solutions, report.solutions_dir)
 

@@ -12,8 +12,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import cli
-from autograder.assignment import ConfigError, load_assignment
+from autograder import grade_command
+from autograder.assignment import load_assignment
+from autograder.settings import SettingsError, load_settings
 from autograder.course import assignment_paths
 from autograder.grading import _short_answers
 from autograder.notebooks import recognise
@@ -65,7 +66,7 @@ def submission(answers: dict[str, str]):
 
 
 def student_outputs(result: SubmissionResult, capsys) -> dict[str, str]:
-    cli._print_public(result)
+    grade_command.print_public(result)
     return {
         "gradescope": json.dumps(gradescope.render(result), ensure_ascii=False),
         "prairielearn": json.dumps(prairielearn.render(result), ensure_ascii=False),
@@ -159,14 +160,14 @@ def test_grading_honours_the_course_setting(tmp_path, rubric):
     shutil.copy(ROOT / "release" / "pytorch_basics" / "01_tensor_ops.ipynb", sub / "01.ipynb")
     rec = recognise(sub, config)
     due = datetime(2025, 10, 20, 12, 0, tzinfo=UTC)
-    with_due = dataclasses.replace(config, sections={**config.sections,
-                                                     "short_answer_feedback": {"after_due": "rubric", "due": due}})
+    with_due = dataclasses.replace(config, settings=load_settings(
+        {"short_answer_feedback": {"after_due": "rubric", "due": due}}, "assignment.toml"))
     label = rubric.questions["q3_vanishing_gradient"].concepts[1].en  # chain rule: missing
     before = {c.grade_id: c for c in _short_answers(with_due, rec, paths, due - timedelta(hours=1))}
     after = {c.grade_id: c for c in _short_answers(with_due, rec, paths, due + timedelta(hours=1))}
     assert label not in before["q3_vanishing_gradient"].message
     assert label in after["q3_vanishing_gradient"].message
     assert before["q3_vanishing_gradient"].points == after["q3_vanishing_gradient"].points
-    broken = dataclasses.replace(config, sections={**config.sections, "short_answer_feedback": {"before_due": "all"}})
-    with pytest.raises(ConfigError, match=r"\[short_answer_feedback\]: before_due = 'all'"):
-        _short_answers(broken, rec, paths, due)
+    # a wrong setting is refused when the assignment is loaded, with the file and the section
+    with pytest.raises(SettingsError, match=r"assignment.toml: \[short_answer_feedback\] before_due = 'all'"):
+        load_settings({"short_answer_feedback": {"before_due": "all"}}, "assignment.toml")

@@ -145,19 +145,19 @@ def test_double(nb):
 
 @check("check_double", points=0.5)
 def test_spin_first(nb):
-    "spin: first call"
+    "double: its helper spin, first call"
     nb.call("spin", 1, timeout=1)
 
 
 @check("check_double", points=0.5)
 def test_spin_again(nb):
-    "spin: the same limit"
+    "double: its helper spin, the same limit"
     nb.call("spin", 2, timeout=1)
 
 
 @check("check_double", points=0.5)
 def test_spin_longer(nb):
-    "spin: a longer limit"
+    "double: its helper spin, a longer limit"
     nb.call("spin", 3, timeout=2)
 ''')
     nb = json.loads((paths.source / "01_tiny.ipynb").read_text())
@@ -177,11 +177,11 @@ def test_a_function_that_hangs_is_called_once_per_time_limit_in_a_grading(tmp_pa
     assert result.grader_errors == []
     by_name = {c.name: c for c in result.checks}
     assert by_name["double: arange(3)"].points == 0.5
-    assert "`spin` did not finish within 1 s" in by_name["spin: first call"].message
-    again = by_name["spin: the same limit"].message
-    assert again.startswith(by_name["spin: first call"].message) and "not run again" in again
-    assert "`spin` did not finish within 2 s" in by_name["spin: a longer limit"].message
-    assert "not run again" not in by_name["spin: a longer limit"].message
+    assert "`spin` did not finish within 1 s" in by_name["double: its helper spin, first call"].message
+    again = by_name["double: its helper spin, the same limit"].message
+    assert again.startswith(by_name["double: its helper spin, first call"].message) and "not run again" in again
+    assert "`spin` did not finish within 2 s" in by_name["double: its helper spin, a longer limit"].message
+    assert "not run again" not in by_name["double: its helper spin, a longer limit"].message
     calls = {t.part: t for t in result.timings if t.phase == "student calls"}
     assert calls["01_tiny: spin"].count == 2, "spin reached the worker more often than once per time limit"
     phases = {t.phase for t in result.timings}
@@ -196,28 +196,22 @@ def _two_notebook_course(tmp_path: Path) -> AssignmentPaths:
     root = tmp_path / "course2"
     grading = root / "source" / "two" / "grading"
     (grading / "checks").mkdir(parents=True)
-    (grading / "assignment.toml").write_text('''[assignment]
-name = "two"
-title = "Two"
-
-[[notebooks]]
-stem = "01_slow"
-points = 1
-grade_cells = { check_a = 1 }
-functions = ["a"]
-
-[[notebooks]]
-stem = "02_quick"
-points = 1
-grade_cells = { check_b = 1 }
-functions = ["b"]
-''')
+    (grading / "assignment.toml").write_text('[assignment]\nname = "two"\ntitle = "Two"\n')
+    # grade cells, points and functions come from the release's manifest (`autograder release`)
+    release = root / "release" / "two"
+    release.mkdir(parents=True)
+    notebooks = [{"stem": stem, "points": 1, "cells": [{"grade_id": gid, "kind": "code", "points": 1,
+                                                         "solution_cells": [f"sol_{fn}"], "functions": [fn]}]}
+                 for stem, gid, fn in (("01_slow", "check_a", "a"), ("02_quick", "check_b", "b"))]
+    (release / "manifest.json").write_text(json.dumps({
+        "format": 1, "note": "written by hand for this test", "assignment": "two", "title": "Two", "points": 2,
+        "notebooks": notebooks, "settings": {}, "published": {}}))
     for stem, gid, fn in (("01_slow", "check_a", "a"), ("02_quick", "check_b", "b")):
         (grading / "checks" / stem).mkdir()
         (grading / "checks" / stem / f"{gid}.py").write_text(f'''from autograder.checks import check
 
 
-@check("{gid}", points=0.5)
+@check("{gid}", points=0.5, public=True)
 def test_{fn}_one(nb):
     "{fn}: one"
     nb.call("{fn}")

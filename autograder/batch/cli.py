@@ -23,7 +23,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("submissions", type=Path,
                    help="nbgrader's submitted/ folder (or its course folder), a folder of <student>.ipynb "
                         "files or <student>/ folders, or a zip exported from an LMS")
-    p.add_argument("--assignment", default="pytorch_basics", help="assignment to grade (a folder under source/)")
+    p.add_argument("--assignment", help="assignment to grade (a folder under source/; default: the course's only one)")
     p.add_argument("--jobs", "-j", type=int, default=None,
                    help="submissions graded at once (default: one per CPU core)")
     p.add_argument("--db", help="gradebook: a SQLite file or a SQLAlchemy URL without a password (default: the nbgrader "
@@ -49,6 +49,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, paths, device: str) -> int:
+    from autograder.assignment import ConfigError
     from autograder.batch import BatchError, grade_all
     from autograder.gradebook import GradebookError, explicit
     from autograder.reporters.escape import terminal
@@ -72,12 +73,16 @@ def run(args: argparse.Namespace, paths, device: str) -> int:
     except BatchError as e:
         print(f"autograder grade-all: {terminal(e)}", file=sys.stderr)
         return EXIT_USAGE
+    except ConfigError as e:  # the assignment itself is wrong (a stale manifest, a bad setting)
+        print(f"autograder grade-all: the assignment cannot be used: {terminal(e)}", file=sys.stderr)
+        return EXIT_GRADER_FAULT
     print(terminal(report.describe()))
     return report.exit_code
 
 
 def main(argv: list[str] | None = None) -> int:
-    from autograder.course import CourseNotFound, assignment_paths
+    from autograder.assignment_choice import choose
+    from autograder.course import CourseNotFound
     from autograder.devices import DeviceUnavailable, resolve_device
 
     p = argparse.ArgumentParser(prog="python -m autograder.batch", description=HELP)
@@ -86,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--grader", help=argparse.SUPPRESS)  # "module:function" replacing the engine (tests)
     args = p.parse_args(argv)
     try:
-        paths = assignment_paths(args.assignment, args.course.resolve() if args.course else None)
+        paths = choose(args.course.resolve() if args.course else None, args.assignment)
         device = resolve_device(args.device)
     except (CourseNotFound, DeviceUnavailable) as e:
         print(f"autograder grade-all: {e}", file=sys.stderr)

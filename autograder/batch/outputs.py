@@ -26,7 +26,6 @@ CSV_NAME = "grades.csv"
 IMPORT_CSV_NAME = "grades_import.csv"
 SUMMARY_NAME = "summary.html"
 FEEDBACK_NAME = "feedback.html"
-DEFAULT_SCORE_DECIMALS = 2
 
 
 class RosterError(Exception):
@@ -77,12 +76,7 @@ def cells_of(config: AssignmentConfig):
 
 def score_decimals(config: AssignmentConfig) -> int:
     """How many decimals the course shows in imported scores: `[results] score_decimals`."""
-    value = config.sections.get("results", {}).get("score_decimals", DEFAULT_SCORE_DECIMALS)
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 6:
-        from autograder.assignment import ConfigError
-
-        raise ConfigError(f"{config.path}: [results] score_decimals must be a whole number from 0 to 6, got {value!r}")
-    return value
+    return config.settings.results.score_decimals
 
 
 def _mistake_counts(config: AssignmentConfig, results: dict[str, SubmissionResult]) -> list:

@@ -110,33 +110,14 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _default_limits():
-    """The sandbox's default Limits, without importing the sandbox package (which imports
-    torch: seconds the batch's parent process does not need to spend)."""
-    import importlib.util
-
-    name = "_autograder_sandbox_limits"
-    if name not in sys.modules:
-        path = Path(__file__).resolve().parent.parent / "sandbox" / "limits.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        if spec is None or spec.loader is None:  # pragma: no cover
-            from autograder.sandbox.limits import Limits
-
-            return Limits()
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name].Limits()
-
-
-def _settings_hash_input(device: str, grader: str | None) -> dict:
+def _settings_hash_input(device: str, grader: str | None, config) -> dict:
     from dataclasses import asdict
 
-    return {"device": device, "grader": grader or "", "limits": asdict(_default_limits())}
+    return {"device": device, "grader": grader or "", "limits": asdict(config.settings.limits)}
 
 
 def _batch_timeout(config) -> float:
-    return float(_default_limits().submission_timeout_s) * max(1, len(config.notebooks)) + 300.0
+    return float(config.settings.limits.submission_timeout_s) * max(1, len(config.notebooks)) + 300.0
 
 
 class _Lock:
@@ -174,7 +155,7 @@ def grade_all(submissions: Path, paths: AssignmentPaths, *, out: Path | None = N
     Raises BatchError for usage errors; otherwise always finishes the class."""
     started = time.monotonic()
     stream = stream or sys.stderr
-    config = load_assignment(paths.config_file)
+    config = load_assignment(paths)
     try:  # every output location is checked before anything is graded
         out = prepare_output_dir(out or default_out_dir(submissions))
     except OutputError as e:
@@ -226,7 +207,7 @@ def _grade_all(submissions, paths, config, out, state, db, jobs, student, force,
             known = ", ".join(s.student for s in found.submissions[:20])
             raise BatchError(f"no submission of student {student!r} in {submissions}; found: {known or 'none'}")
 
-    settings = _settings_hash_input(device, grader)
+    settings = _settings_hash_input(device, grader, config)
     g_hash = grader_hash(paths.grading, settings)
     jobs_list: list[Job] = []
     now = datetime.now(timezone.utc)

@@ -65,7 +65,7 @@ class Grader:
 
         self.settings = settings
         self.paths = AssignmentPaths(Path(settings["course_root"]), settings["assignment"])
-        self.config = load_assignment(self.paths.config_file)
+        self.config = load_assignment(self.paths)
         self.out_dir = Path(settings["out_dir"])
         self.hidden = [Path(p) for p in settings.get("hidden", [])]
         self.device = settings.get("device", "cpu")

@@ -1,6 +1,7 @@
 """The check library: everything an assignment's check files import from the engine.
 
-- `check`, `Credit`: mark a pytest test as a graded check (autograder.engine).
+- `check`, `Credit`: mark a pytest test as a graded check (autograder.engine); `grader_only`:
+  a helper of a public check that the release ships as a stub (it needs grader-only material).
 - values: validate what a worker sent back (`expect_tensor`, `expect_tuple`, `expect_number`,
   `expect_handle`, `close`, ...).
 - judge: the common call -> validate -> compare -> message shape in one declaration
@@ -43,7 +44,7 @@ from autograder.checks.values import (
     close, device_matches, expect_handle, expect_list_of_numbers, expect_number, expect_state_dict, expect_tensor,
     expect_tuple, same, type_name,
 )
-from autograder.engine.checks import Credit, KnownMistake, check
+from autograder.engine.checks import Credit, KnownMistake, check, grader_only
 from autograder.engine.content import import_helper
 from autograder.sandbox import CallTimeout, StudentError, SubmissionFault
 
@@ -53,7 +54,7 @@ __all__ = [
     "axes_bar_spans", "axes_bars", "boundary_details", "call_keeping_inputs", "call_sequence",
     "call_watching_inputs", "changed_message", "check", "close", "device_matches", "drawn_points",
     "expect_handle", "expect_list_of_numbers", "expect_number", "expect_state_dict", "expect_tensor",
-    "expect_tuple", "figure_axes", "figure_summary", "filled_axes", "forbidden_calls", "grid_points",
+    "expect_tuple", "figure_axes", "figure_summary", "filled_axes", "forbidden_calls", "grader_only", "grid_points",
     "has_filled_regions", "import_helper", "judge", "known_errors", "ks_bar", "ks_normal", "lag1_autocorrelation",
     "matches", "mistaken", "recognise",
     "module_devices", "module_leaf_types", "module_leaves", "module_param_ids", "module_parameters",

@@ -14,6 +14,7 @@ the namespace itself (`exec`, `globals()`, `setattr` on a module).
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Sequence
 
 from autograder.checks.source_model import CallRule, Cell, Finding, NotebookSource
@@ -37,5 +38,5 @@ def forbidden_calls(source: NotebookSource, functions: Sequence[str], rule: Call
         if not found and patches:
             what, cell, line, _ = patches[0]
             found = [Finding(fn, what, cell, line, "patched")]
-        out += found
+        out += [dataclasses.replace(f, place=source.label(f.cell)) if f.cell else f for f in found]
     return out

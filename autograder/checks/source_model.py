@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Mapping
 
 @dataclass(frozen=True)
 class Cell:
@@ -16,6 +17,11 @@ class NotebookSource:
 
     stem: str
     cells: tuple[Cell, ...]
+    labels: Mapping[int, str] = field(default_factory=dict)  # cell number -> how a student finds it
+
+    def label(self, number: int) -> str:
+        """"the cell defining `f`", "the cell under '## 2. Models'" (from the grader), else "cell N"."""
+        return self.labels.get(number) or f"cell {number}"
 
     def parsed(self) -> list[tuple[int, ast.Module]]:
         """(cell number, AST) of every cell Python can read; IPython-only lines are dropped
@@ -66,9 +72,10 @@ class Finding:
     line: int
     kind: str  # "forbidden", "module", "dynamic", "patched", "undefined"
     via: tuple[str, ...] = ()  # notebook helpers between the function and the finding
+    place: str = ""  # how the student finds the cell (NotebookSource.label); "cell N" without one
 
     def message(self, rule: CallRule) -> str:
-        where = f"cell {self.cell}, line {self.line}"
+        where = f"{self.place or f'cell {self.cell}'}, line {self.line}"
         through = "".join(f", through {h}" for h in self.via)
         if self.kind == "forbidden":
             return (f"{self.function}: uses {self.what} ({where}{through}), which is not allowed: "

@@ -26,6 +26,14 @@ def check(grade_id: str, points: float, public: bool = False, tags: tuple[str, .
     return mark
 
 
+def grader_only(fn: Callable) -> Callable:
+    """Mark a helper of a public check that needs grader-only material (a reference model, a
+    hidden seed): `autograder release` ships it as a stub returning None, so the public check
+    must work without what it returns (e.g. a feedback picture). In the grader it runs as written."""
+    fn.__grader_only__ = True
+    return fn
+
+
 class KnownMistake(AssertionError):
     """Fails the running check like `assert`, with `message`, and says which known mistake of the
     assignment's catalogue (grading/mistakes.toml) the reply shows: the student then reads its

@@ -26,6 +26,7 @@ from pathlib import Path
 from autograder.assignment import AssignmentConfig
 
 PACKAGE_PREFIX = "autograder_assignment_"
+_STAMPS: dict[str, dict[str, tuple[int, int]]] = {}  # package -> its files' (mtime, size) when imported
 FIXTURES = "fixtures"
 
 
@@ -61,6 +62,16 @@ class CheckLayout:
         """The check file (or helper) at `path`, imported under the assignment's package."""
         register_package(self.root, self.package)
         return importlib.import_module(self.module_name(path))
+
+    def refresh(self) -> None:
+        """Forget the package's imported modules when a file of it changed since they were
+        imported (`autograder lint` after an edit, a long-lived process): checks never run stale."""
+        stamps = {str(p): (p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(self.root.rglob("*.py"))}
+        if _STAMPS.get(self.package) != stamps:
+            for name in [m for m in sys.modules if m == self.package or m.startswith(self.package + ".")]:
+                del sys.modules[name]
+            importlib.invalidate_caches()
+            _STAMPS[self.package] = stamps
 
     def fixtures(self) -> types.ModuleType | None:
         path = self.root / f"{FIXTURES}.py"

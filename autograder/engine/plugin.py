@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,7 @@ from autograder.assignment import AssignmentConfig
 from autograder.checks.source import NotebookSource
 from autograder.engine.checks import Credit, KnownMistake
 from autograder.engine.session import SubmissionSession, SubmissionSources
+from autograder.engine.validate import Declared, check_problems
 from autograder.mistakes import Catalogue
 from autograder.results import CheckResult, Status, Visibility
 from autograder.sandbox import SubmissionFault
@@ -34,15 +36,17 @@ class Selection:
 class ResultsPlugin:
     def __init__(self, session: SubmissionSession, config: AssignmentConfig, device: str,
                  selection: Selection = Selection(), hidden_visibility: Visibility = Visibility.VISIBLE,
-                 catalogue: Catalogue | None = None):
+                 files: dict[str, Path] | None = None, catalogue: Catalogue | None = None):
         self.session = session
-        self.catalogue = catalogue or Catalogue()  # the assignment's known mistakes and their hints
+        self.catalogue = catalogue  # the assignment's known mistakes and their hints (None: not at hand)
         self.config = config
         self.device_name = device
         self.selection = selection
         self.hidden_visibility = hidden_visibility
+        self.files = dict(files or {})  # grade id -> its check file (named in problems)
         self.results: list[CheckResult] = []
         self.grader_errors: list[str] = []  # tracebacks, for TAs only
+        self.invalid: list[str] = []  # the checks disagree with the manifest: nothing was run
         self._recorded: set[str] = set()
         self._started: dict[str, float] = {}
         self._ran: dict[str, list[tuple[float, float]]] = {}  # grade id -> (start, seconds) of its checks
@@ -95,6 +99,11 @@ class ResultsPlugin:
             self.grader_errors.append(f"collecting {report.nodeid}:\n{report.longreprtext}")
 
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        self.invalid = check_problems(declared(items), self.config, self.files)
+        if self.invalid:  # every check of the assignment is checked before any runs
+            config.hook.pytest_deselected(items=list(items))
+            items[:] = []
+            return
         keep, drop = [], []
         for item in items:
             mark = item.get_closest_marker("check")
@@ -227,13 +236,25 @@ class ResultsPlugin:
     def _hint(self, mistake: str, grade_id: str, name: str) -> tuple[str, str]:
         """The mistake's id and hint text, or nothing when the catalogue does not give it to this
         grade cell (a fault in the assignment's checks: the TA is told, the student gets no hint)."""
-        if not mistake:
+        if not mistake or self.catalogue is None:  # None: a student's release, which has no catalogue
             return "", ""
         problem = self.catalogue.problem(mistake, grade_id)
         if problem:
             self.grader_errors.append(f"{name}: {problem}")
             return "", ""
         return mistake, self.catalogue.mistakes[mistake].text()
+
+
+def declared(items: list[pytest.Item]) -> list[Declared]:
+    """What the collected checks declare (items without a @check marker are reported apart)."""
+    out = []
+    for item in items:
+        mark = item.get_closest_marker("check")
+        if mark is not None:
+            name = (item.function.__doc__ or item.name).strip().splitlines()[0].strip()
+            out.append(Declared(mark.kwargs["grade_id"], float(mark.kwargs["points"]), bool(mark.kwargs.get("public")),
+                                name, Path(item.path)))
+    return out
 
 
 def _grade_id(item: pytest.Item) -> str:

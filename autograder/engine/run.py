@@ -57,6 +57,7 @@ class ContentCollector:
 def _pytest_args(layout: CheckLayout) -> list[str]:
     if not layout.root.is_dir():
         raise GraderFault(f"no checks folder at {layout.root}")
+    layout.refresh()
     missing = layout.missing()
     if missing:
         raise GraderFault("; ".join(missing))
@@ -85,6 +86,8 @@ def run_checks(layout: CheckLayout, plugin: ResultsPlugin) -> None:
         except Exception as e:
             raise GraderFault(f"importing the fixtures of {layout.root}: {type(e).__name__}: {e}") from e
         code = pytest.main(args, plugins=plugins)
+    if plugin.invalid:
+        raise GraderFault(f"the checks of {layout.root} do not agree with the assignment:\n" + "\n".join(plugin.invalid))
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
         raise GraderFault(f"pytest exited with {code!r} running {layout.root}:\n{sink.getvalue()[-4000:]}")
     if plugin.grader_errors and not plugin.results:

@@ -12,6 +12,7 @@ from autograder.engine.failfast import NotebookWorker
 from autograder.engine.timing import Timeline
 from autograder.notebooks import Recognition
 from autograder.sandbox import Limits, Sandbox, SandboxError, SubmissionFault
+from autograder.sandbox.builds import WorkerBuilds
 
 
 class MissingNotebook(SubmissionFault):
@@ -32,9 +33,10 @@ class SubmissionSession:
     """
 
     def __init__(self, recognition: Recognition, limits: Limits, device: str, hide: Sequence[Path] = (),
-                 timeline: Timeline | None = None):
+                 timeline: Timeline | None = None, builds: WorkerBuilds | None = None):
         self.recognition = recognition
         self.limits = limits
+        self.builds = builds
         self.device = device
         self.hide = tuple(hide)
         self.timeline = timeline or Timeline()
@@ -90,7 +92,8 @@ class SubmissionSession:
             sub = self.recognition.found.get(stem)
             if sub is None:
                 raise MissingNotebook(stem)
-            box = Sandbox(self.limits, device=self.device, hide=self.hide)
+            box = Sandbox(self.limits, device=self.device, hide=self.hide, builds=self.builds,
+                          cell_label=sub.cell_label)
             with self._lock:
                 if self._closed:
                     box.close()
@@ -110,7 +113,7 @@ class SubmissionSession:
             box.start()
         with self.timeline.phase("notebook cells", stem):
             report = box.run_cells(sub.code_cells())
-        # Cells are numbered from 1, markdown cells included, as a student counts them.
+        # Cells are named as a student finds them: by the function they define, or the heading above.
         lines = [f"{e} (this error happened while running your notebook)" for e in report.errors] + report.notes
         self._notes[stem] = [f"{sub.path.name}, {line}" for line in lines]
 
@@ -152,5 +155,6 @@ class SubmissionSources:
             sub = self.recognition.found.get(stem)
             if sub is None:
                 raise MissingNotebook(stem)
-            self._cache[stem] = NotebookSource(stem, tuple(Cell(n, src) for n, src in sub.code_cells()))
+            cells = tuple(Cell(n, src) for n, src in sub.code_cells())
+            self._cache[stem] = NotebookSource(stem, cells, {c.number: sub.cell_label(c.number) for c in cells})
         return self._cache[stem]

@@ -20,7 +20,7 @@ from autograder.gradebook.formgrader import formgrader_root, write_formgrader_co
 from autograder.gradebook.location import GradebookLocation, explicit, locate, record_location
 from autograder.gradebook.overrides import TA_NOTE, apply_overrides, clear_override, set_override
 from autograder.gradebook.reads import CellGrade, GradebookState, Override, get_overrides, read_gradebook
-from autograder.gradebook.schema import check_reachable, open_gradebook, solution_cell_for
+from autograder.gradebook.schema import check_reachable, comment_cells, open_gradebook
 from autograder.gradebook.url import (DEFAULT_DB_NAME, ENV_VAR, GradebookError, db_url_of, has_password, hide_secret,
                                       masked, sqlite_path, url_from_options)
 from autograder.gradebook.writes import comment_for, write_gradebook
@@ -29,6 +29,6 @@ __all__ = [
     "CellGrade", "DEFAULT_DB_NAME", "ENV_VAR", "GradebookError", "GradebookLocation", "GradebookState", "Override",
     "TA_NOTE", "apply_overrides", "check_reachable", "clear_override", "comment_for", "db_url_of", "explicit", "formgrader_root",
     "get_overrides", "has_password", "hide_secret", "locate", "masked", "open_gradebook", "read_gradebook",
-    "read_extensions", "record_location", "recorded", "set_extension", "set_override", "solution_cell_for",
+    "comment_cells", "read_extensions", "record_location", "recorded", "set_extension", "set_override",
     "sqlite_path", "url_from_options", "write_formgrader_copies", "write_gradebook", "write_lateness",
 ]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from autograder.gradebook.reads import Override
-from autograder.gradebook.schema import open_gradebook, solution_cell_for, submission_of
+from autograder.gradebook.schema import open_gradebook, submission_of
 from autograder.gradebook.url import GradebookError, db_url_of
 from autograder.results import CheckResult, Status, SubmissionResult
 
@@ -28,9 +28,10 @@ def _close(word: str, known: list[str]) -> str:
     return f"; did you mean {' or '.join(near)}?" if near else ""
 
 
-def _known(gb, assignment: str, student: str, grade_id: str):
+def _known(gb, assignment: str, student: str, grade_id: str, comment_cell: str | None = None):
     """The assignment row, the student and the grade cell, each refused when the gradebook does
-    not know it. Returns (grade cell, its notebook name, its solution cell name)."""
+    not know it. Returns (grade cell, its notebook name, the solution cell its comments go on, or
+    None when unknown: `comment_cell`, from the manifest, or the answer cell itself)."""
     from nbgrader.api import Assignment, GradeCell, MissingEntry, Notebook
 
     try:
@@ -54,15 +55,16 @@ def _known(gb, assignment: str, student: str, grade_id: str):
     if len(cells) > 1:
         raise GradebookError(f"{grade_id} is in several notebooks of {assignment}; the gradebook is inconsistent")
     cell = cells[0]
-    answers = [cell.name] if cell.cell_type == "markdown" else []
-    return cell, cell.notebook.name, solution_cell_for(grade_id, answers)
+    sol = comment_cell or (cell.name if cell.cell_type == "markdown" else None)
+    return cell, cell.notebook.name, sol
 
 
 def set_override(db: str | Path, assignment: str, student: str, grade_id: str, score: float | str,
-                 comment: str | None = None) -> Override:
+                 comment: str | None = None, comment_cell: str | None = None) -> Override:
     """Store a TA's score (and comment) for one grade cell of one student; it replaces the
     automatic score until cleared. Raises GradebookError (no gradebook, unknown student or cell,
-    a score out of range)."""
+    a score out of range). `comment_cell`: the solution cell a code cell's comment goes on
+    (`schema.comment_cells` of the assignment); needed for a comment on a code grade cell."""
     try:
         score = float(score)
     except (TypeError, ValueError):
@@ -71,30 +73,34 @@ def set_override(db: str | Path, assignment: str, student: str, grade_id: str, s
         raise GradebookError(f"the score must be 0 or more, got {score:g}")
     gb = open_gradebook(db_url_of(db))
     try:
-        cell, notebook, sol = _known(gb, assignment, student, grade_id)
+        cell, notebook, sol = _known(gb, assignment, student, grade_id, comment_cell)
+        if comment and sol is None:
+            raise GradebookError(f"{grade_id} is a code cell: its comment goes on its solution cell, which the "
+                                 "course's manifest names; run the command in the course folder (or give --course)")
         mx = float(cell.max_score)
         if score > mx + 1e-9:
             raise GradebookError(f"the score {score:g} is above the {mx:g} points of {grade_id}")
         submission_of(gb, assignment, student)  # a roster student without a submission gets the rows
         grade = gb.find_grade(grade_id, notebook, assignment, student)
-        com = gb.find_comment(sol, notebook, assignment, student)
         grade.manual_score = score
         grade.needs_manual_grade = False
-        com.manual_comment = comment or None
+        if sol is not None:
+            gb.find_comment(sol, notebook, assignment, student).manual_comment = comment or None
         gb.db.commit()
         return Override(grade_id, notebook, score, comment or None, mx)
     finally:
         gb.close()
 
 
-def clear_override(db: str | Path, assignment: str, student: str, grade_id: str) -> bool:
+def clear_override(db: str | Path, assignment: str, student: str, grade_id: str,
+                   comment_cell: str | None = None) -> bool:
     """Remove a TA's score and comment so that the automatic score counts again. Returns whether
     there was one. Raises GradebookError like `set_override`."""
     from nbgrader.api import MissingEntry
 
     gb = open_gradebook(db_url_of(db))
     try:
-        _, notebook, sol = _known(gb, assignment, student, grade_id)
+        _, notebook, sol = _known(gb, assignment, student, grade_id, comment_cell)
         try:
             grade = gb.find_grade(grade_id, notebook, assignment, student)
         except MissingEntry:
@@ -103,9 +109,10 @@ def clear_override(db: str | Path, assignment: str, student: str, grade_id: str)
         grade.manual_score = None
         grade.needs_manual_grade = grade.auto_score is None
         try:
-            com = gb.find_comment(sol, notebook, assignment, student)
-            had = had or com.manual_comment is not None
-            com.manual_comment = None
+            if sol is not None:
+                com = gb.find_comment(sol, notebook, assignment, student)
+                had = had or com.manual_comment is not None
+                com.manual_comment = None
         except MissingEntry:
             pass
         gb.db.commit()

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
-from autograder.gradebook.schema import exists, open_gradebook, solution_cell_for
+from autograder.gradebook.schema import exists, open_gradebook
 from autograder.gradebook.url import db_url_of
 
 
@@ -55,8 +56,9 @@ class GradebookState:
                 for g, c in self.grades.get(student, {}).items() if c.overridden}
 
 
-def state_of(gb, assignment: str) -> GradebookState:
-    """The state of an open nbgrader Gradebook."""
+def state_of(gb, assignment: str, comment_cells: Mapping[str, str] | None = None) -> GradebookState:
+    """The state of an open nbgrader Gradebook. `comment_cells` (grade id -> its solution cell,
+    `schema.comment_cells`) finds the TA comments of code cells; without it, only answers' are read."""
     from nbgrader.api import MissingEntry
 
     state = GradebookState(students=sorted(s.id for s in gb.students))
@@ -68,18 +70,17 @@ def state_of(gb, assignment: str) -> GradebookState:
         cells: dict[str, CellGrade] = {}
         for snb in sub.notebooks:
             comments = {c.cell.name: c.manual_comment for c in snb.comments}
-            answers = {c.name for c in snb.notebook.grade_cells if c.cell_type == "markdown"}
             for g in snb.grades:
                 name = g.cell.name
                 cells[name] = CellGrade(auto_score=g.auto_score, manual_score=g.manual_score,
                                         extra_credit=g.extra_credit, max_score=float(g.cell.max_score),
                                         needs_manual_grade=bool(g.needs_manual_grade), notebook=snb.notebook.name,
-                                        manual_comment=comments.get(name) or comments.get(solution_cell_for(name, answers)))
+                                        manual_comment=comments.get((comment_cells or {}).get(name, name)))
         state.grades[sub.student.id] = cells
     return state
 
 
-def read_gradebook(db: str | Path, assignment: str) -> GradebookState:
+def read_gradebook(db: str | Path, assignment: str, comment_cells: Mapping[str, str] | None = None) -> GradebookState:
     """What the gradebook holds for `assignment` (a URL or a SQLite path); empty when there is
     no gradebook (nothing is created)."""
     url = db_url_of(db)
@@ -87,12 +88,13 @@ def read_gradebook(db: str | Path, assignment: str) -> GradebookState:
         return GradebookState()
     gb = open_gradebook(url)
     try:
-        return state_of(gb, assignment)
+        return state_of(gb, assignment, comment_cells)
     finally:
         gb.close()
 
 
-def get_overrides(db: str | Path, assignment: str, student: str) -> dict[str, Override]:
+def get_overrides(db: str | Path, assignment: str, student: str,
+                  comment_cells: Mapping[str, str] | None = None) -> dict[str, Override]:
     """Every TA score stored for one student's submission of an assignment, by grade id (none
     when there is no gradebook: nothing is created)."""
-    return read_gradebook(db, assignment).overrides(student)
+    return read_gradebook(db, assignment, comment_cells).overrides(student)

@@ -8,18 +8,16 @@ no later run reads.
 from __future__ import annotations
 
 import warnings
-from typing import Iterable
-
 from autograder.assignment import AssignmentConfig
 from autograder.gradebook.url import GradebookError, hide_secret, masked, sqlite_path
 
 
-def solution_cell_for(grade_id: str, answer_cells: Iterable[str]) -> str:
-    """The solution cell a grade cell's comment belongs to (nbgrader comments live there): a
-    markdown answer is its own solution cell, `check_<x>` has `sol_<x>`."""
-    if grade_id in set(answer_cells):
-        return grade_id
-    return "sol_" + grade_id.removeprefix("check_")
+def comment_cells(config: AssignmentConfig) -> dict[str, str]:
+    """grade id -> the solution cell its comments go on (nbgrader keeps comments on solution
+    cells): the last solution cell before a code grade cell, as the notebook has it (manifest);
+    a markdown answer is its own solution cell."""
+    return {gid: sol for nb in config.notebooks for gid in (*nb.grade_cells, *nb.answer_cells)
+            if (sol := nb.solution_cell(gid)) is not None}
 
 
 def _alembic_head() -> str:
@@ -134,11 +132,11 @@ def ensure_assignment(gb, config: AssignmentConfig) -> None:
                     gb.db.commit()
             except MissingEntry:
                 gb.add_grade_cell(gid, nb.stem, config.name, max_score=max_score, cell_type=kind)
-            sol = solution_cell_for(gid, nb.answer_cells)
-            try:
-                gb.find_solution_cell(sol, nb.stem, config.name)
-            except MissingEntry:
-                gb.add_solution_cell(sol, nb.stem, config.name)
+            for sol in nb.solution_cells.get(gid, ()):
+                try:
+                    gb.find_solution_cell(sol, nb.stem, config.name)
+                except MissingEntry:
+                    gb.add_solution_cell(sol, nb.stem, config.name)
 
 
 def ensure_student(gb, student: str) -> None:

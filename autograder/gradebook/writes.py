@@ -2,13 +2,13 @@
 
 For each submission:
 
-- the assignment, its notebooks and grade cells are created from `assignment.toml` when the
-  gradebook lacks them (code grade cells `check_<name>` with their solution cells
-  `sol_<name>`; markdown answer cells `q...`, which are grade and solution cell at once, as
-  nbgrader makes them);
+- the assignment, its notebooks, grade cells and solution cells are created from the manifest
+  when the gradebook lacks them (each code grade cell with the solution cells before it in its
+  notebook, whatever their ids; markdown answer cells, which are grade and solution cell at
+  once, as nbgrader makes them);
 - students missing from the gradebook are added;
 - each grade cell's `auto_score` is the sum of our checks' points for that grade_id, and the
-  comment on its solution cell (`auto_comment`) lists the checks' verdicts and messages;
+  comment on its (last) solution cell (`auto_comment`) lists the checks' verdicts and messages;
 - a TA's override is never touched: `manual_score`, `extra_credit` and `manual_comment` belong
   to the TA (formgrader, or `autograder review`);
 - a flagged short answer that no TA has scored yet is marked `needs_manual_grade`, which
@@ -22,7 +22,7 @@ from typing import Iterable
 
 from autograder.assignment import AssignmentConfig
 from autograder.gradebook.reads import GradebookState, state_of
-from autograder.gradebook.schema import ensure_assignment, ensure_student, open_gradebook, solution_cell_for, submission_of
+from autograder.gradebook.schema import comment_cells, ensure_assignment, ensure_student, open_gradebook, submission_of
 from autograder.results import CheckResult, Status, SubmissionResult
 
 
@@ -52,7 +52,7 @@ def write_gradebook(url: str, config: AssignmentConfig, results: Iterable[Submis
     gb = open_gradebook(url, create=True)
     try:
         ensure_assignment(gb, config)
-        answer_cells = {g for nb in config.notebooks for g in nb.answer_cells}
+        sols = comment_cells(config)
         for s in students:
             ensure_student(gb, s)
         for result in results:
@@ -71,7 +71,7 @@ def write_gradebook(url: str, config: AssignmentConfig, results: Iterable[Submis
                         grade.needs_manual_grade = any(c.flagged for c in checks)
                 comments = {c.cell.name: c for c in snb.comments}
                 for gid in cells:
-                    comment = comments.get(solution_cell_for(gid, answer_cells))
+                    comment = comments.get(sols.get(gid, ""))
                     if comment is None:
                         continue
                     if gid in by_gid:
@@ -80,7 +80,7 @@ def write_gradebook(url: str, config: AssignmentConfig, results: Iterable[Submis
                         reason = "; ".join(result.format_errors) or "no check ran for this cell"
                         comment.auto_comment = f"not graded: {reason}"
             gb.db.commit()
-        return state_of(gb, config.name)
+        return state_of(gb, config.name, sols)
     finally:
         gb.close()
 

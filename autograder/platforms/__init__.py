@@ -15,7 +15,7 @@ See docs/deploy.md.
 from __future__ import annotations
 
 
-def cmd_bundle_gradescope(out, course_root, assignment: str = "pytorch_basics"):
+def cmd_bundle_gradescope(out, course_root, assignment: str | None = None):
     from autograder.platforms.gradescope import cmd_bundle_gradescope as f
 
     return f(out, course_root, assignment)

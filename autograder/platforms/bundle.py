@@ -6,9 +6,10 @@ A bundle holds three kinds of files:
   the platform installs exactly the pinned versions;
 - the engine: the `autograder/` package source (no assignment content lives there);
 - the grading material of ONE assignment, in the course layout the engine reads:
-  `course/source/<assignment>/grading/` (assignment.toml, rubrics.toml, checks/). No notebook is
+  `course/source/<assignment>/grading/` (assignment.toml, rubrics.toml, checks/) and the
+  manifest `course/release/<assignment>/manifest.json` (grade cells and points). No notebook is
   ever packed: not the instructor's source notebooks, not the answer key (solutions/), not the
-  student release: grading needs none of them.
+  student release notebooks: grading needs none of them.
 
 Zips are deterministic (sorted entries, fixed timestamps and modes): the same checkout gives the
 same bytes, so a bundle can be compared with the one uploaded last term.
@@ -88,10 +89,14 @@ def project_entries(course_root: Path | None = None) -> list[Entry]:
 
 
 def grading_entries(paths: AssignmentPaths, prefix: str = BUNDLE_COURSE_DIR) -> list[Entry]:
-    """The assignment's grader-only material, under `<prefix>/source/<assignment>/grading/`."""
+    """The assignment's grader-only material, under `<prefix>/source/<assignment>/grading/`, and
+    its manifest (`<prefix>/release/<assignment>/manifest.json`: the grade cells and points)."""
     if not paths.config_file.is_file():
         raise BundleError(f"{paths.config_file} is missing: nothing to grade with")
-    return _walk(paths.grading, f"{prefix}/source/{paths.name}/grading")
+    if not paths.manifest_file.is_file():
+        raise BundleError(f"{paths.manifest_file} is missing: run `autograder release {paths.name}` first")
+    manifest = Entry(f"{prefix}/release/{paths.name}/{paths.manifest_file.name}", paths.manifest_file.read_bytes())
+    return _walk(paths.grading, f"{prefix}/source/{paths.name}/grading") + [manifest]
 
 
 def manifest(entries: list[Entry], **info) -> Entry:

@@ -18,7 +18,7 @@ from typing import Sequence
 from autograder.results import SubmissionResult
 
 EXIT_OK, EXIT_USAGE, EXIT_GRADER_FAULT = 0, 2, 3
-DEFAULT_ASSIGNMENT = "pytorch_basics"
+UNKNOWN_ASSIGNMENT = "(unknown assignment)"  # in the record of a platform set up without one
 PYTHON_VERSION = "3.11.7"  # the interpreter of every grading environment (images, bundle, CI)
 
 GRADER_FAULT_MESSAGE = (

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from autograder.platforms import bundle
-from autograder.platforms.common import (DEFAULT_ASSIGNMENT, EXIT_GRADER_FAULT, EXIT_OK, EXIT_USAGE,
+from autograder.platforms.common import (UNKNOWN_ASSIGNMENT, EXIT_GRADER_FAULT, EXIT_OK, EXIT_USAGE,
                                          PYTHON_VERSION, SETUP_FAULT_MESSAGE, Outcome, PlatformError,
                                          fault_result, grade, log, pick_assignment, provenance, read_json,
                                          restrict, write_json)
@@ -48,9 +48,10 @@ def _template(name: str) -> bytes:
     return text.encode("utf-8")
 
 
-def bundle_entries(course_root: Path, assignment: str = DEFAULT_ASSIGNMENT) -> list[bundle.Entry]:
+def bundle_entries(course_root: Path, assignment: str | None = None) -> list[bundle.Entry]:
     from autograder.course import AssignmentPaths
 
+    assignment = assignment or pick_assignment(Path(course_root))  # no default: the course's only one
     paths = AssignmentPaths(Path(course_root).resolve(), assignment)
     entries = [
         bundle.Entry("setup.sh", _template("gradescope_setup.sh"), 0o755),
@@ -66,8 +67,9 @@ def bundle_entries(course_root: Path, assignment: str = DEFAULT_ASSIGNMENT) -> l
     return entries
 
 
-def cmd_bundle_gradescope(out: Path | None, course_root: Path, assignment: str = DEFAULT_ASSIGNMENT) -> Path:
-    """Write the Gradescope autograder zip for `assignment` of the course at `course_root`."""
+def cmd_bundle_gradescope(out: Path | None, course_root: Path, assignment: str | None = None) -> Path:
+    """Write the Gradescope autograder zip for `assignment` (default: the only one) of the course at `course_root`."""
+    assignment = assignment or pick_assignment(Path(course_root))
     out = Path(out) if out else Path(course_root) / DEFAULT_BUNDLE
     entries = bundle_entries(course_root, assignment)
     path = bundle.write_zip(out, entries)
@@ -94,7 +96,7 @@ def run_gradescope(root: Path = Path("/")) -> int:
                                 "with `autograder bundle gradescope`?")
         assignment = pick_assignment(course, os.environ.get("AUTOGRADER_ASSIGNMENT"))
     except PlatformError as e:
-        outcome = Outcome(fault_result(os.environ.get("AUTOGRADER_ASSIGNMENT") or DEFAULT_ASSIGNMENT, student,
+        outcome = Outcome(fault_result(os.environ.get("AUTOGRADER_ASSIGNMENT") or UNKNOWN_ASSIGNMENT, student,
                                        SETUP_FAULT_MESSAGE, device, str(e)), EXIT_USAGE, [str(e)])
     else:
         from autograder.platforms.common import deadline_of

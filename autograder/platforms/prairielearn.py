@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 
 from autograder.assignment import ConfigError
-from autograder.platforms.common import (DEFAULT_ASSIGNMENT, EXIT_OK, EXIT_USAGE, SETUP_FAULT_MESSAGE, Outcome,
+from autograder.platforms.common import (UNKNOWN_ASSIGNMENT, EXIT_OK, EXIT_USAGE, SETUP_FAULT_MESSAGE, Outcome,
                                          PlatformError, fault_result, grade, log, only_notebook,
                                          pick_assignment, provenance, read_json, restrict, write_json)
 from autograder.platforms.paths import PlatformPaths
@@ -61,7 +61,7 @@ def run_prairielearn(root: Path = Path("/")) -> int:
         assignment = pick_assignment(course, _setting("assignment", params))
         missing = _missing_notebook(paths.submission, course, assignment, notebook) if notebook else None
     except (PlatformError, ConfigError) as e:
-        outcome = Outcome(fault_result(_setting("assignment", params) or DEFAULT_ASSIGNMENT, None,
+        outcome = Outcome(fault_result(_setting("assignment", params) or UNKNOWN_ASSIGNMENT, None,
                                        SETUP_FAULT_MESSAGE, device, str(e)), EXIT_USAGE, [str(e)])
     else:
         if missing:

@@ -5,7 +5,8 @@
 calls `release_assignment(assignment_paths("pytorch_basics"))`, which
 
 1. reads and checks source/<assignment>/*.ipynb (valid JSON and nbformat, unique grade ids,
-   points on every grade cell, well-formed nbgrader regions) — `source.py`;
+   points on every grade cell, well-formed nbgrader regions) — `source.py`; derives the
+   manifest from them and cuts the public checks out of the check files — `public.py`;
 2. runs nbgrader's generate_assignment in a throw-away course folder with a private gradebook
    (solution stubs that raise NotImplementedError, hidden tests and mark schemes removed, grade
    cells locked and checksummed) — `student.py`;
@@ -33,6 +34,7 @@ from pathlib import Path
 from ..course import AssignmentPaths
 from .answer_key import DEFAULT_CELL_TIMEOUT, answer_key_steps, kernel_env
 from .errors import ReleaseError
+from .public import write_public
 from .reproducible import keep_committed
 from .source import SourceNotebook, load_sources, supporting_files
 from .steps import run_steps, write_notebook
@@ -94,10 +96,11 @@ def release_assignment(
 
     with tempfile.TemporaryDirectory(prefix=f"autograder-release-{paths.name}-") as tmp:
         workdir = Path(tmp)
+        release_tmp = workdir / "out" / "release"
+        public_files = write_public(paths, sources, release_tmp)  # first: its errors come in seconds
         course = stage_course(workdir, paths.name, sources, supporting)
         log.info("generating the student release of %s with nbgrader", paths.name)
-        release_tmp = workdir / "out" / "release"
-        release_files = generate_release(course, paths.name, release_tmp)
+        release_files = generate_release(course, paths.name, release_tmp) + public_files
 
         solutions_tmp = workdir / "out" / "solutions"
         solution_files = build_answer_key(

@@ -41,11 +41,17 @@ def render_actions(actions: list[GroupEntry], assignment: str | None = None) -> 
             + "\n\n".join(g.render(i) for i, g in enumerate(actions, 1)))
 
 
-def cmd_review_list(assignment: str, results: str | Path | Iterable[Any], location: GradebookLocation | None = None,
+def cmd_review_list(assignment: str | None, results: str | Path | Iterable[Any], location: GradebookLocation | None = None,
                     *, student: str | None = None, grade_id: str | None = None) -> str:
     """The review queue of an assignment: answer groups (and single answers) waiting for a TA,
     with the TA scores and group decisions of `location`'s gradebook laid over the automatic ones."""
-    loaded = [r for r in load_results(results) if r.assignment == assignment]
+    loaded = list(load_results(results))
+    if assignment is None:  # no course here: the results' only assignment
+        names = sorted({r.assignment for r in loaded})
+        if len(names) > 1:
+            raise ReviewError(f"the results hold several assignments ({', '.join(names)}); give --assignment NAME")
+        assignment = names[0] if names else ""
+    loaded = [r for r in loaded if r.assignment == assignment]
     state = records = None
     options: tuple[str, ...] = ()
     if location is not None:
@@ -75,8 +81,8 @@ def _undo(verb: str, assignment: str, student: str, grade_id: str, location: Gra
 
 
 def cmd_review_set(location: GradebookLocation, assignment: str, student: str, grade_id: str, score: float | str,
-                   comment: str | None = None) -> str:
-    ov = set_override(location.url, assignment, student, grade_id, score, comment)
+                   comment: str | None = None, comment_cell: str | None = None) -> str:
+    ov = set_override(location.url, assignment, student, grade_id, score, comment, comment_cell)
     forget_member(location.url, assignment, student, grade_id)  # this answer's own score, not a group's
     said = f' with the comment "{ov.comment}"' if ov.comment else " (no comment)"
     return (f"{assignment} / {student} / {grade_id}: score set to {ov.score:g}/{ov.max_score:g}{said}, "
@@ -85,8 +91,9 @@ def cmd_review_set(location: GradebookLocation, assignment: str, student: str, g
             f"    {_undo('clear', assignment, student, grade_id, location)}")
 
 
-def cmd_review_clear(location: GradebookLocation, assignment: str, student: str, grade_id: str) -> str:
-    had = clear_override(location.url, assignment, student, grade_id)
+def cmd_review_clear(location: GradebookLocation, assignment: str, student: str, grade_id: str,
+                     comment_cell: str | None = None) -> str:
+    had = clear_override(location.url, assignment, student, grade_id, comment_cell)
     forget_member(location.url, assignment, student, grade_id)
     if had:
         return f"{assignment} / {student} / {grade_id}: TA score cleared; the automatic score counts again."

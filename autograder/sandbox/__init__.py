@@ -1,8 +1,14 @@
 """The sandbox: submission code runs only in a worker process; the grader gets plain values.
 
-See docs/architecture.md, "The sandbox contract (grader side)".
+See docs/architecture.md, "The sandbox contract (grader side)". The modules that import torch
+(the client, the wire format) load on first use, so that `autograder.sandbox.limits` and
+`autograder.sandbox.errors` are light to import (the batch's parent process, settings).
 """
-from .client import Sandbox, resolve_device
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 from .errors import (
     BadReply,
     CallTimeout,
@@ -13,13 +19,22 @@ from .errors import (
     SubmissionFault,
     WorkerDied,
 )
-from . import wire
 from .limits import Limits
 from .reports import CellError, RunReport
-from .wire import Handle, Unsupported
+
+_LAZY = {"Sandbox": "client", "resolve_device": "client", "Handle": "wire", "Unsupported": "wire", "wire": None}
 
 __all__ = [
     "BadReply", "CallTimeout", "CellError", "Handle", "Limits", "MissingFunction",
     "NotImplementedByStudent", "RunReport", "Sandbox", "SandboxError", "StudentError",
     "SubmissionFault", "Unsupported", "WorkerDied", "resolve_device", "wire",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(f"{__name__}.{_LAZY[name] or name}")
+    value = module if _LAZY[name] is None else getattr(module, name)
+    globals()[name] = value
+    return value

@@ -15,14 +15,15 @@ import secrets
 import threading
 import time
 import weakref
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from . import process, wire
 from .channel import Broken, RawOutput, WorkerProcess
 from .errors import BadReply, CallTimeout, SandboxError, SubmissionFault, WorkerDied
-from .handles import OPTIMIZERS, encode_request, expect, layer_spec, what
+from .builds import WorkerBuilds, layer_spec
+from .handles import encode_request, expect, what
 from .limits import Limits
-from .replies import decode_value, fault_of_broken, fault_of_error, reply_caps, skip_note
+from .replies import decode_value, fault_of_broken, fault_of_error, relabel, reply_caps, skip_note
 from .reports import CellError, RunReport
 from .uids import UidLease
 from .wire import Handle
@@ -38,8 +39,13 @@ class Sandbox:
         hide: Iterable[str | os.PathLike] = (),
         *,
         namespaces: bool = True,
+        builds: WorkerBuilds | None = None,
+        cell_label: Callable[[int], str] | None = None,
     ) -> None:
         self.limits = limits or Limits()
+        self.builds = builds or WorkerBuilds()  # what build_module/build_optimizer may build
+        # how messages name a cell (the grader names it from the notebook: the function it defines)
+        self.cell_label = cell_label or (lambda index: f"cell {index}")
         self.device = resolve_device(device)
         self.hide = tuple(os.path.abspath(os.fspath(p)) for p in hide)
         self.namespaces = namespaces  # False: only for tests of the reduced (non-root) mode
@@ -126,7 +132,7 @@ class Sandbox:
             if self._over_budget():
                 self._skip[index] = "time"
                 report.skipped.append(index)
-                report.notes.append(f"cell {index}: not run, the notebook used up its total time "
+                report.notes.append(f"{self.cell_label(index)}: not run, the notebook used up its total time "
                                     f"of {self.limits.submission_timeout_s:g} s")
                 self._cells.append((index, source))
                 continue
@@ -136,7 +142,7 @@ class Sandbox:
                 self._skip[index] = b.reason
                 report.skipped.append(index)
                 report.notes.extend(self.notes[seen:])
-                report.notes.append(skip_note(index, b.kind, b.reason, b.total, self.limits))
+                report.notes.append(skip_note(self.cell_label(index), b.kind, b.reason, b.total, self.limits))
                 seen = len(self.notes)
                 self._cells.append((index, source))
                 continue
@@ -144,7 +150,7 @@ class Sandbox:
                 self._skip[index] = str(f)
                 report.skipped.append(index)
                 report.notes.extend(self.notes[seen:])
-                report.notes.append(f"cell {index}: not run: {f}")
+                report.notes.append(f"{self.cell_label(index)}: not run: {f}")
                 seen = len(self.notes)
                 self._cells.append((index, source))
                 continue
@@ -152,21 +158,22 @@ class Sandbox:
             seen = len(self.notes)
             self._cells.append((index, source))
             report.cells_run.append(index)
-            report.notes.extend(reply["notes"])
+            report.notes.extend(relabel(n, index, self.cell_label) for n in reply["notes"])
             err = reply["error"]
             if err is not None:
                 if err["kind"] == "timeout":
                     self._skip[index] = "timeout"  # do not spend its time again on a replay
                     msg = (f"the cell ran longer than {self.limits.cell_timeout_s:g} s and was "
                            "stopped; it is not run again if the notebook is restarted")
-                    report.errors.append(CellError("TimeoutError", msg, index, None))
+                    report.errors.append(CellError("TimeoutError", msg, index, None, self.cell_label(index)))
                 else:
+                    cell = err["cell"] or index
                     report.errors.append(
-                        CellError(err["exc_type"], err["message"], err["cell"] or index, err["line"])
+                        CellError(err["exc_type"], err["message"], cell, err["line"], self.cell_label(cell))
                     )
             text = reply["output"]
             if text and size < cap:
-                chunk = f"[cell {index}]\n{text}"
+                chunk = f"[{self.cell_label(index)}]\n{text}"
                 if len(chunk) > cap - size:
                     mark = "\n[... more output not kept]\n"
                     chunk = chunk[: max(0, cap - size - len(mark))] + mark
@@ -204,16 +211,18 @@ class Sandbox:
         """A reference nn.Sequential built in the worker from a plain spec such as
         [("Linear", 2, 100), ("ReLU",), ("Linear", 100, 3)], optionally loaded with a state
         dict, on `device` (the sandbox's device by default)."""
-        spec = layer_spec(layers)
+        spec = layer_spec(layers, self.builds)
         dev = self.device if device is None else device
         return self._op("build_module", "build_module", self.limits.call_timeout_s, lambda: {
             "layers": self._enc(spec, None), "state_dict": self._enc(state_dict, None),
             "device": self._enc(dev, None)})
 
     def build_optimizer(self, model: Handle, kind: str, **hyper: Any) -> Handle:
-        """torch.optim.SGD or Adam over a module handle's parameters, in the worker."""
-        if kind not in OPTIMIZERS:
-            raise ValueError(f"build_optimizer: kind must be 'SGD' or 'Adam', not {kind!r}")
+        """A torch.optim optimizer of the assignment's [worker_builds] over a module handle's
+        parameters, in the worker."""
+        if kind not in self.builds.optimizers:
+            raise ValueError(f"build_optimizer: {kind!r} is not one of {', '.join(self.builds.optimizers)} "
+                             "([worker_builds] optimizers)")
         expect(model, "module")
         return self._op("build_optimizer", "build_optimizer", self.limits.call_timeout_s, lambda: {
             "model": self._enc(model, None), "kind": kind, "hyper": self._enc(hyper, None)})
@@ -260,7 +269,7 @@ class Sandbox:
             raise fault_of_broken(b.kind, b.reason, b.total, function, timeout,
                                   self.limits) from None
         if not reply["ok"]:
-            raise fault_of_error(reply["error"], function, timeout, lambda: self._last_death)
+            raise fault_of_error(reply["error"], function, timeout, lambda: self._last_death, self.cell_label)
         try:
             return decode_value(reply["value"], self._owner(), reply_caps(self.limits))
         except wire.WireError as e:
@@ -268,7 +277,7 @@ class Sandbox:
             raise BadReply(function, str(e)) from None
 
     def _cell(self, index: int, source: str) -> dict:
-        w = self._ensure(f"cell {index}")
+        w = self._ensure(self.cell_label(index))
         self._start_clock()
         msg = {"op": "run_cell", "cell": index, "source": source,
                "timeout": float(self.limits.cell_timeout_s)}
@@ -340,7 +349,7 @@ class Sandbox:
                                 self.limits.cell_timeout_s)
             except Broken as b:
                 self._skip[index] = b.reason
-                self.notes.append(f"cell {index}: skipped after it stopped the process again "
+                self.notes.append(f"{self.cell_label(index)}: skipped after it stopped the process again "
                                   f"when the notebook was replayed ({b.reason})")
                 return False
         return True
@@ -354,7 +363,8 @@ class Sandbox:
             if os.geteuid() == 0 and self._lease is None:
                 self._lease = UidLease()
             self._gen += 1
-            spec = process.Spec(self.limits, self.device, self.hide, self.namespaces, self.rlimit_as)
+            spec = process.Spec(self.limits, self.device, self.hide, self.namespaces, self.rlimit_as,
+                                self.builds)
             w = self._w = process.spawn(spec, self._base, self._gen, self._lease, self._raw)
         self.start_s = w.start_s
         self.isolation = dict(w.info.get("isolation", {}))

@@ -56,15 +56,17 @@ class StudentError(SubmissionFault):
         message: str,
         cell: int | None = None,
         line: int | None = None,
+        label: str | None = None,
     ) -> None:
         self.function = function
         self.exc_type = exc_type
         self.exc_message = message
         self.cell = cell
         self.line = line
+        self.label = label  # how the student finds the cell ("the cell defining `f`"), from the grader
         where = ""
         if cell is not None:
-            where = f" (cell {cell}" + (f", line {line})" if line is not None else ")")
+            where = f" ({label or f'cell {cell}'}" + (f", line {line})" if line is not None else ")")
         text = f"{exc_type}: {message}" if message else exc_type
         super().__init__(
             f"{_fn(function)} raised {text}{where}. Call it in your notebook with similar "

@@ -5,14 +5,12 @@ worker, or from another sandbox, is refused before anything is sent.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 from . import wire
 from .errors import SubmissionFault, WorkerDied
 from .wire import Handle, Unsupported
 
-LAYERS = {"Linear": 2, "ReLU": 0, "Sigmoid": 0, "Tanh": 0}  # build_module: name -> int args
-OPTIMIZERS = ("SGD", "Adam")
 KIND_NAMES = {"module": "an nn.Module", "optimizer": "an optimizer", "figure": "a Figure"}
 
 
@@ -43,19 +41,6 @@ def expect(handle: Any, *kinds: str) -> None:
         raise SubmissionFault(f"expected {want}, got {describe(handle)}")
     if handle.kind not in kinds:
         raise SubmissionFault(f"expected {want}, got {KIND_NAMES.get(handle.kind, handle.kind)}")
-
-
-def layer_spec(layers: Sequence[Sequence[Any]]) -> list[tuple]:
-    """A reference model's layers, checked: Linear/ReLU/Sigmoid/Tanh with integer arguments."""
-    spec = []
-    for layer in layers:
-        name, args = layer[0], tuple(layer[1:])
-        if name not in LAYERS or len(args) not in (LAYERS[name], LAYERS[name] + 1) or not all(
-            type(a) in (int, bool) for a in args
-        ):
-            raise ValueError(f"build_module: layer {tuple(layer)!r} is not allowed")
-        spec.append((name, *args))
-    return spec
 
 
 def what(handle: Any) -> str:

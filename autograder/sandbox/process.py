@@ -15,10 +15,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import wire
+from .builds import WorkerBuilds
 from .channel import Broken, RawOutput, WorkerProcess
 from .errors import SandboxError
 from .fsview import default_hidden, keep_paths
@@ -41,6 +42,7 @@ class Spec:
     hide: tuple[str, ...]
     namespaces: bool
     rlimit_as: bool
+    builds: WorkerBuilds = field(default_factory=WorkerBuilds)
 
 
 def make_runtime() -> str:
@@ -119,6 +121,7 @@ def spawn(spec: Spec, base: str, gen: int, lease: UidLease | None, raw: RawOutpu
         "rep_fd": rep_w,
         "life_fd": life_r,
         "output_kb": lim.output_kb,
+        "builds": spec.builds.to_worker(),  # what the grader may build there; the worker refuses the rest
         # the grader's caps on replies, so that the worker says "too large" instead of sending
         "reply_caps": {"frame_bytes": int(lim.reply_mb) << 20,
                        "tensor_elements": int(lim.reply_tensor_elements),

@@ -88,7 +88,7 @@ def no_handles(node: tuple) -> Any:
 
 
 def fault_of_error(err: dict, function: str | None, timeout: float,
-                   last_death: Callable[[], str]) -> SubmissionFault:
+                   last_death: Callable[[], str], cell_label: Callable[[int], str] | None = None) -> SubmissionFault:
     """The SubmissionFault for an error the worker reported (the request itself failed)."""
     kind = err["kind"]
     if kind == "missing":
@@ -104,7 +104,8 @@ def fault_of_error(err: dict, function: str | None, timeout: float,
         return BadReply(function, err["message"])
     if kind == "request":  # the worker could not decode what the grader sent
         raise SandboxError(f"the worker rejected the grader's request: {err['message']}")
-    return StudentError(function, err["exc_type"], err["message"], err["cell"], err["line"])
+    label = cell_label(err["cell"]) if cell_label is not None and err["cell"] is not None else None
+    return StudentError(function, err["exc_type"], err["message"], err["cell"], err["line"], label)
 
 
 def fault_of_broken(kind: str, reason: str, total: bool, function: str | None, timeout: float,
@@ -118,12 +119,19 @@ def fault_of_broken(kind: str, reason: str, total: bool, function: str | None, t
     return WorkerDied(function, reason)
 
 
-def skip_note(index: int, kind: str, reason: str, total: bool, limits: Limits) -> str:
-    """What the student reads about a cell that broke its worker."""
+def relabel(note: str, index: int, cell_label: Callable[[int], str]) -> str:
+    """A note the worker wrote about the cell it ran ("cell 7: skipped shell line ..."), with the
+    cell named as the grader names it."""
+    prefix = f"cell {index}:"
+    return cell_label(index) + note[len(prefix) - 1:] if note.startswith(prefix) else note
+
+
+def skip_note(label: str, kind: str, reason: str, total: bool, limits: Limits) -> str:
+    """What the student reads about a cell (`label`: how it is named) that broke its worker."""
     if kind == "timeout" and total:
-        return (f"cell {index}: stopped, the notebook used up its total time of "
+        return (f"{label}: stopped, the notebook used up its total time of "
                 f"{limits.submission_timeout_s:g} s")
     what = {"timeout": f"did not stop within {limits.cell_timeout_s:g} s",
             "bad": "wrote garbage to the grader's connection"}.get(kind, reason)
-    return (f"cell {index}: skipped: the process running the notebook {what} while running "
+    return (f"{label}: skipped: the process running the notebook {what} while running "
             "this cell")

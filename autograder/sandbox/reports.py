@@ -10,9 +10,10 @@ class CellError:
     message: str
     cell: int | None
     line: int | None
+    label: str | None = None  # how the student finds the cell ("the cell defining `f`"), from the grader
 
     def __str__(self) -> str:
-        where = f"cell {self.cell}" + (f", line {self.line}" if self.line is not None else "")
+        where = (self.label or f"cell {self.cell}") + (f", line {self.line}" if self.line is not None else "")
         return f"{where}: {self.exc_type}: {self.message}" if self.message else f"{where}: {self.exc_type}"
 
 

@@ -36,6 +36,8 @@ class Worker:
         self.out = CappedText(int(cfg["output_kb"]) * 1024)
         # the grader's caps on replies: a value over them goes back as "too large", not sent
         self.caps = wire.Caps(**cfg["reply_caps"]) if cfg.get("reply_caps") else None
+        # the reference layers and optimizers the grader may build here ([worker_builds])
+        self.builds = cfg.get("builds") or {"layers": [], "optimizers": [], "hyperparameters": []}
         self.ns: dict = {"__name__": "__main__", "__builtins__": builtins, "display": display}
         self.handles: dict[int, object] = {}
         self.handle_ids: dict[int, int] = {}  # id(obj) -> handle id (objects kept alive)
@@ -209,11 +211,12 @@ class Worker:
         layers = []
         for spec in self._decode(msg["layers"]):
             name, args = spec[0], tuple(spec[1:])
-            if name not in ("Linear", "ReLU", "Sigmoid", "Tanh"):
-                raise ValueError(f"layer {name!r} not allowed")
-            if not all(type(a) in (int, bool) for a in args):
-                raise ValueError("layer arguments must be integers")
-            layers.append(getattr(nn, name)(*args))
+            cls = getattr(nn, name, None) if name in self.builds["layers"] else None
+            if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
+                raise _Fault(err("request", "ValueError", f"layer {name!r} not allowed"))
+            if not all(type(a) in (int, float, bool) for a in args):
+                raise _Fault(err("request", "ValueError", "layer arguments must be numbers"))
+            layers.append(cls(*args))
         model = nn.Sequential(*layers)
         state = self._decode(msg["state_dict"])
         if state is not None:
@@ -224,11 +227,11 @@ class Worker:
         model = self._decode(msg["model"])
         kind = str(msg["kind"])
         hyper = self._decode(msg["hyper"])
-        allowed = {"lr", "momentum", "weight_decay", "betas", "eps", "dampening", "nesterov",
-                   "amsgrad"}
-        if kind not in ("SGD", "Adam") or not set(hyper) <= allowed:
-            raise ValueError("optimizer kind or hyperparameter not allowed")
-        return getattr(self.torch.optim, kind)(model.parameters(), **hyper), []
+        cls = getattr(self.torch.optim, kind, None) if kind in self.builds["optimizers"] else None
+        if not (isinstance(cls, type) and issubclass(cls, self.torch.optim.Optimizer)) \
+                or not set(hyper) <= set(self.builds["hyperparameters"]):
+            raise _Fault(err("request", "ValueError", "optimizer kind or hyperparameter not allowed"))
+        return cls(model.parameters(), **hyper), []
 
     def op_put(self, msg):
         obj = self._decode(msg["value"])

@@ -18,15 +18,14 @@ Nothing here executes submission code: code cells are only tokenized.
 """
 from __future__ import annotations
 
-import ast
-import io
-import re
-import tokenize
 from dataclasses import dataclass
-from difflib import SequenceMatcher
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Sequence
 
-from .text import CJK, compact, strip_markdown
+from .cells import _cells, _get, cell_grade_id, cell_source, nbgrader_meta
+from .code_prose import _code_answer, code_cell_text
+from .prompts import (
+    _prompt_cell_before, _resembles, _span_after, is_filler, prompts_from_notebook, remove_prompt, remove_stub,
+)
 
 FOUND_CELL = "answer_cell"
 FOUND_CELL_SPLIT = "answer_cell+following"
@@ -57,224 +56,6 @@ class ExtractedAnswer:
         return self.status == ANSWERED
 
 
-# ---------------------------------------------------------------------------------------------
-# notebook helpers (NotebookNode or plain dict)
-
-
-def _get(obj: Any, key: str, default: Any = None) -> Any:
-    try:
-        return obj.get(key, default)
-    except AttributeError:
-        return getattr(obj, key, default)
-
-
-MAX_CELL_CHARS = 100_000  # a cell longer than this is read up to here (no answer is that long)
-
-
-def cell_source(cell: Any) -> str:
-    src = _get(cell, "source", "") or ""
-    src = "".join(src) if isinstance(src, list) else str(src)
-    return src[:MAX_CELL_CHARS]
-
-
-def nbgrader_meta(cell: Any) -> dict:
-    meta = _get(cell, "metadata", {}) or {}
-    nbg = _get(meta, "nbgrader", {}) or {}
-    return dict(nbg) if isinstance(nbg, Mapping) else {}
-
-
-def cell_grade_id(cell: Any) -> str | None:
-    gid = nbgrader_meta(cell).get("grade_id")
-    return gid if isinstance(gid, str) else None
-
-
-def _cells(nb: Any) -> list:
-    cells = _get(nb, "cells", None)
-    if cells is None:
-        raise TypeError("not a notebook: no 'cells'")
-    return list(cells)
-
-
-def _is_nbgrader_cell(cell: Any) -> bool:
-    m = nbgrader_meta(cell)
-    return bool(m.get("grade_id") or m.get("grade") or m.get("solution") or m.get("locked") or m.get("task"))
-
-
-def _is_heading(cell: Any) -> bool:
-    return _get(cell, "cell_type") == "markdown" and cell_source(cell).lstrip().startswith("#")
-
-
-# ---------------------------------------------------------------------------------------------
-# comparing with the prompt
-
-_PIECES = re.compile(r"(?<=[。！？!?；;\n])|(?<=[.])(?=\s)")
-_FILLER = re.compile(r"^(answer|ans|myanswer|youranswerhere|答|回答|答案|我的回答|解|q\d*|question\d*|问题\d*|\d+)+$")
-
-
-def _prompt_sentences(prompts: Iterable[str]) -> list[str]:
-    out: list[str] = []
-    for p in prompts:
-        if not p:
-            continue
-        full = compact(strip_markdown(p))
-        if full:
-            out.append(full)
-        for piece in _PIECES.split(strip_markdown(p)):
-            c = compact(piece)
-            if len(c) >= 3:
-                out.append(c)
-    return out
-
-
-def _covered(piece_c: str, prompt_cs: Sequence[str]) -> bool:
-    if not piece_c:
-        return False
-    for pc in prompt_cs:
-        if len(piece_c) >= 4 and piece_c in pc:
-            return True
-        # ratio() <= 2 min / (sum): skip pairs whose lengths alone rule out 0.8 (and long texts)
-        if len(piece_c) >= 3 and 2 * min(len(piece_c), len(pc)) >= 0.8 * (len(piece_c) + len(pc)):
-            if SequenceMatcher(None, piece_c, pc, autojunk=False).ratio() >= 0.8:
-                return True
-    return False
-
-
-def remove_prompt(text: str, prompts: Iterable[str]) -> tuple[str, bool]:
-    """The text without the pieces (sentences, lines) that repeat the prompt, and whether any
-    piece was removed."""
-    prompt_cs = _prompt_sentences(prompts)
-    if not prompt_cs:
-        return text, False
-    kept: list[str] = []
-    removed = False
-    for piece in _PIECES.split(strip_markdown(text)):
-        if _covered(compact(piece), prompt_cs):
-            removed = True
-            continue
-        kept.append(piece)
-    return "".join(kept).strip(), removed
-
-
-def is_filler(text: str) -> bool:
-    c = compact(strip_markdown(text))
-    return not c or bool(_FILLER.match(c))
-
-
-def remove_stub(text: str, stub_texts: Iterable[str]) -> tuple[str, bool]:
-    stubs = {compact(s) for s in stub_texts if compact(s)}
-    kept, found = [], False
-    for line in (text or "").splitlines():
-        c = compact(strip_markdown(line))
-        if c and c in stubs:
-            found = True
-            continue
-        kept.append(line)
-    return "\n".join(kept).strip(), found
-
-
-# ---------------------------------------------------------------------------------------------
-# reading prose out of a code cell (never executed)
-
-_CODE_STUBS = re.compile(r"your code here|your answer here|raise notimplementederror|^todo\b", re.I)
-_CJK_RE = re.compile(f"[{CJK}]")
-
-
-def _natural_language(s: str) -> bool:
-    s = s.strip()
-    if not s or _CODE_STUBS.search(s):
-        return False
-    words = re.findall(r"[A-Za-z]{2,}", s)
-    return len(words) >= 3 or len(_CJK_RE.findall(s)) >= 4
-
-
-def code_cell_text(source: str) -> str:
-    """Comments and string literals of a code cell that read as prose; the whole cell when it is
-    prose typed into a code cell (it does not parse, or it is mostly Chinese names)."""
-    lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
-    src = "\n".join(lines)
-    try:
-        ast.parse(src)
-        parses = True
-    except (SyntaxError, ValueError):
-        parses = False
-    chunks: list[str] = []
-    cjk_in_names = 0
-    if parses:
-        try:
-            for tok in tokenize.generate_tokens(io.StringIO(src).readline):
-                if tok.type == tokenize.COMMENT:
-                    chunks.append(tok.string.lstrip("#").strip())
-                elif tok.type == tokenize.STRING:
-                    try:
-                        val = ast.literal_eval(tok.string)
-                    except (ValueError, SyntaxError):
-                        continue
-                    if isinstance(val, str):
-                        chunks.append(val.strip())
-                elif tok.type == tokenize.NAME:
-                    cjk_in_names += len(_CJK_RE.findall(tok.string))
-        except (tokenize.TokenError, IndentationError, SyntaxError):
-            parses = False
-    if not parses or cjk_in_names >= 6:
-        prose = re.sub(r"(?m)^\s*#+\s?", "", src).strip()
-        return prose if _natural_language(prose) else ""
-    return "\n".join(c for c in chunks if _natural_language(c))
-
-
-# ---------------------------------------------------------------------------------------------
-
-
-def _resembles(text: str, prompts: Sequence[str]) -> bool:
-    """Whether a markdown cell holds one of these prompts."""
-    c = compact(strip_markdown(text))
-    if not c:
-        return False
-    for p in prompts:
-        pc = compact(strip_markdown(p))
-        if len(pc) >= 4 and (pc in c or (
-            2 * min(len(pc), len(c)) >= 0.75 * (len(pc) + len(c))
-            and SequenceMatcher(None, pc, c, autojunk=False).ratio() >= 0.75
-        )):
-            return True
-    return False
-
-
-def _boundary(cell: Any, other_prompts: Sequence[str]) -> bool:
-    if _is_nbgrader_cell(cell) or _is_heading(cell):
-        return True
-    return _get(cell, "cell_type") == "markdown" and _resembles(cell_source(cell), other_prompts)
-
-
-def _prompt_cell_before(cells: list, i: int) -> tuple[int | None, str | None]:
-    for j in range(i - 1, -1, -1):
-        c = cells[j]
-        if _get(c, "cell_type") == "markdown" and cell_source(c).strip():
-            if cell_grade_id(c) and nbgrader_meta(c).get("solution"):
-                return None, None  # another answer cell: no prompt in between
-            return j, cell_source(c)
-        if _is_nbgrader_cell(c) and _get(c, "cell_type") == "code":
-            return None, None
-    return None, None
-
-
-def prompts_from_notebook(nb: Any, grade_ids: Iterable[str] | None = None) -> dict[str, str]:
-    """The prompt of each answer cell of a (release or source) notebook: the markdown cell just
-    before it."""
-    cells = _cells(nb)
-    wanted = set(grade_ids) if grade_ids is not None else None
-    out: dict[str, str] = {}
-    for i, c in enumerate(cells):
-        gid = cell_grade_id(c)
-        if not gid or (wanted is not None and gid not in wanted) or gid in out:
-            continue
-        if wanted is None and not (nbgrader_meta(c).get("solution") and _get(c, "cell_type") == "markdown"):
-            continue
-        _, text = _prompt_cell_before(cells, i)
-        if text:
-            out[gid] = text
-    return out
-
-
 def _finish(
     grade_id: str, text: str, found: str, notes: list[str], prompts: Sequence[str],
     stub_texts: Iterable[str], cell_index: int | None, prompt: str | None,
@@ -300,28 +81,6 @@ def _finish(
         notes.append("The copy of the question in your answer was ignored. / 答案中抄写的题目已忽略。")
         body = rest
     return ExtractedAnswer(grade_id, body.strip(), found, ANSWERED, tuple(notes), raw, cell_index, prompt)
-
-
-def _span_after(cells: list, start: int, other_prompts: Sequence[str]) -> int:
-    """Index of the first boundary cell after `start` (or len(cells))."""
-    j = start + 1
-    while j < len(cells) and not _boundary(cells[j], other_prompts):
-        j += 1
-    return j
-
-
-def _code_answer(cells: list, lo: int, hi: int, skip: int | None) -> tuple[str, int | None]:
-    texts, first = [], None
-    for k in range(lo, hi):
-        if k == skip or _get(cells[k], "cell_type") != "code":
-            continue
-        if _is_nbgrader_cell(cells[k]):
-            continue
-        t = code_cell_text(cell_source(cells[k]))
-        if t:
-            texts.append(t)
-            first = k if first is None else first
-    return "\n\n".join(texts), first
 
 
 def extract_answer(

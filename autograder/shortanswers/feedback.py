@@ -17,7 +17,7 @@ from typing import Any
 from ..results import CheckResult, Status, Visibility
 from . import extract as ex
 from .groups import fingerprint
-from .rubric_model import Question
+from .rubric_model import Question, words
 from .score import AnswerScore
 from .visibility import Level
 
@@ -70,26 +70,26 @@ def feedback_message(q: Question, s: AnswerScore, ans: ex.ExtractedAnswer | None
         if level is Level.RUBRIC:
             if view["covered"]:
                 lines.append("Covered / 已涵盖:")
-                lines += [f"  + {c['en']} ({c['zh']})" for c in view["covered"]]
+                lines += [f"  + {words(c['en'], c['zh'])}" for c in view["covered"]]
             else:
                 lines.append(NOTHING_FOUND)
             if view["missing"]:
                 lines.append("Missing / 缺少:")
-                lines += [f"  - {c['en']} ({c['zh']})" for c in view["missing"]]
+                lines += [f"  - {words(c['en'], c['zh'])}" for c in view["missing"]]
             if view["also"]:
                 lines.append("You could also mention / 还可以提到:")
-                lines += [f"  - {c['en']} ({c['zh']})" for c in view["also"]]
-            lines += [f"Check this / 请注意: {c['en']} ({c['zh']})" for c in view["check"]]
+                lines += [f"  - {words(c['en'], c['zh'])}" for c in view["also"]]
+            lines += [f"Check this / 请注意: {words(c['en'], c['zh'])}" for c in view["check"]]
         elif level is Level.ASPECTS:
             if not s.matched:
                 lines.append(NOTHING_FOUND)
             if view["missing"]:
                 lines.append("Not yet answered / 尚未回答的部分:")
-                lines += [f"  - {a['en']} ({a['zh']})" for a in view["missing"]]
+                lines += [f"  - {words(a['en'], a['zh'])}" for a in view["missing"]]
             elif s.points < q.points and s.matched:
                 lines.append("Every part of the question is touched on; explain them further. / "
                              "各部分都有涉及，请进一步解释。")
-            lines += [f"Check what you wrote about / 请检查你关于这部分的表述: {a['en']} ({a['zh']})" for a in view["check"]]
+            lines += [f"Check what you wrote about / 请检查你关于这部分的表述: {words(a['en'], a['zh'])}" for a in view["check"]]
         if s.stuffing:
             lines.append(STUFFING_NOTE)
         elif s.core_capped and level is not Level.SCORE:

@@ -49,7 +49,7 @@ def grade_short_answers(
         others: list[str] = []
         for ogid, oq in rubric.questions.items():
             if ogid != gid:
-                others += [oq.title, oq.title_zh]
+                others += list(oq.prompts)
                 if release_prompts.get(ogid):
                     others.append(release_prompts[ogid])
         ans = ex.extract_answer(

@@ -25,8 +25,8 @@ from .text import CJK
 # loading
 
 _TOP_KEYS = {"settings", "questions"}
-_SETTINGS_KEYS = {"stub_texts", "review_band", "review_confidence", "low_confidence", "stuffing_cap", "negation",
-                  "technical_words"}
+_SETTINGS_KEYS = {f.name for f in dataclasses.fields(Settings)}
+LANGUAGES = {"en": ("title", "en"), "zh": ("title_zh", "zh")}  # language -> its wording keys
 _QUESTION_KEYS = {"title", "title_zh", "points", "core", "max_without_core", "topic", "aspects", "concepts",
                   "misconceptions"}
 _ASPECT_KEYS = {"id", "en", "zh", "max"}
@@ -169,6 +169,12 @@ def _load_settings(ctx: _Ctx, d: Any) -> Settings:
         kw["technical_words"] = frozenset(words)
     if "stuffing_cap" in d:
         kw["stuffing_cap"] = _number(ctx, "settings.stuffing_cap", d["stuffing_cap"], at)
+    if "languages" in d:
+        langs = _str_list(ctx, "settings.languages", d["languages"], at)
+        if not langs or len(set(langs)) != len(langs) or not set(langs) <= set(LANGUAGES):
+            raise ctx.error("settings.languages", f"must be a non-empty list of {', '.join(LANGUAGES)} "
+                                                  f"(each once), got {langs!r}", at)
+        kw["languages"] = tuple(langs)
     if "negation" in d:
         if not isinstance(d["negation"], str):
             raise ctx.error("settings.negation", f"must be one regular expression (a string), got {d['negation']!r}", at)
@@ -176,20 +182,43 @@ def _load_settings(ctx: _Ctx, d: Any) -> Settings:
     return dataclasses.replace(Settings(), **kw)
 
 
-def _load_question(ctx: _Ctx, qid: str, d: Any) -> Question:
+def _wording(ctx: _Ctx, key: str, d: dict, at: int | None, langs: tuple[str, ...], title: bool = False) -> tuple[str, str]:
+    """(English, Chinese) wording of an item: required in the rubric's languages, optional in others."""
+    out = []
+    for lang, keys in LANGUAGES.items():
+        name = keys[0] if title else keys[1]
+        if name in d:
+            out.append(_str(ctx, f"{key}.{name}", d[name], at))
+        elif lang in langs:
+            raise ctx.error(f"{key}.{name}", f"missing (the rubric's languages are {', '.join(langs)})", at)
+        else:
+            out.append("")
+    return out[0], out[1]
+
+
+def _load_question(ctx: _Ctx, qid: str, d: Any, langs: tuple[str, ...] = ("en", "zh"),
+                   points_of: dict[str, float] | None = None) -> Question:
     at = ctx.anchor(qid)
     key = f"questions.{qid}"
     if not isinstance(d, dict):
         raise ctx.error(key, "must be a table", at)
     _unknown(ctx, key, d, _QUESTION_KEYS, at)
-    for req in ("title", "title_zh", "points", "concepts"):
+    for req in ("concepts",) + (() if points_of is not None else ("points",)):
         if req not in d:
             raise ctx.error(f"{key}.{req}", "missing", at)
-    title = _str(ctx, f"{key}.title", d["title"], at)
-    title_zh = _str(ctx, f"{key}.title_zh", d["title_zh"], at)
-    points = _number(ctx, f"{key}.points", d["points"], at, allow_zero=False)
+    title, title_zh = _wording(ctx, key, d, at, langs, title=True)
+    if "points" in d:
+        points = _number(ctx, f"{key}.points", d["points"], at, allow_zero=False)
+        if points_of is not None and qid in points_of and abs(points_of[qid] - points) > 1e-9:
+            raise ctx.error(f"{key}.points", f"{points:g}, but the notebook's answer cell {qid} is worth "
+                                             f"{points_of[qid]:g} (release/<assignment>/manifest.json); "
+                                             "leave points out to take the notebook's", at)
+    elif points_of is not None and qid in points_of:
+        points = points_of[qid]
+    else:
+        raise ctx.error(f"{key}.points", f"missing, and no answer cell {qid} in the notebooks gives it", at)
 
-    aspects = _load_aspects(ctx, qid, d.get("aspects", []), at)
+    aspects = _load_aspects(ctx, qid, d.get("aspects", []), at, langs)
     aspect_ids = {a.id for a in aspects}
     concepts: list[Concept] = []
     seen: set[str] = set()
@@ -197,9 +226,10 @@ def _load_question(ctx: _Ctx, qid: str, d: Any) -> Question:
         ck = f"{key}.concepts[{i}]"
         cat = ctx.anchor(qid, "concepts", i)
         _unknown(ctx, ck, c, _CONCEPT_KEYS, cat)
-        for req in ("id", "points", "en", "zh"):
+        for req in ("id", "points"):
             if req not in c:
                 raise ctx.error(f"{ck}.{req}", "missing", cat)
+        c_en, c_zh = _wording(ctx, ck, c, cat, langs)
         cid = _str(ctx, f"{ck}.id", c["id"], cat)
         if cid in seen:
             raise ctx.error(f"{ck}.id", f"duplicate concept id {cid!r}", cat)
@@ -211,8 +241,8 @@ def _load_question(ctx: _Ctx, qid: str, d: Any) -> Question:
         concepts.append(Concept(
             id=cid,
             points=_number(ctx, f"{ck}.points", c["points"], cat, allow_zero=False),
-            en=_str(ctx, f"{ck}.en", c["en"], cat),
-            zh=_str(ctx, f"{ck}.zh", c["zh"], cat),
+            en=c_en,
+            zh=c_zh,
             matcher=Matcher(terms, patterns),
             aspect=_aspect_ref(ctx, f"{ck}.aspect", c.get("aspect"), aspect_ids, cat),
         ))
@@ -232,9 +262,10 @@ def _load_question(ctx: _Ctx, qid: str, d: Any) -> Question:
         mk = f"{key}.misconceptions[{i}]"
         mat = ctx.anchor(qid, "misconceptions", i)
         _unknown(ctx, mk, m, _MISC_KEYS, mat)
-        for req in ("id", "en", "zh", "patterns"):
+        for req in ("id", "patterns"):
             if req not in m:
                 raise ctx.error(f"{mk}.{req}", "missing", mat)
+        m_en, m_zh = _wording(ctx, mk, m, mat, langs)
         mid = _str(ctx, f"{mk}.id", m["id"], mat)
         if mid in mseen:
             raise ctx.error(f"{mk}.id", f"duplicate misconception id {mid!r}", mat)
@@ -254,8 +285,8 @@ def _load_question(ctx: _Ctx, qid: str, d: Any) -> Question:
             max_score = _number(ctx, f"{mk}.max_score", m["max_score"], mat)
         miscs.append(Misconception(
             id=mid,
-            en=_str(ctx, f"{mk}.en", m["en"], mat),
-            zh=_str(ctx, f"{mk}.zh", m["zh"], mat),
+            en=m_en,
+            zh=m_zh,
             patterns=patterns,
             unless=_regexes(ctx, f"{mk}.unless", m.get("unless", []), mat),
             skip_if_negated=skip,
@@ -281,23 +312,22 @@ def _load_question(ctx: _Ctx, qid: str, d: Any) -> Question:
     )
 
 
-def _load_aspects(ctx: _Ctx, qid: str, value: Any, at: int | None) -> tuple[Aspect, ...]:
+def _load_aspects(ctx: _Ctx, qid: str, value: Any, at: int | None, langs: tuple[str, ...]) -> tuple[Aspect, ...]:
     out: list[Aspect] = []
     for i, a in enumerate(_table_list(ctx, f"questions.{qid}.aspects", value, at)):
         ak = f"questions.{qid}.aspects[{i}]"
         aat = ctx.anchor(qid, "aspects", i)
         _unknown(ctx, ak, a, _ASPECT_KEYS, aat)
-        for req in ("id", "en", "zh"):
-            if req not in a:
-                raise ctx.error(f"{ak}.{req}", "missing", aat)
+        if "id" not in a:
+            raise ctx.error(f"{ak}.id", "missing", aat)
         aid = _str(ctx, f"{ak}.id", a["id"], aat)
         if any(x.id == aid for x in out):
             raise ctx.error(f"{ak}.id", f"duplicate aspect id {aid!r}", aat)
-        zh = _str(ctx, f"{ak}.zh", a["zh"], aat)
-        if not re.search(f"[{CJK}]", zh):
+        en, zh = _wording(ctx, ak, a, aat, langs)
+        if zh and not re.search(f"[{CJK}]", zh):
             raise ctx.error(f"{ak}.zh", f"must be Chinese text, got {zh!r}", aat)
         cap = _number(ctx, f"{ak}.max", a["max"], aat, allow_zero=False) if "max" in a else None
-        out.append(Aspect(aid, _str(ctx, f"{ak}.en", a["en"], aat), zh, cap))
+        out.append(Aspect(aid, en, zh, cap))
     return tuple(out)
 
 
@@ -315,8 +345,10 @@ def _aspect_ref(ctx: _Ctx, key: str, value: Any, known: set[str], at: int | None
     return ref
 
 
-def parse_rubric(raw: str, source: str = "<rubric>") -> Rubric:
-    """Validate and compile rubric text; raises RubricError (file, line, key) when it is wrong."""
+def parse_rubric(raw: str, source: str = "<rubric>", points: dict[str, float] | None = None) -> Rubric:
+    """Validate and compile rubric text; raises RubricError (file, line, key) when it is wrong.
+    `points`: the answer cells' points from the manifest (grade id -> points); a question may then
+    leave its points out, and one that gives them must agree."""
     ctx = _Ctx(source, raw)
     try:
         data = tomllib.loads(raw)
@@ -329,12 +361,13 @@ def parse_rubric(raw: str, source: str = "<rubric>") -> Rubric:
     qs = data.get("questions")
     if not isinstance(qs, dict) or not qs:
         raise ctx.error("questions", "no [questions.<grade_id>] sections found", None)
-    questions = {qid: _load_question(ctx, qid, q) for qid, q in qs.items()}
+    questions = {qid: _load_question(ctx, qid, q, settings.languages, points) for qid, q in qs.items()}
     return Rubric(questions=questions, settings=settings, source=source)
 
 
-def load_rubric(path: str | Path) -> Rubric:
-    """Load and validate a rubric file; raises RubricError (file, line, key) when it is wrong."""
+def load_rubric(path: str | Path, points: dict[str, float] | None = None) -> Rubric:
+    """Load and validate a rubric file; raises RubricError (file, line, key) when it is wrong.
+    `points`: the answer cells' points from the manifest (see parse_rubric)."""
     p = Path(path)
     try:
         raw = p.read_text(encoding="utf-8")
@@ -342,7 +375,7 @@ def load_rubric(path: str | Path) -> Rubric:
         raise RubricError(f"{p}: rubric file not found") from None
     except UnicodeDecodeError as e:
         raise RubricError(f"{p}: not UTF-8 text: {e}") from None
-    return parse_rubric(raw, str(p))
+    return parse_rubric(raw, str(p), points)
 
 
 __all__ = [

@@ -31,7 +31,7 @@ class _Bilingual:
 
     @property
     def label(self) -> str:
-        return f"{self.en} ({self.zh})"
+        return words(self.en, self.zh)
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,8 @@ class Question:
     aspects: tuple[Aspect, ...] = ()
 
     @property
-    def prompts(self) -> tuple[str, str]:
-        return (self.title, self.title_zh)
+    def prompts(self) -> tuple[str, ...]:
+        return tuple(t for t in (self.title, self.title_zh) if t)
 
     def aspect(self, aspect_id: str) -> Aspect | None:
         return next((a for a in self.aspects if a.id == aspect_id), None)
@@ -94,15 +94,34 @@ class Question:
 
 @dataclass(frozen=True)
 class Settings:
-    stub_texts: tuple[str, ...] = ("YOUR ANSWER HERE",)
+    """The rubric's settings ([settings] of rubrics.toml), each with its default and description."""
+
+    stub_texts: tuple[str, ...] = field(default=("YOUR ANSWER HERE",), metadata={"help": (
+        "placeholder lines of the release's answer cells: an answer that is only these is no answer")})
     # Scores inside this share of the question's points are where a TA is most likely to disagree:
     # an answer there is flagged when the grader's confidence is also below review_confidence.
-    review_band: tuple[float, float] = (0.3, 0.7)
-    review_confidence: float = 0.75
-    low_confidence: float = 0.6
-    stuffing_cap: float = 1.0
-    negation: re.Pattern = re.compile(r"\b(not|no|never)\b|不|没")
-    technical_words: frozenset[str] = frozenset()
+    review_band: tuple[float, float] = field(default=(0.3, 0.7), metadata={"help": (
+        "[low, high] shares of a question's points: an answer scored in this band is flagged for a TA "
+        "when the grader's confidence is below review_confidence")})
+    review_confidence: float = field(default=0.75, metadata={"help": (
+        "confidence below which an answer in the review band is flagged")})
+    low_confidence: float = field(default=0.6, metadata={"help": (
+        "confidence below which any answer is flagged for a TA")})
+    stuffing_cap: float = field(default=1.0, metadata={"help": (
+        "most points an answer that reads like a list of terms can earn")})
+    negation: re.Pattern = field(default=re.compile(r"\b(not|no|never)\b|不|没"), metadata={"help": (
+        "a regular expression of the words that deny a concept in a sentence")})
+    technical_words: frozenset[str] = field(default=frozenset(), metadata={"help": (
+        "lower-case words of the course that the spelling mender knows as words (never 'mends')")})
+    languages: tuple[str, ...] = field(default=("en", "zh"), metadata={"help": (
+        "the languages every question, concept, aspect and misconception is worded in (en, zh): "
+        "the wording keys (title/en for en, title_zh/zh for zh) each one requires; answers are read in either")})
+
+    @classmethod
+    def help(cls) -> dict[str, str]:
+        from dataclasses import fields
+
+        return {f.name: f.metadata["help"] for f in fields(cls)}
 
 
 @dataclass(frozen=True)
@@ -120,6 +139,11 @@ class Rubric:
             for m in q.misconceptions:
                 out += [p.pattern for p in m.patterns] + [p.pattern for p in m.unless]
         return out
+
+
+def words(en: str, zh: str) -> str:
+    """A wording in the rubric's languages: "en (zh)", or the one there is."""
+    return f"{en} ({zh})" if en and zh else en or zh
 
 
 _ASCII_ALNUM = re.compile(r"[a-z0-9]")
@@ -146,4 +170,5 @@ def compile_term(term: str) -> re.Pattern:
 
 __all__ = [
     "Aspect", "Concept", "Matcher", "Misconception", "Question", "Rubric", "RubricError", "Settings", "compile_term",
+    "words",
 ]

@@ -69,6 +69,11 @@ class FeedbackPolicy:
                         f"{where}: {name} = {values[name]!r}; use one of {', '.join(l.value for l in Level)}") from None
         if "due" in values:
             due = values["due"]
+            if isinstance(due, str):  # as the manifest carries it (ISO 8601)
+                try:
+                    due = datetime.fromisoformat(due)
+                except ValueError:
+                    pass
             if not isinstance(due, datetime) or due.tzinfo is None:
                 raise FeedbackPolicyError(
                     f"{where}: due = {due!r}; give a date-time with its time zone, e.g. 2025-10-20T23:59:00+08:00")

@@ -24,7 +24,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("submissions", type=Path,
                    help="nbgrader's submitted/ folder (or its course folder), a folder of <student>.ipynb files or "
                         "<student>/ folders, or a zip exported from an LMS (as for grade-all)")
-    p.add_argument("--assignment", default="pytorch_basics", help="assignment folder under source/ (its release and key are discounted)")
+    p.add_argument("--assignment", help="assignment folder under source/ (default: the course's only one; its "
+                                        "release and key are discounted)")
     p.add_argument("--out", type=Path, help="staff folder for similarity.html and similarity.json "
                                             "(default: SUBMISSIONS-similarity beside SUBMISSIONS)")
     p.add_argument("--threshold", type=float, help="pairs at or above this score (0-1) form clusters (default 0.5)")
@@ -82,14 +83,15 @@ def run(args: argparse.Namespace, paths) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from autograder.course import CourseNotFound, assignment_paths
+    from autograder.assignment_choice import choose
+    from autograder.course import CourseNotFound
 
     p = argparse.ArgumentParser(prog="python -m autograder.similarity", description=HELP)
     p.add_argument("--course", type=Path, help="course folder holding source/ (default: found from the working directory)")
     add_arguments(p)
     args = p.parse_args(argv)
     try:
-        paths = assignment_paths(args.assignment, args.course.resolve() if args.course else None)
+        paths = choose(args.course.resolve() if args.course else None, args.assignment)
     except CourseNotFound as e:
         print(f"autograder similarity: {e}", file=sys.stderr)
         return EXIT_USAGE

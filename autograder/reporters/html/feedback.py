@@ -49,9 +49,9 @@ def _labels(items: Any) -> list[dict[str, str]]:
         if isinstance(it, str):
             out.append({"label": it[:200], "label_zh": "", "points": ""})
         elif isinstance(it, dict):
-            label = it.get("en") or it.get("label") or it.get("name")
+            label = it.get("en") or it.get("label") or it.get("name") or it.get("zh")  # a rubric in Chinese only
             if isinstance(label, str):
-                zh = it.get("zh") or it.get("label_zh") or ""
+                zh = (it.get("zh") or it.get("label_zh") or "") if label != it.get("zh") else ""
                 pts = it.get("points")
                 out.append({"label": label[:200], "label_zh": zh[:200] if isinstance(zh, str) else "",
                             "points": f"{pts:g}" if isinstance(pts, (int, float)) else ""})

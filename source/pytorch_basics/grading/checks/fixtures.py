@@ -11,10 +11,3 @@ def gen() -> torch.Generator:
     """The grader's own random inputs: a private generator, never the global RNG, seeded per
     check so a check draws the same inputs on every run and every device."""
     return torch.Generator().manual_seed(20240607)
-
-
-@pytest.fixture(scope="module")
-def fit_spiral_models() -> dict:
-    """fit_spiral's trained models in one grading, by training seed (check_fit_spiral): each
-    model is trained once, whichever check needs it first."""
-    return {}

@@ -49,7 +49,7 @@ def fit_grader() -> None:
 
     cfg = tomllib.loads((Path(__file__).resolve().parents[1] / "assignment.toml").read_text())["fit_spiral"]
     fs = import_helper(Path(__file__).resolve().parent, "pytorch_basics", "02_spiral_classification.check_fit_spiral")
-    trainings = [(s, False) for s in cfg["seeds"]] + [(cfg["public_seed"], True)]
+    trainings = [(s, False) for s in cfg["seeds"]] + [(cfg["notebook_spiral"], True)]
 
     def linear_sgd(X, Y):
         torch.manual_seed(0)

@@ -2,8 +2,10 @@
 
 Everything here runs in the grader process only. Validating what came back from a worker, and
 reading handle summaries, is the engine's check library (`autograder.checks`); this module holds
-what is particular to this assignment: its spiral, its models, its training loop, its optimizer
-steps, and the grader-side copies of models it sends to workers.
+what is particular to this assignment: its spiral, its training loop, its gradient recipe. What
+the public checks need as well (the grader's models sent to workers, torch's optimizers as oracles,
+the spiral's angle law, the notebook's example spirals as data) is in public.py, released with
+them; it is imported here so that the hidden checks reach everything as R.<name>.
 """
 from __future__ import annotations
 
@@ -13,6 +15,11 @@ from typing import Any, Sequence
 
 import torch
 from torch import nn
+
+from .public import (  # noqa: F401 (the hidden checks reach them as R.<name>, as before)
+    TORCH_OPTIMIZERS, accuracy, adam_steps, grader_model, layer_spec, linear_partial_credit, make_torch_optimizer,
+    mlp, seeded_model, spiral_angle_law, torch_optimizer_steps, wrap_angle,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Notebook 2: the spiral, models, training
@@ -54,60 +61,6 @@ def blobs(n_per_class: int, seed: int, spread: float = 0.3) -> tuple[torch.Tenso
     return centres[y] + spread * torch.randn(3 * n_per_class, 2, generator=g), y
 
 
-def spiral_angle_law(n_per_class: int, n_classes: int) -> torch.Tensor:
-    """The noise-free angle of every row, shape [C*N] (float64)."""
-    k = torch.arange(n_classes, dtype=torch.float64)[:, None]
-    frac = torch.linspace(0, 1, n_per_class, dtype=torch.float64)[None, :]
-    return (2 * math.pi * (k + 2 * frac) / n_classes).reshape(-1)
-
-
-def wrap_angle(a: torch.Tensor) -> torch.Tensor:
-    """Into (-π, π]."""
-    return torch.remainder(a + math.pi, 2 * math.pi) - math.pi
-
-
-def mlp(sizes: Sequence[int], relu: bool, bias: bool | Sequence[bool] = True,
-        generator: torch.Generator | None = None) -> nn.Sequential:
-    """Linear(s0, s1) [ReLU] Linear(s1, s2) ... the grader's own module (`bias`: for every
-    layer, or one flag per layer). With a `generator`, PyTorch's default initialisation is drawn
-    from it instead of the global RNG (the same weights as torch.manual_seed(s) with a generator
-    seeded s), so that a reference can be built in a thread of its own."""
-    biases = [bias] * (len(sizes) - 1) if isinstance(bias, bool) else list(bias)
-    layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        if i and relu:
-            layers.append(nn.ReLU())
-        layers.append(nn.Linear(a, b, bias=biases[i], device=None if generator is None else "meta"))
-    model = nn.Sequential(*layers)
-    if generator is not None:
-        model = model.to_empty(device="cpu")
-        for m in model:
-            if isinstance(m, nn.Linear):  # nn.Linear.reset_parameters, drawn from `generator`
-                nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=generator)
-                if m.bias is not None:
-                    bound = 1 / math.sqrt(m.in_features)
-                    nn.init.uniform_(m.bias, -bound, bound, generator=generator)
-    return model
-
-
-def layer_spec(model: nn.Sequential) -> list:
-    """The description `Sandbox.build_module` takes for a Sequential of Linear/ReLU layers."""
-    spec: list = []
-    for m in model:
-        if isinstance(m, nn.Linear):
-            spec.append(("Linear", m.in_features, m.out_features, m.bias is not None))
-        elif isinstance(m, nn.ReLU):
-            spec.append(("ReLU",))
-        else:  # pragma: no cover - grader's own models only
-            raise TypeError(type(m).__name__)
-    return spec
-
-
-def make_torch_optimizer(model: nn.Module, kind: str, **hyper: Any) -> torch.optim.Optimizer:
-    cls = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam}[kind]
-    return cls(model.parameters(), **hyper)
-
-
 def train_reference(model: nn.Module, X: torch.Tensor, Y: torch.Tensor,
                     optimizer: torch.optim.Optimizer, epochs: int, zero_grad: bool = True) -> list[float]:
     """The contract's loop: zero the gradients, forward, backward, step; the loss before each step
@@ -124,16 +77,28 @@ def train_reference(model: nn.Module, X: torch.Tensor, Y: torch.Tensor,
     return losses
 
 
-def accuracy(logits: torch.Tensor, Y: torch.Tensor) -> float:
-    return (logits.argmax(dim=1) == Y).double().mean().item()
+def _mlp_drawn_from(sizes: Sequence[int], generator: torch.Generator) -> nn.Sequential:
+    """mlp(sizes, relu=True) with PyTorch's default initialisation drawn from `generator` instead
+    of the global RNG (the same weights as torch.manual_seed(s) with a generator seeded s), so
+    that a reference can be built in a thread of its own while a check seeds the global RNG."""
+    with torch.device("meta"):  # no weights drawn yet (the default device is per thread)
+        model = mlp(sizes, relu=True)
+    model = model.to_empty(device="cpu")
+    for m in model:
+        if isinstance(m, nn.Linear):  # nn.Linear.reset_parameters, drawn from `generator`
+            nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=generator)
+            if m.bias is not None:
+                bound = 1 / math.sqrt(m.in_features)
+                nn.init.uniform_(m.bias, -bound, bound, generator=generator)
+    return model
 
 
 def fit_reference(X: torch.Tensor, Y: torch.Tensor, epochs: int = 1000, hidden: int = 100,
                   seed: int = 0) -> nn.Module:
     """The notebook's classic ReLU model with Adam: the figure the fit_spiral bars are set from.
     The global RNG is not used (the initial weights are those of torch.manual_seed(seed))."""
-    model = mlp([X.shape[1], hidden, int(Y.max()) + 1], relu=True,
-                generator=torch.Generator().manual_seed(seed)).to(X.device)
+    model = _mlp_drawn_from([X.shape[1], hidden, int(Y.max()) + 1],
+                            torch.Generator().manual_seed(seed)).to(X.device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-5)
     train_reference(model, X, Y, opt, epochs)
     return model
@@ -152,14 +117,6 @@ def fit_key(X: torch.Tensor, Y: torch.Tensor, epochs: int = 1000, hidden: int = 
         opt.step()
         sched.step()
     return model
-
-
-def linear_partial_credit(value: float, low: float, high: float) -> float:
-    if value >= high:
-        return 1.0
-    if value <= low:
-        return 0.0
-    return (value - low) / (high - low)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -197,40 +154,6 @@ def gradient_norms(depth: int, activation: str, seed: int,
     return [m.weight.grad.norm().item() for m in model if isinstance(m, nn.Linear)]
 
 
-def torch_optimizer_steps(kind: str, param: torch.Tensor, grads: Sequence[torch.Tensor],
-                          **hyper: Any) -> list[torch.Tensor]:
-    """torch.optim's own SGD/Adam on one parameter: the parameter after every step."""
-    p = nn.Parameter(param.detach().clone())
-    opt = make_torch_optimizer(nn.ParameterList([p]), kind, **hyper)
-    out = []
-    for g in grads:
-        opt.zero_grad()
-        p.grad = g.detach().clone()
-        opt.step()
-        out.append(p.detach().clone())
-    return out
-
-
-def adam_steps(param: torch.Tensor, grads: Sequence[torch.Tensor], lr: float, betas=(0.9, 0.999), eps: float = 1e-8,
-               weight_decay: float = 0.0, bias_correction: bool = True, eps_inside_sqrt: bool = False
-               ) -> list[torch.Tensor]:
-    """Adam written out, with or without a known mistake (no bias correction; eps inside the
-    square root): the parameter after every step."""
-    b1, b2 = betas
-    p = param.detach().clone()
-    m, v = torch.zeros_like(p), torch.zeros_like(p)
-    out = []
-    for step, g in enumerate(grads, 1):
-        g = g + weight_decay * p if weight_decay else g
-        m = b1 * m + (1 - b1) * g
-        v = b2 * v + (1 - b2) * g * g
-        c1, c2 = (1 - b1 ** step, 1 - b2 ** step) if bias_correction else (1.0, 1.0)
-        denom = (v / c2 + eps).sqrt() if eps_inside_sqrt else (v / c2).sqrt() + eps
-        p = p - lr * (m / c1) / denom
-        out.append(p.clone())
-    return out
-
-
 def torch_adam_states(param: torch.Tensor, grads: Sequence[torch.Tensor], **hyper: Any) -> list[dict]:
     """torch.optim.Adam's state after every step, as plain data (step as int)."""
     p = nn.Parameter(param.detach().clone())
@@ -246,30 +169,17 @@ def torch_adam_states(param: torch.Tensor, grads: Sequence[torch.Tensor], **hype
     return out
 
 
-
-# ---------------------------------------------------------------------------------------------
-# Models the grader sends to a worker
-# ---------------------------------------------------------------------------------------------
-
-
-def grader_model(box: Any, sizes: Sequence[int], relu: bool, seed: int, device: str,
-                 bias: bool | Sequence[bool] = True):
-    """The grader's own model (Linear[-ReLU]-Linear...), built from torch.manual_seed(seed) here and
-    sent to the worker with its weights: (an identical copy here, the handle there)."""
-    model = seeded_model(sizes, relu, seed, bias)
-    handle = box.build_module(layer_spec(model), state_dict=model.state_dict(), device=device)
-    return model.to(device), handle
-
-
-def seeded_model(sizes: Sequence[int], relu: bool, seed: int, bias: bool | Sequence[bool] = True) -> nn.Sequential:
-    """The grader's model of `grader_model`, here only (another copy with the same weights)."""
-    torch.manual_seed(seed)
-    return mlp(sizes, relu=relu, bias=bias)
-
-
 def optimizer_display(kind: str, hyper: dict) -> str:
     args = ", ".join(f"{k}={v}" for k, v in hyper.items())
     return f"torch.optim.{TORCH_OPTIMIZERS[kind]}({args})"
 
 
-TORCH_OPTIMIZERS = {"sgd": "SGD", "adam": "Adam"}
+def write_public_spirals(path=None) -> None:
+    """Write public.py's data file: the grader's spirals of public.PUBLISHED_SPIRALS (the
+    notebook's examples), so that the released public checks have them without this module.
+    Run once when the list changes; tests/test_public_release.py checks the file against make_spiral."""
+    from . import public
+
+    data = {f"{n}-{c}-{noise:g}-{seed}": make_spiral(n, c, noise, seed=seed)[0].contiguous()
+            for n, c, noise, seed in public.PUBLISHED_SPIRALS}
+    torch.save(data, path or public.SPIRALS)

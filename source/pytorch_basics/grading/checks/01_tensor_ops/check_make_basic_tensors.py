@@ -11,16 +11,18 @@ BASIC_KEYS = ("scalar", "vector", "ones_2x3", "ones_2x3x4", "zeros_long_5x3", "e
 
 
 def _basic_expected() -> dict[str, torch.Tensor]:
-    return {
-        "scalar": torch.tensor(666),
-        "vector": torch.arange(1, 7),
-        "ones_2x3": torch.ones(2, 3),
-        "ones_2x3x4": torch.ones(2, 3, 4),
-        "zeros_long_5x3": torch.zeros(5, 3, dtype=torch.long),
-        "eye_3": torch.eye(3),
-        "arange_0_10_2": torch.arange(0, 10, 2),
-        "linspace_0_1_5": torch.linspace(0, 1, 5),
+    # written as values, not with the constructors the exercise asks for (public checks are released)
+    expected = {
+        "scalar": torch.full((), 666),
+        "vector": torch.tensor([1, 2, 3, 4, 5, 6], dtype=torch.int64),
+        "ones_2x3": torch.full((2, 3), 1.0),
+        "ones_2x3x4": torch.full((2, 3, 4), 1.0),
+        "zeros_long_5x3": torch.full((5, 3), 0),
+        "eye_3": torch.tensor([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]),
+        "arange_0_10_2": torch.tensor([0, 2, 4, 6, 8]),
+        "linspace_0_1_5": torch.tensor([0.0, 0.25, 0.5, 0.75, 1.0]),
     }
+    return expected
 
 
 def _expect(value, key: str, want: torch.Tensor, dtype) -> torch.Tensor:

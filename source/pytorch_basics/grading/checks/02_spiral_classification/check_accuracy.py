@@ -9,7 +9,7 @@ import torch
 
 from autograder.checks import Known, KnownError, Number, check, judge, mistaken, recognise
 
-from .. import reference as R
+from .. import public as P
 
 
 def _mistakes(logits: torch.Tensor, Y: torch.Tensor, want: float) -> tuple[list, list]:
@@ -25,7 +25,7 @@ def _mistakes(logits: torch.Tensor, Y: torch.Tensor, want: float) -> tuple[list,
 
 
 def _judge_accuracy(nb, logits: torch.Tensor, Y: torch.Tensor, what: str, public: bool = False) -> None:
-    want = R.accuracy(logits.cpu(), Y.cpu())
+    want = P.accuracy(logits.cpu(), Y.cpu())
     known, raises = _mistakes(logits.cpu(), Y.cpu(), want)
     got = judge(nb, "accuracy", logits, Y, what=what, names=("logits", "Y"), keep_inputs=not public,
                 returns=Number(), raises=raises)

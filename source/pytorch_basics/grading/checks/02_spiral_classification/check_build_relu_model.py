@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from autograder.checks import check
 
-from ..models import judge_structure, judge_two_layer
+from ..models import judge_two_layer
+from ..public import judge_structure
 
 
 @check("check_build_relu_model", points=1, public=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import statistics
 import time
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,11 +29,12 @@ import torch
 
 from autograder.checks import (
     CallTimeout, KnownMistake, SubmissionFault, boundary_details, check, close, expect_handle, expect_tensor,
-    grid_points, module_devices, prefetch, reference,
+    grader_only, grid_points, module_devices, prefetch, reference,
 )
 
 from .. import reference as R
-from ..models import affine_outputs
+from .. import public as P
+from ..public import affine_outputs
 
 
 def _shuffler(cfg: dict, *salt: int) -> torch.Generator:
@@ -48,8 +50,8 @@ def _relabelling(g: torch.Generator, classes: int) -> torch.Tensor:
             return perm
 
 
-def _training_data(cfg: dict, seed: int, device: str, relabel: bool):
-    X, Y = R.make_spiral(cfg["n_per_class"], 3, cfg["noise"], seed=seed)
+def _training_data(cfg: dict, seed: int, device: str, relabel: bool, draw):
+    X, Y = draw(cfg["n_per_class"], 3, cfg["noise"], seed=seed)  # draw: R.make_spiral, or P.spiral (public)
     g = _shuffler(cfg, seed)
     labels = _relabelling(g, 3) if relabel else torch.arange(3)
     order = torch.randperm(len(X), generator=g)
@@ -105,10 +107,10 @@ def _forward(nb, model, x: torch.Tensor, device: str, what: str) -> torch.Tensor
     return logits.detach().cpu()
 
 
-def _heldout_accuracy(nb, model, seed: int, cfg: dict, device: str, what: str, labels: torch.Tensor) -> float:
-    Xh, Yh = R.make_spiral(cfg["n_heldout_per_class"], 3, cfg["noise"], seed=seed)
+def _heldout_accuracy(nb, model, seed: int, cfg: dict, device: str, what: str, labels: torch.Tensor, draw) -> float:
+    Xh, Yh = draw(cfg["n_heldout_per_class"], 3, cfg["noise"], seed=seed)
     logits = predictions(nb, model, Xh, _shuffler(cfg, seed, 1), cfg, device, what)
-    return R.accuracy(logits, labels[Yh])
+    return P.accuracy(logits, labels[Yh])
 
 
 def _affine(nb, model, device: str) -> bool:
@@ -127,7 +129,7 @@ def _credit(credit, accs: list[float], times: list[float], cfg: dict, where: str
             device: str = "cpu") -> None:
     med = statistics.median(accs)
     low, high = cfg["low_bar"], cfg["high_bar"]
-    frac = R.linear_partial_credit(med, low, high)
+    frac = P.linear_partial_credit(med, low, high)
     # The message quotes the published bars, not the grader's more lenient ones: whoever is
     # short of full points here is short of the published bar too.
     each = f" (each {', '.join(f'{a:.3f}' for a in accs)})" if len(accs) > 1 else ""
@@ -150,12 +152,20 @@ class Fit:
     what: str
 
 
-def _trained(models: dict, nb, cfg: dict, seed: int, device: str, public: bool) -> Fit:
-    """The model fit_spiral trains on the spiral of `seed`, trained once per grading whichever
-    check asks first (the public example's model is also one of the held-out check's three);
-    a training that failed fails every check that needs it, with its first message."""
+# fit_spiral's trainings in one grading, by training seed, kept per notebook worker (one per
+# submission): each model is trained once, whichever check needs it first. Module-level rather
+# than a fixture of fixtures.py, which the public check, released to students, may not use.
+_TRAININGS: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
+
+
+def _trained(nb, cfg: dict, seed: int, device: str, public: bool, draw) -> Fit:
+    """The model fit_spiral trains on the spiral of `seed` (drawn by `draw`), trained once per
+    grading whichever check asks first (the public example's model is also one of the held-out
+    check's three); a training that failed fails every check that needs it, with its first
+    message."""
+    models = _TRAININGS.setdefault(nb, {})
     if seed not in models:
-        X, Y, labels = _training_data(cfg, seed, device, relabel=not public)
+        X, Y, labels = _training_data(cfg, seed, device, relabel=not public, draw=draw)
         what = f"fit_spiral(the spiral of seed {seed})" if public else "fit_spiral(a spiral drawn by the grader)"
         try:
             model, elapsed = _fit(nb, X, Y, device, cfg["time_budget_s"], what)
@@ -168,18 +178,24 @@ def _trained(models: dict, nb, cfg: dict, seed: int, device: str, public: bool) 
     return fit
 
 
+@grader_only
+def _prefetch_picture_reference(cfg: dict) -> None:
+    """Start training the picture's reference model while the worker trains the student's."""
+    prefetch(_reference_grid_logits, cfg["notebook_spiral"], cfg["notebook_heldout_spiral"], cfg["n_per_class"], cfg["noise"])
+
+
 @check("check_fit_spiral", points=2, public=True)
-def test_fit_spiral_public(nb, device, assignment, credit, fit_spiral_models):
+def test_fit_spiral_public(nb, device, assignment, credit):
     "fit_spiral: the notebook's example: trained on spiral seed 7, accuracy on held-out spiral seed 8 (both shuffled)"
     cfg = assignment["fit_spiral"]
-    # the picture's reference trains here while the worker trains the student's model
-    prefetch(_reference_grid_logits, cfg["public_seed"], cfg["public_heldout_seed"], cfg["n_per_class"], cfg["noise"])
-    fit = _trained(fit_spiral_models, nb, cfg, cfg["public_seed"], device, public=True)
-    acc = _heldout_accuracy(nb, fit.model, cfg["public_heldout_seed"], cfg, device, fit.what, fit.labels)
-    _credit(credit, [acc], [fit.seconds], cfg, f"on the spiral of seed {cfg['public_heldout_seed']}", nb, fit.model,
+    _prefetch_picture_reference(cfg)
+    fit = _trained(nb, cfg, cfg["notebook_spiral"], device, public=True, draw=P.spiral)
+    acc = _heldout_accuracy(nb, fit.model, cfg["notebook_heldout_spiral"], cfg, device, fit.what, fit.labels,
+                            draw=P.spiral)
+    _credit(credit, [acc], [fit.seconds], cfg, f"on the spiral of seed {cfg['notebook_heldout_spiral']}", nb, fit.model,
             device)
     try:
-        credit.details.update(_boundary_picture(nb, fit.model, cfg, device))
+        credit.details.update(_boundary_picture(nb, fit.model, cfg, device) or {})
     except (AssertionError, SubmissionFault):
         pass  # the picture is a courtesy for the feedback page; it never costs points
 
@@ -197,10 +213,11 @@ def _reference_grid_logits(seed: int, heldout_seed: int, n_per_class: int, noise
         return model(torch.from_numpy(grid))
 
 
+@grader_only
 def _boundary_picture(nb, model, cfg: dict, device: str) -> dict:
     """The student's and the reference model's decision regions over the notebook's public
     held-out spiral (seed 8), for the feedback page. The hidden seeds' data is never drawn."""
-    seed, held = cfg["public_seed"], cfg["public_heldout_seed"]
+    seed, held = cfg["notebook_spiral"], cfg["notebook_heldout_spiral"]
     Xh, Yh = R.make_spiral(cfg["n_heldout_per_class"], 3, cfg["noise"], seed=held, device="cpu")
     grid, extent = grid_points(Xh)
     student = predictions(nb, model, torch.from_numpy(grid), _shuffler(cfg, held, 2), cfg, device,
@@ -211,14 +228,15 @@ def _boundary_picture(nb, model, cfg: dict, device: str) -> dict:
 
 
 @check("check_fit_spiral", points=8)
-def test_fit_spiral_heldout(nb, device, assignment, credit, fit_spiral_models):
+def test_fit_spiral_heldout(nb, device, assignment, credit):
     "fit_spiral: median accuracy on three held-out spirals of hidden seeds, of the models trained on the notebook's spiral and on two spirals the grader draws with hidden seeds (shuffled, labels permuted)"
     cfg = assignment["fit_spiral"]
-    trainings = [(seed, False) for seed in cfg["seeds"]] + [(cfg["public_seed"], True)]
+    trainings = [(seed, False) for seed in cfg["seeds"]] + [(cfg["notebook_spiral"], True)]
     assert len(trainings) == len(cfg["heldout_seeds"]), "assignment.toml: one held-out seed per training"
     accs, times = [], []
     for (seed, public), held_seed in zip(trainings, cfg["heldout_seeds"]):
-        fit = _trained(fit_spiral_models, nb, cfg, seed, device, public)
+        fit = _trained(nb, cfg, seed, device, public, draw=P.spiral if public else R.make_spiral)
         times.append(fit.seconds)
-        accs.append(_heldout_accuracy(nb, fit.model, held_seed, cfg, device, fit.what, fit.labels))
+        accs.append(_heldout_accuracy(nb, fit.model, held_seed, cfg, device, fit.what, fit.labels,
+                                      draw=R.make_spiral))
     _credit(credit, accs, times, cfg, f"over {len(accs)} held-out spirals", nb, fit.model, device)

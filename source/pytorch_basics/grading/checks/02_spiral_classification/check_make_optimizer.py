@@ -15,7 +15,7 @@ from autograder.checks import (
     optimizer_param_ids, summary_number, type_name, worker_helper,
 )
 
-from .. import reference as R
+from .. import public as P
 
 # Settings that choose an implementation, not what a step computes.
 IMPLEMENTATION = frozenset({"foreach", "fused", "capturable", "differentiable"})
@@ -49,16 +49,16 @@ def _same_setting(got, want) -> bool:
 def _judge_optimizer(nb, device: str, name: str, sizes=(3, 5, 2), strict: bool = False, **hyper) -> None:
     """The class, lr, weight_decay and parameters (as the notebook's check); `strict`: also every
     other setting, exactly the model's parameters, and three steps against torch's."""
-    grader_copy, model = R.grader_model(nb, list(sizes), relu=True, seed=1, device=device)
+    grader_copy, model = P.grader_model(nb, list(sizes), relu=True, seed=1, device=device)
     args = ", ".join([repr(name)] + [f"{k}={v}" for k, v in hyper.items()])
     what = f"make_optimizer(model, {args})"
     opt = expect_handle(nb.call("make_optimizer", model, name, **hyper), what, "optimizer")
     cls = optimizer_class(opt)
-    want_cls = R.TORCH_OPTIMIZERS[name]
+    want_cls = P.TORCH_OPTIMIZERS[name]
     assert cls == want_cls, f"{what}: returned a {cls} optimizer, expected torch.optim.{want_cls}"
     lr = hyper.get("lr", 1e-3)
     wd = hyper.get("weight_decay", 1e-5)
-    reference = R.make_torch_optimizer(grader_copy, name, lr=lr, weight_decay=wd)
+    reference = P.make_torch_optimizer(grader_copy, name, lr=lr, weight_decay=wd)
     want = {k: v for k, v in reference.param_groups[0].items() if k != "params" and k not in IMPLEMENTATION}
     for g in optimizer_groups(opt):
         assert math.isclose(summary_number(g.get("lr")), lr, rel_tol=1e-9), (
@@ -120,7 +120,7 @@ def test_make_optimizer_public(nb, device):
     for name in ("sgd", "adam"):
         _judge_optimizer(nb, device, name, sizes=(2, 10, 3), lr=0.05, weight_decay=1e-4)
     _judge_optimizer(nb, device, "adam", sizes=(2, 10, 3))
-    _, model = R.grader_model(nb, [2, 10, 3], relu=True, seed=1, device=device)
+    _, model = P.grader_model(nb, [2, 10, 3], relu=True, seed=1, device=device)
     _judge_unknown(nb, model, "rmsprop")
 
 
@@ -135,6 +135,6 @@ def test_make_optimizer_hyper(nb, device):
 @check("check_make_optimizer", points=1)
 def test_make_optimizer_unknown(nb, device):
     "make_optimizer: ValueError for other names ('adamw', 'momentum')"
-    _, model = R.grader_model(nb, [3, 5, 2], relu=True, seed=1, device=device)
+    _, model = P.grader_model(nb, [3, 5, 2], relu=True, seed=1, device=device)
     for bad in ("adamw", "momentum"):
         _judge_unknown(nb, model, bad)

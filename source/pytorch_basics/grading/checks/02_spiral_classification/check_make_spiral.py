@@ -12,7 +12,7 @@ from autograder.checks import (
     ks_normal, lag1_autocorrelation, mistaken, recognise,
 )
 
-from .. import reference as R
+from .. import public as P
 
 
 def _spiral(nb, what: str, n: int, c: int, device: str, **kw):
@@ -36,7 +36,7 @@ def _radius_ok(X: torch.Tensor, n: int, c: int) -> bool:
 
 def _angle_residual(X: torch.Tensor, n: int, c: int) -> torch.Tensor:
     keep = X.norm(dim=1) > 0.05  # the angle of a point at the origin is undefined
-    return R.wrap_angle(torch.atan2(X[:, 0], X[:, 1]) - R.spiral_angle_law(n, c))[keep]
+    return P.wrap_angle(torch.atan2(X[:, 0], X[:, 1]) - P.spiral_angle_law(n, c))[keep]
 
 
 RADIUS_MSG = ("make_spiral: the distance of each class's points from the origin must be t = linspace(0, 1, N) "

@@ -16,23 +16,25 @@ from autograder.checks import (
 )
 
 from .. import reference as R
+from .. import public as P
 
 MIN_CLASS_SHARE = 0.15  # of the data's box, for each class of the grader's models (so regions show)
 
 
-def _plot(nb, device: str, n: int, classes: int, hidden: int, seed: int, model_seed: int, shuffle: bool = False,
+def _plot(nb, device: str, data: tuple, hidden: int, seed: int, model_seed: int, shuffle: bool = False,
           balanced: bool = False):
-    X, Y = R.make_spiral(n, classes, 0.2, seed=seed)
+    X, Y = data  # the grader's spiral (P.spiral for the notebook's example)
+    classes = int(Y.max()) + 1
     if shuffle:  # the labels come with X: the order says nothing more, but no check relies on it
         order = torch.randperm(len(X), generator=torch.Generator().manual_seed(seed))
         X, Y = X[order], Y[order]
     if balanced:
         model = _balanced_model([2, hidden, classes], model_seed, X)
-        handle = nb.build_module(R.layer_spec(model), state_dict=model.state_dict(), device=device)
-        model = model.to(device)
+        handle = nb.build_module(P.layer_spec(model), state_dict=model.state_dict(), device=device)
+        model.to(device)  # nn.Module.to moves the module itself
     else:
-        model, handle = R.grader_model(nb, [2, hidden, classes], relu=True, seed=model_seed, device=device)
-    what = f"plot_decision_boundary(model, X, Y) with {n * classes} points of {classes} classes"
+        model, handle = P.grader_model(nb, [2, hidden, classes], relu=True, seed=model_seed, device=device)
+    what = f"plot_decision_boundary(model, X, Y) with {len(X)} points of {classes} classes"
     fig = expect_handle(nb.call("plot_decision_boundary", handle, X.to(device), Y.to(device)), what, "figure")
     return what, X, model, handle, fig
 
@@ -49,7 +51,7 @@ def _balanced_model(sizes: list[int], seed: int, X: torch.Tensor) -> torch.nn.Mo
     classes = sizes[-1]
     for s in range(seed, seed + 50):
         torch.manual_seed(s)
-        model = R.mlp(sizes, relu=True)
+        model = P.mlp(sizes, relu=True)
         with torch.no_grad():
             spread = model(grid).std().item()
             for _ in range(200):
@@ -106,7 +108,7 @@ def _judge_regions(what: str, fig, X: torch.Tensor, model, min_recall: float) ->
 @check("check_plot_decision_boundary", points=1, public=True)
 def test_plot_decision_boundary_public(nb, device):
     "plot_decision_boundary: the notebook's example: a Figure with filled regions, all points, the model untouched"
-    what, X, model, handle, fig = _plot(nb, device, 30, 3, 8, seed=4, model_seed=0)
+    what, X, model, handle, fig = _plot(nb, device, P.spiral(30, 3, 0.2, seed=4), 8, seed=4, model_seed=0)
     _judge_scatter(what, fig, X)
     ok, why = has_filled_regions(fig, X)
     assert ok, f"{what}: {why}"
@@ -118,8 +120,8 @@ def test_plot_decision_boundary_regions(nb, device, assignment):
     "plot_decision_boundary: filled decision regions (contourf, pcolormesh or imshow) over the data's bounding box, coloured by the model's predicted class"
     cfg = assignment["plot_decision_boundary"]
     for n, classes, seed in ((40, 4, 9), (25, 2, 10), (50, 3, 13)):
-        what, X, model, _, fig = _plot(nb, device, n, classes, 24, seed=seed, model_seed=seed, shuffle=True,
-                                       balanced=True)
+        what, X, model, _, fig = _plot(nb, device, R.make_spiral(n, classes, 0.2, seed=seed), 24, seed=seed,
+                                       model_seed=seed, shuffle=True, balanced=True)
         ok, why = has_filled_regions(fig, X)
         assert ok, f"{what}: {why}"
         _judge_regions(what, fig, X, model, cfg["min_region_recall"])
@@ -129,7 +131,8 @@ def test_plot_decision_boundary_regions(nb, device, assignment):
 def test_plot_decision_boundary_points(nb, device):
     "plot_decision_boundary: every data point drawn on top (a scatter of the N points of X)"
     for n, classes, seed in ((70, 3, 11), (40, 4, 9)):
-        what, X, *_, fig = _plot(nb, device, n, classes, 24, seed=seed, model_seed=seed, shuffle=True)
+        what, X, *_, fig = _plot(nb, device, R.make_spiral(n, classes, 0.2, seed=seed), 24, seed=seed,
+                                 model_seed=seed, shuffle=True)
         _judge_scatter(what, fig, X)
         assert shows_points(fig, X), f"{what}: the points drawn are not the points of X; draw X's points on top"
 
@@ -137,5 +140,5 @@ def test_plot_decision_boundary_points(nb, device):
 @check("check_plot_decision_boundary", points=1)
 def test_plot_decision_boundary_model_untouched(nb, device):
     "plot_decision_boundary: leaves another model as it was, on its device"
-    what, _, model, handle, _ = _plot(nb, device, 50, 3, 32, seed=12, model_seed=12)
+    what, _, model, handle, _ = _plot(nb, device, R.make_spiral(50, 3, 0.2, seed=12), 32, seed=12, model_seed=12)
     _judge_untouched(nb, what, model, handle, device)

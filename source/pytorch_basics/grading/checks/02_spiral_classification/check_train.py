@@ -13,10 +13,11 @@ import torch
 
 from autograder.checks import (
     call_watching_inputs, changed_message, check, close, expect_list_of_numbers, expect_number, expect_state_dict,
-    expect_tensor, mistaken, type_name,
+    expect_tensor, grader_only, mistaken, type_name,
 )
 
 from .. import reference as R
+from .. import public as P
 
 
 def _call_train(nb, what: str, handle, X, Y, opt, epochs: int) -> list[float]:
@@ -33,6 +34,7 @@ def _same_losses(got: list[float], want: list[float], tol: float) -> bool:
     return len(got) == len(want) > 0 and all(math.isclose(g, w, rel_tol=tol, abs_tol=tol) for g, w in zip(got, want))
 
 
+@grader_only  # trains the grader's reference loop: the release's public check names no mistake
 def _training_mistake(got: list[float], sd: dict | None, X, Y, kind: str, hyper: dict, epochs: int, seed: int,
                       device: str, tol: float) -> str:
     """The known mistake whose training gives these losses (or, `sd`, these weights): the grader
@@ -80,8 +82,8 @@ def _judge_train(nb, device: str, kind: str, hyper: dict, epochs: int, seed: int
 @check("check_train", points=1, public=True)
 def test_train_public(nb, device):
     "train: the notebook's example (SGD lr 0.5, 30 epochs): 30 float losses, the first before any step, going down"
-    X, Y = R.make_spiral(20, 3, 0.2, seed=3, device=device)
-    model, handle = R.grader_model(nb, [2, 16, 3], relu=True, seed=0, device=device)
+    X, Y = P.spiral(20, 3, 0.2, seed=3, device=device)
+    model, handle = P.grader_model(nb, [2, 16, 3], relu=True, seed=0, device=device)
     opt = nb.build_optimizer(handle, "SGD", lr=0.5)
     what = "train(model, X, Y, torch.optim.SGD(lr=0.5), epochs=30)"
     losses = nb.call("train", handle, X, Y, opt, 30)

@@ -10,7 +10,7 @@ import torch
 
 from autograder.checks import Known, KnownMistake, Tensor, call_sequence, check, close, expect_tensor, same
 
-from .. import reference as R
+from .. import public as P
 
 WRONG = ("the new parameter differs from torch.optim.Adam's step (weight decay added to the gradient, "
          "both moments kept in state from one call to the next, bias correction, eps outside the square root)")
@@ -43,8 +43,8 @@ def _judge_adam(nb, param: torch.Tensor, grads: list[torch.Tensor], device: str,
     opt = torch.optim.Adam([p], **hyper)
     steps = call_sequence(nb, "adam_step", param.to(device), [[g.to(device)] for g in grads], **hyper)
     shown = ", ".join(f"{k}={v}" for k, v in hyper.items())
-    variants = {"adam_no_bias_correction": R.adam_steps(param, grads, bias_correction=False, **hyper),
-                "adam_eps_inside_sqrt": R.adam_steps(param, grads, eps_inside_sqrt=True, **hyper)}
+    variants = {"adam_no_bias_correction": P.adam_steps(param, grads, bias_correction=False, **hyper),
+                "adam_eps_inside_sqrt": P.adam_steps(param, grads, eps_inside_sqrt=True, **hyper)}
     for i, (step, g) in enumerate(zip(steps, grads), 1):
         p.grad = g.clone()
         opt.step()

@@ -16,7 +16,7 @@ from autograder.checks import (
     module_leaves, module_parameters, worker_helper,
 )
 
-from .. import reference as R
+from .. import public as P
 
 CAST = """
 def _autograder_cast(module, dtype):
@@ -28,12 +28,12 @@ def _judge_collapse(nb, sizes: list[int], seed: int, device: str, default_init: 
                     bias=True, dtype: torch.dtype = torch.float32, untouched: bool = False) -> None:
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
-    model = R.mlp(sizes, relu=False, bias=bias)
+    model = P.mlp(sizes, relu=False, bias=bias)
     if not default_init:
         with torch.no_grad():  # weights of a moderate scale, so products of 5 matrices stay O(1)
             for p in model.parameters():
                 p.copy_(torch.randn(p.shape, generator=gen) / math.sqrt(p.shape[-1]))
-    handle = nb.build_module(R.layer_spec(model), state_dict=model.state_dict(), device=device)
+    handle = nb.build_module(P.layer_spec(model), state_dict=model.state_dict(), device=device)
     if dtype != torch.float32:
         handle = nb.call(worker_helper(nb, "_autograder_cast", CAST), handle, dtype)
         model = model.to(dtype)

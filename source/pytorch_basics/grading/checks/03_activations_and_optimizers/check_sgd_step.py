@@ -8,14 +8,14 @@ import torch
 
 from autograder.checks import Known, Tensor, call_keeping_inputs, check, expect_tensor, judge
 
-from .. import reference as R
+from .. import public as P
 
 WRONG = "the new parameter differs from torch.optim.SGD's step (param − lr·(grad + weight_decay·param))"
 
 
 def _judge_sgd(nb, param: torch.Tensor, grads: list[torch.Tensor], lr: float, wd: float, device: str,
                what: str) -> None:
-    want = R.torch_optimizer_steps("sgd", param, grads, lr=lr, weight_decay=wd)
+    want = P.torch_optimizer_steps("sgd", param, grads, lr=lr, weight_decay=wd)
     p = param.to(device)
     for i, (g, w) in enumerate(zip(grads, want), 1):
         call = f"sgd_step({what}, lr={lr}, weight_decay={wd}), step {i}"

@@ -10,7 +10,7 @@ from .. import reference
 def test_double_public(nb):
     "double: the notebook's arange(3)"
     x = torch.arange(3)
-    judge(nb, "double", x, shown="arange(3)", keep_inputs=False, returns=Tensor(reference.double(x)))
+    judge(nb, "double", x, shown="arange(3)", keep_inputs=False, returns=Tensor(torch.tensor([0, 2, 4])))
 
 
 @check("check_double", points=1)
