@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from autograder.assignment import AssignmentConfig, ConfigError, load_assignment
 from autograder.course import AssignmentPaths
@@ -15,6 +15,7 @@ from autograder.engine.content import check_layout
 from autograder.engine.plugin import ResultsPlugin, Selection
 from autograder.engine.run import run_checks
 from autograder.engine.session import SubmissionSession
+from autograder.engine.timing import REFERENCES, Timeline
 from autograder.notebooks import Recognition, recognise
 from autograder.not_graded import not_graded, ungradable_result
 from autograder.results import NOT_GRADED, CheckResult, Status, SubmissionResult, Visibility
@@ -34,12 +35,14 @@ class GradeRequest:
 
 def grade_submission(request: GradeRequest, paths: AssignmentPaths,
                      extra_hidden: Sequence[Path] = ()) -> SubmissionResult:
-    started = time.perf_counter()
+    timeline = Timeline()
+    _one_thread()
     config = load_assignment(paths)
     if config.public_only and not request.public_only:
         raise ConfigError(f"{paths.release} is a release without grading material: only its public checks can run "
                           f"(`autograder check`); grading needs source/{paths.name}/grading/")
-    rec = recognise(request.submission, config)
+    with timeline.phase("recognise notebooks"):
+        rec = recognise(request.submission, config)
     result = SubmissionResult(assignment=config.name, student=request.student, device=request.device)
     result.notes += rec.notes
     result.choices = list(rec.choices)
@@ -48,27 +51,40 @@ def grade_submission(request: GradeRequest, paths: AssignmentPaths,
         ungradable = ungradable_result(config, request.student, reasons[0], request.device)
         result.gradable, result.format_errors, result.checks = False, reasons, ungradable.checks
     else:
-        checks, result.grader_errors, notes, result.grader_warnings = _run_code_checks(
-            request, paths, config, rec, extra_hidden)
+        # The short answers need no sandbox: they are scored while the workers start.
+        answers = None if request.public_only else (
+            lambda: _short_answers(config, rec, paths, request.now or datetime.now(timezone.utc), request.due))
+        checks, short, result.grader_errors, notes, result.grader_warnings = _run_code_checks(
+            request, paths, config, rec, extra_hidden, timeline, answers)
         # A notebook whose file could not be read: its reason is said once, first (format_errors),
         # and its checks point to it instead of each saying the notebook was not found.
         result.format_errors = list(rec.unreadable.values())
         result.checks = [_unreadable(c, rec.unreadable[c.notebook]) if c.notebook in rec.unreadable else c
                          for c in checks]
         result.notes += [p for p in rec.problems if p not in rec.unreadable.values()] + notes
-        if not request.public_only:
-            result.checks += _short_answers(config, rec, paths, request.now or datetime.now(timezone.utc),
-                                            request.due)
-    result.execution_time_s = round(time.perf_counter() - started, 2)
+        result.checks += short
+    timeline.add("total", "", timeline.t0, time.perf_counter() - timeline.t0)
+    result.timings = timeline.phases()
+    result.execution_time_s = round(time.perf_counter() - timeline.t0, 2)
     return result
 
 
+def _one_thread() -> None:
+    """The grading process's own torch work (references, judging) runs on one thread: the
+    workers train on the cores, and a second thread here only spins against them on a busy
+    machine (an idle wait of OpenMP threads, seconds per check under load)."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
 def _run_code_checks(request: GradeRequest, paths: AssignmentPaths, config: AssignmentConfig,
-                     rec: Recognition, extra_hidden: Sequence[Path]):
+                     rec: Recognition, extra_hidden: Sequence[Path], timeline: Timeline,
+                     answers: Callable[[], list[CheckResult]] | None):
     # The worker must not see the course (solutions, checks, rubrics), nor where the
     # submission and the results live.
     hide = [paths.course_root, request.submission.resolve().parent, *extra_hidden]
-    session = SubmissionSession(rec, request.limits or config.settings.limits, request.device, hide,
+    session = SubmissionSession(rec, request.limits or config.settings.limits, request.device, hide, timeline,
                                 builds=config.settings.worker_builds)
     selection = Selection(public_only=request.public_only,
                           notebooks=frozenset(rec.found) if request.public_only else None)
@@ -76,15 +92,29 @@ def _run_code_checks(request: GradeRequest, paths: AssignmentPaths, config: Assi
     layout = check_layout(paths.checks if not config.public_only else paths.public_checks, config)
     plugin = ResultsPlugin(session, config, request.device, selection, hidden_visibility=visibility,
                            files=layout.files, catalogue=_catalogue(paths, config))
+    references = REFERENCES.mark()
     try:
         session.warm_up(sorted(rec.found))
-        run_checks(layout, plugin)
+        # Scored here, in this thread, while the workers start in theirs, before any check: in a
+        # thread beside the checks, their ast.parse raced the checks' (source rules, pytest's
+        # tracebacks), and CPython 3.11's AST constructor keeps its recursion depth per
+        # interpreter, not per thread ("SystemError: AST constructor recursion depth mismatch").
+        short: list[CheckResult] = []
+        if answers is not None:
+            with timeline.phase("short answers"):
+                short = answers()
+        with timeline.phase("code checks"):
+            run_checks(layout, plugin)
         warnings = session.isolation_warnings()
     finally:
+        session.record_calls()
         session.close()
+    plugin.record_checks()
+    for name, started, seconds in REFERENCES.since(references):
+        timeline.add("references", name, started, seconds)
     order = {g: i for i, g in enumerate(g for nb in config.notebooks for g in nb.grade_cells)}
     checks = sorted(plugin.results, key=lambda c: order.get(c.grade_id, len(order)))
-    return checks, plugin.grader_errors, session.notes, warnings
+    return checks, short, plugin.grader_errors, session.notes, warnings
 
 
 def _catalogue(paths: AssignmentPaths, config: AssignmentConfig):

@@ -73,6 +73,28 @@ class CheckResult:
 
 
 @dataclass(frozen=True)
+class PhaseTime:
+    """Where the time of one grading went, for TAs and benchmarks (never in a student's report).
+
+    Phases overlap (the notebooks' workers run side by side, checks of one notebook run while
+    another's cells still run), so `start_s` (from the grading's start) says when each began."""
+
+    phase: str  # e.g. "worker start", "notebook cells", "checks", "student calls", "references"
+    part: str = ""  # what it is about: a notebook stem, a grade id, a function
+    seconds: float = 0.0
+    start_s: float = 0.0
+    count: int = 1  # how many times it happened (e.g. calls of one student function)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "PhaseTime":
+        return cls(str(d.get("phase", "")), str(d.get("part", "")), float(d.get("seconds", 0.0)),
+                   float(d.get("start_s", 0.0)), int(d.get("count", 1)))
+
+
+@dataclass(frozen=True)
 class LateRecord:
     """When a submission came in against its deadline, and what that costs (autograder.deadlines).
 
@@ -113,6 +135,7 @@ class SubmissionResult:
     execution_time_s: float = 0.0
     grader_errors: list[str] = field(default_factory=list)  # for TAs only, never the student
     grader_warnings: list[str] = field(default_factory=list)  # for TAs only: e.g. reduced isolation
+    timings: list[PhaseTime] = field(default_factory=list)  # for TAs only: where the time went
     late: LateRecord | None = None  # the deadline and its penalty, when the course has a deadline
 
     @property
@@ -153,6 +176,7 @@ class SubmissionResult:
             "execution_time_s": self.execution_time_s,
             "grader_errors": list(self.grader_errors),
             "grader_warnings": list(self.grader_warnings),
+            "timings": [t.to_dict() for t in self.timings],
             "late": self.late.to_dict() if self.late is not None else None,
             "final_score": self.final_score,
             "checks": [c.to_dict() for c in self.checks],
@@ -172,6 +196,7 @@ class SubmissionResult:
             execution_time_s=d.get("execution_time_s", 0.0),
             grader_errors=list(d.get("grader_errors", [])),
             grader_warnings=list(d.get("grader_warnings", [])),
+            timings=[PhaseTime.from_dict(t) for t in d.get("timings", [])],
             late=LateRecord.from_dict(d.get("late")),
         )
 

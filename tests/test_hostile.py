@@ -221,6 +221,11 @@ CASES = [
         wire.encode = forged
         """], lose={"check_build_linear_model", "check_build_relu_model"}, keep=False,
        limits={"restarts": 2}),  # each refused reply restarts the worker: two show it, ten cost minutes
+    _h("train_never_returns", "train loops forever: its first call by the checks times out, the others fail at once",
+       stem=P.NB2, edits=[_fn("hidden, epochs = 64, 1000", "hidden, epochs = 64, 200"),
+                          _fn("    loss_fn = nn.CrossEntropyLoss()\n    losses = []\n",
+                              "    while True:\n        pass\n    loss_fn = nn.CrossEntropyLoss()\n    losses = []\n")],
+       zero={"check_train"}, keep=False),
 ]
 
 
@@ -306,6 +311,18 @@ def test_hostile_submission_earns_nothing_it_did_not_earn(graded, case):
     leaked = [s for s in SECRETS if s in text] + [s for s in SECRETS if s in (out / "results.json").read_text()]
     assert leaked == [], f"{case.name}: hidden material in the results: {leaked}"
     assert len(text) < 1_000_000, f"{case.name}: a result of {len(text)} characters"
+
+
+def test_a_function_that_hangs_is_called_once(graded):
+    """Fail fast: every check of train needs a call that hangs; only the first waits out its
+    time limit, the others fail at once with its reason (issue 14)."""
+    results, _, _ = graded
+    result = results["train_never_returns"]
+    calls = {t["part"]: t for t in result["timings"] if t["phase"] == "student calls"}
+    assert calls["02_spiral_classification: train"]["count"] == 1
+    messages = [c["message"] for c in result["checks"] if c["grade_id"] == "check_train"]
+    assert len(messages) >= 3 and sum("did not finish within" in m for m in messages) == len(messages)
+    assert sum("not run again" in m for m in messages) == len(messages) - 1
 
 
 # ------------------------------------------------------------------------------------------------

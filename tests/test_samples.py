@@ -250,3 +250,10 @@ def test_unanswered_release_scores_zero_with_not_implemented(graded):
             continue
         assert "not implemented" in c["message"], f"{c['name']}: {c['message']}"
         assert not any(t in c["message"] for t in TRACEBACK_MARKERS), f"{c['name']}: {c['message']}"
+
+
+def test_each_model_the_grader_judges_is_trained_once(graded):
+    """fit_spiral's three trainings: the public example's model is also one of the held-out
+    check's three (it was trained a fourth time before)."""
+    calls = {t["part"]: t for t in graded["key"]["timings"] if t["phase"] == "student calls"}
+    assert calls["02_spiral_classification: fit_spiral"]["count"] == 3

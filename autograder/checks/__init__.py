@@ -12,6 +12,9 @@
   sends for a Figure, for measurements; `grid_points`, `boundary_details`: decision-boundary
   pictures for the feedback page).
 - `import_helper`: an assignment's helper module, imported under its package (for scripts).
+- `reference`: a decorator that computes a reference (the grader's own model, its outputs on
+  the grader's inputs) once per grading process, keyed by its arguments; `prefetch` starts one
+  in the background while the worker trains.
 - stats: normality and independence of random samples.
 - source: how a function is written, from the notebook's source (`forbidden_calls`).
 - mistakes: known mistakes recognised from a reply (`Known`, `KnownError`, `known_errors`,
@@ -21,6 +24,7 @@ Fixtures the engine gives checks: `nb` (the worker of the check's notebook), `su
 (`.notebook(stem)`), `source` / `sources` (notebook code cells), `device`, `assignment`,
 `credit`.
 """
+from autograder.checks.cache import prefetch, reference
 from autograder.checks.calls import (
     Called, HelperFailed, call_keeping_inputs, call_sequence, call_watching_inputs, changed_message, worker_helper,
 )
@@ -54,6 +58,6 @@ __all__ = [
     "has_filled_regions", "import_helper", "judge", "known_errors", "ks_bar", "ks_normal", "lag1_autocorrelation",
     "matches", "mistaken", "recognise",
     "module_devices", "module_leaf_types", "module_leaves", "module_param_ids", "module_parameters",
-    "optimizer_class", "optimizer_groups", "optimizer_param_ids", "region_agreement", "same",
+    "optimizer_class", "optimizer_groups", "optimizer_param_ids", "prefetch", "reference", "region_agreement", "same",
     "scatter_points", "short_type", "shows_points", "summary_number", "type_name", "worker_helper",
 ]

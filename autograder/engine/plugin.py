@@ -49,6 +49,7 @@ class ResultsPlugin:
         self.invalid: list[str] = []  # the checks disagree with the manifest: nothing was run
         self._recorded: set[str] = set()
         self._started: dict[str, float] = {}
+        self._ran: dict[str, list[tuple[float, float]]] = {}  # grade id -> (start, seconds) of its checks
         self._notebook_of = {g: nb.stem for nb in config.notebooks for g in nb.grade_cells}
 
     # -- fixtures for check modules -------------------------------------------------------
@@ -87,6 +88,11 @@ class ResultsPlugin:
     # -- hooks ------------------------------------------------------------------------------
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "check(grade_id, points, public, tags): a graded check")
+        # A failed check's message is its exception's text; pytest's own rendering of a failure
+        # (the check's source, parsed with ast) serves only the TA's traceback of a grader
+        # fault, and Python's plain traceback says as much at a fraction of the cost (seconds
+        # for a notebook whose checks all fail). (--tb belongs to the terminal plugin, which is off.)
+        config.option.tbstyle = "native"
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:  # a broken check module is the grader's fault, never the student's
@@ -125,8 +131,64 @@ class ResultsPlugin:
             config.hook.pytest_deselected(items=drop)
         items[:] = keep
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session):
+        """Run the checks notebook by notebook, taking next a notebook whose worker is ready
+        (its cells have run), so that no check waits for one notebook's cells while another's
+        checks could run. Within a notebook the files' order is kept."""
+        if (session.testsfailed and not session.config.option.continue_on_collection_errors) \
+                or session.config.option.collectonly:
+            return None  # pytest's own loop reports these
+        groups: dict[str, list[pytest.Item]] = {}
+        for item in session.items:
+            groups.setdefault(self._notebook_of[_grade_id(item)], []).append(item)
+        pending = list(groups)
+        order = [pending.pop(self._next(pending, wait=True))] if pending else []
+        while order:
+            items = groups[order[-1]]
+            for i, item in enumerate(items):
+                if i + 1 < len(items):
+                    nextitem = items[i + 1]
+                elif pending:  # chosen now, as pytest needs it to know which fixtures to keep
+                    order.append(pending.pop(self._next(pending, wait=False)))
+                    nextitem = groups[order[-1]][0]
+                else:
+                    nextitem = None
+                item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+                if session.shouldfail:
+                    raise session.Failed(session.shouldfail)
+                if session.shouldstop:
+                    raise session.Interrupted(session.shouldstop)
+            if nextitem is None:
+                break
+        return True
+
+    def _next(self, pending: list[str], wait: bool) -> int:
+        """The index of the first pending notebook that is ready; waiting for one when asked,
+        else the first one."""
+        while True:
+            for i, stem in enumerate(pending):
+                if self.session.ready(stem):
+                    return i
+            if not wait:
+                return 0
+            time.sleep(0.05)
+
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         self._started[item.nodeid] = time.perf_counter()
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item):
+        started = time.perf_counter()
+        try:
+            return (yield)
+        finally:  # the check's own time, its notebook's start and cells not included
+            self._ran.setdefault(_grade_id(item), []).append((started, time.perf_counter() - started))
+
+    def record_checks(self) -> None:
+        """The time each grade cell's checks took, into the session's timeline."""
+        for gid, runs in self._ran.items():
+            self.session.timeline.add("checks", gid, min(s for s, _ in runs), sum(d for _, d in runs))
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):

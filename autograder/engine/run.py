@@ -70,6 +70,9 @@ def _pytest_args(layout: CheckLayout) -> list[str]:
         "-p", "no:terminal",  # the plugin reports; pytest's console output is not for students
         "--assert=plain",  # a failed assert shows its message only, not the check's code
         "-W", "ignore::pytest.PytestAssertRewriteWarning",
+        # Log capturing and the garbage collection that looks for unraisable exceptions at the
+        # end cost time (a second per submission) and tell nobody anything here.
+        "-p", "no:logging", "-p", "no:unraisableexception",
     ]
 
 

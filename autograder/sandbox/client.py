@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import os
 import secrets
+import threading
 import time
 import weakref
 from typing import Any, Callable, Iterable, Sequence
@@ -65,6 +66,7 @@ class Sandbox:
         self._base: str | None = None
         self._lease: UidLease | None = None
         self._closed = False
+        self._life = threading.Lock()  # close() from another thread waits for a start in progress
         self._last_death = ""
         _LIVE.add(self)
 
@@ -89,17 +91,19 @@ class Sandbox:
         return self
 
     def close(self) -> None:
-        """Kill the worker and everything it started; remove the temporary folders."""
-        if self._closed:
-            return
-        self._closed = True
-        if self._w is not None:
-            process.kill(self._w, "closed", self._lease)
-        if self._lease is not None:
-            self._lease.release()
-        if self._base is not None:
-            process.rmtree(self._base)
-            self._base = None
+        """Kill the worker and everything it started; remove the temporary folders. Safe to call
+        from another thread while an operation runs: that operation fails (the worker is gone)."""
+        with self._life:
+            if self._closed:
+                return
+            self._closed = True
+            if self._w is not None:
+                process.kill(self._w, "closed", self._lease)
+            if self._lease is not None:
+                self._lease.release()
+            if self._base is not None:
+                process.rmtree(self._base)
+                self._base = None
         _LIVE.discard(self)
 
     @property
@@ -323,7 +327,7 @@ class Sandbox:
                     raise CallTimeout(function, self.limits.submission_timeout_s, total=True,
                                       started=False)
                 self._restarts += 1
-            self._w = self._spawn()
+            self._spawn()
             if self._gen > 1 and self._cells and not self._replay():
                 continue  # a replayed cell killed it again: that cell is now skipped too
             if self._gen > 1:
@@ -351,13 +355,17 @@ class Sandbox:
         return True
 
     def _spawn(self) -> WorkerProcess:
-        if self._base is None:
-            self._base = process.make_runtime()
-        if os.geteuid() == 0 and self._lease is None:
-            self._lease = UidLease()
-        self._gen += 1
-        spec = process.Spec(self.limits, self.device, self.hide, self.namespaces, self.rlimit_as, self.builds)
-        w = process.spawn(spec, self._base, self._gen, self._lease, self._raw)
+        with self._life:
+            if self._closed:
+                raise SandboxError("the sandbox is closed")
+            if self._base is None:
+                self._base = process.make_runtime()
+            if os.geteuid() == 0 and self._lease is None:
+                self._lease = UidLease()
+            self._gen += 1
+            spec = process.Spec(self.limits, self.device, self.hide, self.namespaces, self.rlimit_as,
+                                self.builds)
+            w = self._w = process.spawn(spec, self._base, self._gen, self._lease, self._raw)
         self.start_s = w.start_s
         self.isolation = dict(w.info.get("isolation", {}))
         return w

@@ -102,6 +102,7 @@ class WorkerDied(SubmissionFault):
                  gave_up: bool = False) -> None:
         self.function = function
         self.reason = reason
+        self.lost, self.gave_up = lost, gave_up
         if gave_up:
             msg = (
                 f"{_fn(function)} was not run: the process running your notebook stopped too "

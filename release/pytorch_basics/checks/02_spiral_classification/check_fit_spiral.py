@@ -6,6 +6,9 @@ also runs hidden checks with other inputs, so "public checks passed" is not the 
 from __future__ import annotations
 import statistics
 import time
+import weakref
+from dataclasses import dataclass
+from typing import Any
 import torch
 from autograder.checks import (
     CallTimeout, KnownMistake, SubmissionFault, check, close, expect_handle, expect_tensor,
@@ -119,17 +122,56 @@ def _credit(credit, accs: list[float], times: list[float], cfg: dict, where: str
                    mistake="fit_spiral_affine" if affine else "")
 
 
+@dataclass(frozen=True)
+class Fit:
+    """One training of the student's fit_spiral: the model (in the worker), how long it took,
+    and the label permutation its training data had."""
+
+    model: Any
+    seconds: float
+    labels: torch.Tensor
+    what: str
+
+
+_TRAININGS: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
+
+
+def _trained(nb, cfg: dict, seed: int, device: str, public: bool, draw) -> Fit:
+    """The model fit_spiral trains on the spiral of `seed` (drawn by `draw`), trained once per
+    grading whichever check asks first (the public example's model is also one of the held-out
+    check's three); a training that failed fails every check that needs it, with its first
+    message."""
+    models = _TRAININGS.setdefault(nb, {})
+    if seed not in models:
+        X, Y, labels = _training_data(cfg, seed, device, relabel=not public, draw=draw)
+        what = f"fit_spiral(the spiral of seed {seed})" if public else "fit_spiral(a spiral drawn by the grader)"
+        try:
+            model, elapsed = _fit(nb, X, Y, device, cfg["time_budget_s"], what)
+            models[seed] = Fit(model, elapsed, labels, what)
+        except (AssertionError, SubmissionFault) as e:
+            models[seed] = e
+    fit = models[seed]
+    if isinstance(fit, BaseException):
+        raise fit
+    return fit
+
+
+def _prefetch_picture_reference(cfg: dict) -> None:
+    return None  # grader-only (see @grader_only): not run from the release
+
+
 @check("check_fit_spiral", points=2, public=True)
 def test_fit_spiral_public(nb, device, assignment, credit):
     "fit_spiral: the notebook's example: trained on spiral seed 7, accuracy on held-out spiral seed 8 (both shuffled)"
     cfg = assignment["fit_spiral"]
-    X, Y, labels = _training_data(cfg, 7, device, relabel=False, draw=P.spiral)
-    what = "fit_spiral(the spiral of seed 7)"
-    model, elapsed = _fit(nb, X, Y, device, cfg["time_budget_s"], what)
-    acc = _heldout_accuracy(nb, model, 8, cfg, device, what, labels, draw=P.spiral)
-    _credit(credit, [acc], [elapsed], cfg, "on the spiral of seed 8", nb, model, device)
+    _prefetch_picture_reference(cfg)
+    fit = _trained(nb, cfg, cfg["notebook_spiral"], device, public=True, draw=P.spiral)
+    acc = _heldout_accuracy(nb, fit.model, cfg["notebook_heldout_spiral"], cfg, device, fit.what, fit.labels,
+                            draw=P.spiral)
+    _credit(credit, [acc], [fit.seconds], cfg, f"on the spiral of seed {cfg['notebook_heldout_spiral']}", nb, fit.model,
+            device)
     try:
-        credit.details.update(_boundary_picture(nb, model, cfg, device) or {})
+        credit.details.update(_boundary_picture(nb, fit.model, cfg, device) or {})
     except (AssertionError, SubmissionFault):
         pass  # the picture is a courtesy for the feedback page; it never costs points
 

@@ -6,7 +6,7 @@ also runs hidden checks with other inputs, so "public checks passed" is not the 
 from __future__ import annotations
 import torch
 from autograder.checks import (
-    Known, check, close, device_matches, expect_tensor, expect_tuple, mistaken, recognise,
+    check, close, device_matches, expect_tensor, expect_tuple, mistaken, recognise,
 )
 from .. import public as P
 
@@ -44,8 +44,11 @@ def _judge_law(X0: torch.Tensor, n: int, c: int, tol: float) -> None:
     try:
         assert _angle_residual(X0, n, c).abs().max().item() < tol, ANGLE_MSG
     except AssertionError as e:
-        raise mistaken(e, recognise(X0, [Known("spiral_sin_cos_swapped", R.spiral_points(n, c, sin_first=False)),
-                                         Known("spiral_arm_too_short", R.spiral_points(n, c, turn=1.0))])) from None
+        raise mistaken(e, recognise(X0, _law_mistakes(n, c) or [])) from None
+
+
+def _law_mistakes(n: int, c: int) -> list:
+    return None  # grader-only (see @grader_only): not run from the release
 
 
 ANGLE_MSG = ("make_spiral: with noise=0 the points do not follow the law: class c's angle must run "

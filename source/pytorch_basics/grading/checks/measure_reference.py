@@ -1,6 +1,6 @@
 """Measures the reference figures the thresholds in assignment.toml were set from.
 
-    .venv/bin/python source/pytorch_basics/grading/checks/measure_reference.py [fit|gradient_norms|vectorised|geometry|train|normality|order|regions|all]
+    .venv/bin/python source/pytorch_basics/grading/checks/measure_reference.py [fit|fit_grader|gradient_norms|vectorised|geometry|train|normality|order|regions|all]
 
 Runs in the grader's environment only (never collected as a check: the engine runs only the
 files named after grade cells, <notebook>/<grade id>.py).
@@ -39,6 +39,42 @@ def fit(seeds=range(5)) -> None:
               f"median {statistics.median(accs):.3f}; seconds per fit {[round(t, 2) for t in times]}")
     memo = [1 / 3]  # a model that only knows the training points predicts one class elsewhere
     print(f"fit: a memoriser (one class for unseen points) scores {memo[0]:.3f}")
+
+
+def fit_grader() -> None:
+    """The held-out accuracies the fit_spiral checks compute, on the grader's own trainings
+    (assignment.toml: the two hidden training spirals, relabelled, and the public one, each
+    judged on its held-out spiral), for the reference models and lazy ones."""
+    import tomllib
+
+    cfg = tomllib.loads((Path(__file__).resolve().parents[1] / "assignment.toml").read_text())["fit_spiral"]
+    fs = import_helper(Path(__file__).resolve().parent, "pytorch_basics", "02_spiral_classification.check_fit_spiral")
+    trainings = [(s, False) for s in cfg["seeds"]] + [(cfg["notebook_spiral"], True)]
+
+    def linear_sgd(X, Y):
+        torch.manual_seed(0)
+        m = R.mlp([2, 100, 3], relu=False)
+        R.train_reference(m, X, Y, torch.optim.SGD(m.parameters(), lr=1e-3, weight_decay=1e-5), 1000)
+        return m
+
+    def spiral_law(X, Y):  # never learns from its labels: the class of the nearest noise-free arm
+        arms, _ = R.make_spiral(1000, 3, 0.0, seed=0)
+        return lambda x: torch.nn.functional.one_hot(torch.cdist(x, arms).argmin(1) // 1000, 3).float()
+
+    for name, fn in (("classic ReLU H=100 + Adam", lambda X, Y: R.fit_reference(X, Y)), ("answer key", R.fit_key),
+                     ("linear model + SGD", linear_sgd), ("the spiral's law, not learned", spiral_law)):
+        accs, times = [], []
+        for (seed, public), held in zip(trainings, cfg["heldout_seeds"]):
+            X, Y, labels = fs._training_data(cfg, seed, "cpu", relabel=not public)
+            t = time.perf_counter()
+            m = fn(X, Y)
+            times.append(time.perf_counter() - t)
+            Xh, Yh = R.make_spiral(cfg["n_heldout_per_class"], 3, cfg["noise"], seed=held)
+            with torch.no_grad():
+                accs.append(R.accuracy(m(Xh), labels[Yh]))
+        credit = R.linear_partial_credit(statistics.median(accs), cfg["low_bar"], cfg["high_bar"])
+        print(f"fit_grader: {name}: held-out accuracy {[round(a, 3) for a in accs]} (hidden, hidden, public "
+              f"training) median {statistics.median(accs):.3f}, credit {credit:.2f}; seconds {[round(t, 2) for t in times]}")
 
 
 def gradient_norms(n=20) -> None:
@@ -219,7 +255,7 @@ def regions() -> None:
 if __name__ == "__main__":
     torch.set_num_threads(1)
     what = sys.argv[1] if len(sys.argv) > 1 else "all"
-    for name, fn in (("fit", fit), ("gradient_norms", gradient_norms), ("vectorised", vectorised),
+    for name, fn in (("fit", fit), ("fit_grader", fit_grader), ("gradient_norms", gradient_norms), ("vectorised", vectorised),
                      ("geometry", geometry), ("train", train), ("normality", normality), ("order", order),
                      ("regions", regions)):
         if what in (name, "all"):

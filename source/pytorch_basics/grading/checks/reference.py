@@ -77,11 +77,28 @@ def train_reference(model: nn.Module, X: torch.Tensor, Y: torch.Tensor,
     return losses
 
 
+def _mlp_drawn_from(sizes: Sequence[int], generator: torch.Generator) -> nn.Sequential:
+    """mlp(sizes, relu=True) with PyTorch's default initialisation drawn from `generator` instead
+    of the global RNG (the same weights as torch.manual_seed(s) with a generator seeded s), so
+    that a reference can be built in a thread of its own while a check seeds the global RNG."""
+    with torch.device("meta"):  # no weights drawn yet (the default device is per thread)
+        model = mlp(sizes, relu=True)
+    model = model.to_empty(device="cpu")
+    for m in model:
+        if isinstance(m, nn.Linear):  # nn.Linear.reset_parameters, drawn from `generator`
+            nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=generator)
+            if m.bias is not None:
+                bound = 1 / math.sqrt(m.in_features)
+                nn.init.uniform_(m.bias, -bound, bound, generator=generator)
+    return model
+
+
 def fit_reference(X: torch.Tensor, Y: torch.Tensor, epochs: int = 1000, hidden: int = 100,
                   seed: int = 0) -> nn.Module:
-    """The notebook's classic ReLU model with Adam: the figure the fit_spiral bars are set from."""
-    torch.manual_seed(seed)
-    model = mlp([X.shape[1], hidden, int(Y.max()) + 1], relu=True).to(X.device)
+    """The notebook's classic ReLU model with Adam: the figure the fit_spiral bars are set from.
+    The global RNG is not used (the initial weights are those of torch.manual_seed(seed))."""
+    model = _mlp_drawn_from([X.shape[1], hidden, int(Y.max()) + 1],
+                            torch.Generator().manual_seed(seed)).to(X.device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-5)
     train_reference(model, X, Y, opt, epochs)
     return model

@@ -1,26 +1,35 @@
 """fit_spiral (10 points): the student's own classifier, trained on spirals the grader draws and
-judged by its accuracy on held-out spirals the student never sees (median over hidden seeds,
-linear partial credit between the bars of assignment.toml).
+judged by its accuracy on held-out spirals the student never sees (median over three held-out
+spirals of hidden seeds, linear partial credit between the bars of assignment.toml).
+
+Three trainings, each done once: the notebook's example (the spiral of seed 7, as the notebook's
+own check trains it), whose model the public check judges on the spiral of seed 8, and two
+spirals of hidden seeds; the held-out check judges all three models, each on a held-out spiral
+of its own hidden seed. The feedback picture shows the example's model on the public spiral of
+seed 8, next to the notebook's classic model (a reference trained once per grading process).
 
 Nothing handed to the student's code carries the answer: the training data comes in an order
-only the grader knows, with its class labels permuted (relabelled: a "model" that computes the
-spiral's law instead of learning gets ~0), and the held-out data is shuffled too and asked for
-twice, in another order and other batch sizes: a model whose prediction for a point depends on
-where or with what the point arrives is refused. Lazy replies considered: class = 3 * row // n,
-memorising the training points, the spiral's law written down, transductive tricks on the
-held-out batch, a model on the wrong device, training past the time budget. Known mistake (its
-hint): a classifier that computes an affine function (no nonlinearity), judged from its outputs."""
+only the grader knows, the hidden spirals with their class labels permuted (relabelled: a
+"model" that computes the spiral's law instead of learning gets ~0 on two of the three), and the
+held-out data is shuffled too and asked for twice, in another order and other batch sizes: a
+model whose prediction for a point depends on where or with what the point arrives is refused.
+Lazy replies considered: class = 3 * row // n, memorising the training points, the spiral's law
+written down, transductive tricks on the held-out batch, a model on the wrong device, training
+past the time budget. Known mistake (its hint): a classifier that computes an affine function (no
+nonlinearity), judged from its outputs."""
 from __future__ import annotations
 
-import functools
 import statistics
 import time
+import weakref
+from dataclasses import dataclass
+from typing import Any
 
 import torch
 
 from autograder.checks import (
     CallTimeout, KnownMistake, SubmissionFault, boundary_details, check, close, expect_handle, expect_tensor,
-    grader_only, grid_points, module_devices,
+    grader_only, grid_points, module_devices, prefetch, reference,
 )
 
 from .. import reference as R
@@ -132,58 +141,102 @@ def _credit(credit, accs: list[float], times: list[float], cfg: dict, where: str
                    mistake="fit_spiral_affine" if affine else "")
 
 
+@dataclass(frozen=True)
+class Fit:
+    """One training of the student's fit_spiral: the model (in the worker), how long it took,
+    and the label permutation its training data had."""
+
+    model: Any
+    seconds: float
+    labels: torch.Tensor
+    what: str
+
+
+# fit_spiral's trainings in one grading, by training seed, kept per notebook worker (one per
+# submission): each model is trained once, whichever check needs it first. Module-level rather
+# than a fixture of fixtures.py, which the public check, released to students, may not use.
+_TRAININGS: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
+
+
+def _trained(nb, cfg: dict, seed: int, device: str, public: bool, draw) -> Fit:
+    """The model fit_spiral trains on the spiral of `seed` (drawn by `draw`), trained once per
+    grading whichever check asks first (the public example's model is also one of the held-out
+    check's three); a training that failed fails every check that needs it, with its first
+    message."""
+    models = _TRAININGS.setdefault(nb, {})
+    if seed not in models:
+        X, Y, labels = _training_data(cfg, seed, device, relabel=not public, draw=draw)
+        what = f"fit_spiral(the spiral of seed {seed})" if public else "fit_spiral(a spiral drawn by the grader)"
+        try:
+            model, elapsed = _fit(nb, X, Y, device, cfg["time_budget_s"], what)
+            models[seed] = Fit(model, elapsed, labels, what)
+        except (AssertionError, SubmissionFault) as e:
+            models[seed] = e
+    fit = models[seed]
+    if isinstance(fit, BaseException):
+        raise fit
+    return fit
+
+
+@grader_only
+def _prefetch_picture_reference(cfg: dict) -> None:
+    """Start training the picture's reference model while the worker trains the student's."""
+    prefetch(_reference_grid_logits, cfg["notebook_spiral"], cfg["notebook_heldout_spiral"], cfg["n_per_class"], cfg["noise"])
+
+
 @check("check_fit_spiral", points=2, public=True)
 def test_fit_spiral_public(nb, device, assignment, credit):
     "fit_spiral: the notebook's example: trained on spiral seed 7, accuracy on held-out spiral seed 8 (both shuffled)"
     cfg = assignment["fit_spiral"]
-    X, Y, labels = _training_data(cfg, 7, device, relabel=False, draw=P.spiral)
-    what = "fit_spiral(the spiral of seed 7)"
-    model, elapsed = _fit(nb, X, Y, device, cfg["time_budget_s"], what)
-    acc = _heldout_accuracy(nb, model, 8, cfg, device, what, labels, draw=P.spiral)
-    _credit(credit, [acc], [elapsed], cfg, "on the spiral of seed 8", nb, model, device)
+    _prefetch_picture_reference(cfg)
+    fit = _trained(nb, cfg, cfg["notebook_spiral"], device, public=True, draw=P.spiral)
+    acc = _heldout_accuracy(nb, fit.model, cfg["notebook_heldout_spiral"], cfg, device, fit.what, fit.labels,
+                            draw=P.spiral)
+    _credit(credit, [acc], [fit.seconds], cfg, f"on the spiral of seed {cfg['notebook_heldout_spiral']}", nb, fit.model,
+            device)
     try:
-        credit.details.update(_boundary_picture(nb, model, cfg, device) or {})
+        credit.details.update(_boundary_picture(nb, fit.model, cfg, device) or {})
     except (AssertionError, SubmissionFault):
         pass  # the picture is a courtesy for the feedback page; it never costs points
 
 
-@functools.lru_cache(maxsize=1)
-def _reference_model_for_seed_7(n_per_class: int, noise: float) -> torch.nn.Module:
-    # The classic ReLU + Adam model of the notebook, trained once per grading process (about 2 s
-    # on one thread; more threads only fight over the cores with the workers of a busy machine).
-    X, Y = R.make_spiral(n_per_class, 3, noise, seed=7, device="cpu")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return R.fit_reference(X, Y)
-    finally:
-        torch.set_num_threads(threads)
+@reference
+def _reference_grid_logits(seed: int, heldout_seed: int, n_per_class: int, noise: float) -> torch.Tensor:
+    """The classic ReLU + Adam model of the notebook trained on the public spiral of `seed`, its
+    logits on the picture's grid over the public spiral of `heldout_seed`: the same for every
+    submission, so computed once per grading process (about 2 s on one thread)."""
+    X, Y = R.make_spiral(n_per_class, 3, noise, seed=seed, device="cpu")
+    Xh, _ = R.make_spiral(n_per_class, 3, noise, seed=heldout_seed, device="cpu")
+    grid, _ = grid_points(Xh)
+    model = R.fit_reference(X, Y)  # on the grading process's one torch thread
+    with torch.no_grad():
+        return model(torch.from_numpy(grid))
 
 
 @grader_only
 def _boundary_picture(nb, model, cfg: dict, device: str) -> dict:
     """The student's and the reference model's decision regions over the notebook's public
     held-out spiral (seed 8), for the feedback page. The hidden seeds' data is never drawn."""
-    Xh, Yh = R.make_spiral(cfg["n_heldout_per_class"], 3, cfg["noise"], seed=8, device="cpu")
+    seed, held = cfg["notebook_spiral"], cfg["notebook_heldout_spiral"]
+    Xh, Yh = R.make_spiral(cfg["n_heldout_per_class"], 3, cfg["noise"], seed=held, device="cpu")
     grid, extent = grid_points(Xh)
-    grid = torch.from_numpy(grid)
-    student = predictions(nb, model, grid, _shuffler(cfg, 8, 2), cfg, device, "fit_spiral: the model's output on a grid")
-    ref_model = _reference_model_for_seed_7(cfg["n_per_class"], cfg["noise"])  # trains: grad on
-    with torch.no_grad():
-        reference = ref_model(grid)
-    return boundary_details(student, reference, Xh, Yh, extent,
-                            caption="trained on the notebook's spiral (seed 7), shown on the spiral of seed 8")
+    student = predictions(nb, model, torch.from_numpy(grid), _shuffler(cfg, held, 2), cfg, device,
+                          "fit_spiral: the model's output on a grid")
+    reference_logits = _reference_grid_logits(seed, held, cfg["n_per_class"], cfg["noise"])
+    return boundary_details(student, reference_logits, Xh, Yh, extent,
+                            caption=f"trained on the notebook's spiral (seed {seed}), shown on the spiral of seed {held}")
 
 
 @check("check_fit_spiral", points=8)
 def test_fit_spiral_heldout(nb, device, assignment, credit):
-    "fit_spiral: median accuracy on held-out spirals, trained on spirals the grader draws with hidden seeds (shuffled, labels permuted)"
+    "fit_spiral: median accuracy on three held-out spirals of hidden seeds, of the models trained on the notebook's spiral and on two spirals the grader draws with hidden seeds (shuffled, labels permuted)"
     cfg = assignment["fit_spiral"]
+    trainings = [(seed, False) for seed in cfg["seeds"]] + [(cfg["notebook_spiral"], True)]
+    assert len(trainings) == len(cfg["heldout_seeds"]), "assignment.toml: one held-out seed per training"
     accs, times = [], []
-    for seed, held_seed in zip(cfg["seeds"], cfg["heldout_seeds"]):
-        X, Y, labels = _training_data(cfg, seed, device, relabel=True, draw=R.make_spiral)
-        what = "fit_spiral(a spiral drawn by the grader)"
-        model, elapsed = _fit(nb, X, Y, device, cfg["time_budget_s"], what)
-        times.append(elapsed)
-        accs.append(_heldout_accuracy(nb, model, held_seed, cfg, device, what, labels, draw=R.make_spiral))
-    _credit(credit, accs, times, cfg, f"over {len(accs)} hidden spirals", nb, model, device)
+    for (seed, public), held_seed in zip(trainings, cfg["heldout_seeds"]):
+        fit = _trained(nb, cfg, seed, device, public, draw=P.spiral if public else R.make_spiral)
+        times.append(fit.seconds)
+        accs.append(_heldout_accuracy(nb, fit.model, held_seed, cfg, device, fit.what, fit.labels,
+                                      draw=R.make_spiral))
+    _credit(credit, accs, times, cfg, f"over {len(accs)} held-out spirals", nb, fit.model, device)

@@ -8,8 +8,8 @@ from __future__ import annotations
 import torch
 
 from autograder.checks import (
-    CallTimeout, Known, autocorrelation_bar, check, close, device_matches, expect_tensor, expect_tuple, ks_bar,
-    ks_normal, lag1_autocorrelation, mistaken, recognise,
+    CallTimeout, Known, autocorrelation_bar, check, close, device_matches, expect_tensor, expect_tuple, grader_only,
+    ks_bar, ks_normal, lag1_autocorrelation, mistaken, recognise,
 )
 
 from .. import public as P
@@ -46,8 +46,16 @@ def _judge_law(X0: torch.Tensor, n: int, c: int, tol: float) -> None:
     try:
         assert _angle_residual(X0, n, c).abs().max().item() < tol, ANGLE_MSG
     except AssertionError as e:
-        raise mistaken(e, recognise(X0, [Known("spiral_sin_cos_swapped", R.spiral_points(n, c, sin_first=False)),
-                                         Known("spiral_arm_too_short", R.spiral_points(n, c, turn=1.0))])) from None
+        raise mistaken(e, recognise(X0, _law_mistakes(n, c) or [])) from None
+
+
+@grader_only
+def _law_mistakes(n: int, c: int) -> list:
+    """The known mistakes' laws (the grader's reference.spiral_points, not released)."""
+    from .. import reference as R
+
+    return [Known("spiral_sin_cos_swapped", R.spiral_points(n, c, sin_first=False)),
+            Known("spiral_arm_too_short", R.spiral_points(n, c, turn=1.0))]
 
 
 ANGLE_MSG = ("make_spiral: with noise=0 the points do not follow the law: class c's angle must run "

@@ -6,10 +6,9 @@ the seed or the depth ignored, the norms last layer first (a known mistake, with
 norms."""
 from __future__ import annotations
 
-import functools
 import math
 
-from autograder.checks import KnownMistake, check, expect_list_of_numbers, mistaken
+from autograder.checks import KnownMistake, check, expect_list_of_numbers, mistaken, reference
 
 from .. import reference as R
 
@@ -24,7 +23,7 @@ def _norms(nb, depth: int, activation: str, seed: int) -> list[float]:
     return vals
 
 
-@functools.lru_cache(maxsize=64)
+@reference
 def _readings(depth: int, activation: str, seed: int) -> tuple[tuple[float, ...], ...]:
     return tuple(tuple(R.gradient_norms(depth, activation, seed, order)) for order in R.DRAW_ORDERS)
 
