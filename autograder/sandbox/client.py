@@ -10,6 +10,7 @@ one and replays the cells (minus the one that killed it).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import secrets
 import threading
@@ -79,10 +80,8 @@ class Sandbox:
         self.close()
 
     def __del__(self) -> None:
-        try:
+        with contextlib.suppress(Exception):
             self.close()
-        except Exception:
-            pass
 
     def start(self) -> "Sandbox":
         """Start the worker now (process, isolation, torch import) without running anything;
@@ -371,9 +370,6 @@ class Sandbox:
         return w
 
 
-# ---------------------------------------------------------------------------------------------
-
-
 def resolve_device(device: str) -> str:
     """'cpu', 'cuda' ('cuda:N') or 'auto'; cuda where there is none is an error, not a fallback."""
     device = str(device)
@@ -397,7 +393,5 @@ _LIVE: "weakref.WeakSet[Sandbox]" = weakref.WeakSet()
 def _close_all() -> None:
     """Sandboxes a grader forgot to close still take their workers along at exit."""
     for sb in list(_LIVE):
-        try:
+        with contextlib.suppress(Exception):
             sb.close()
-        except Exception:
-            pass
