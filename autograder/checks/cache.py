@@ -67,4 +67,6 @@ def prefetch(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         except Exception:  # noqa: BLE001 - raised again by the call that needs it
             pass
 
-    threading.Thread(target=run, name=f"reference {getattr(fn, '__qualname__', fn)}", daemon=True).start()
+    # Not a daemon: a process that ends while this thread is inside torch aborts ("terminate called
+    # without an active exception", exit -6) after its results are written; the exit waits for it.
+    threading.Thread(target=run, name=f"reference {getattr(fn, '__qualname__', fn)}", daemon=False).start()
