@@ -152,7 +152,10 @@ def test_cuda_jobs_go_to_gpu_workers_one_at_a_time_and_cpu_jobs_to_cpu_workers(f
     assert json.loads((tmp_path / "out" / "students" / "g0" / "submission_result.json").read_text())["device"] == "cuda"
 
 
-def test_no_worker_for_the_jobs_is_a_clear_error_not_a_hang(fake, tmp_path):
+def test_no_worker_for_the_jobs_is_a_clear_error_not_a_hang(fake, tmp_path, monkeypatch):
+    from autograder.batch import cluster
+
+    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT_S", 3.0)  # nothing listens on port 9: 3 s say so as well as 30
     subs = make_class(tmp_path / "subs", {"alice": {}})
     with LocalDask(tmp_path / "dask") as dask:  # a scheduler with only a CPU worker, asked for cuda
         dask.add_worker("cpu", slots=1)
