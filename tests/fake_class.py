@@ -17,9 +17,10 @@ name = "fa"
 title = "Fake assignment"
 """
 # what `autograder release` would derive from the fake's notebooks (it has none: its grader is fake)
-MANIFEST = Manifest("fa", "Fake assignment", (
+NOTEBOOKS = (
     Notebook("nb1", 10.0, (Cell("check_a", "code", 4.0, ("sol_a",), ("a",)), Cell("check_b", "code", 6.0, ("sol_b",), ("b",)))),
-    Notebook("nb2", 5.0, (Cell("q1", "answer", 5.0, ("q1",)),))))
+    Notebook("nb2", 5.0, (Cell("q1", "answer", 5.0, ("q1",)),)))
+MANIFEST = Manifest("fa", "Fake assignment", NOTEBOOKS)
 
 # Runs in the grading process; logs each start and end (with the Dask worker's name, from the
 # worker's environment) to $FAKE_LOG, so that a test can count gradings and see where they ran.

@@ -26,7 +26,8 @@ from autograder.batch.progress import Progress
 from autograder.batch.records import read_record
 from autograder.course import AssignmentPaths
 from autograder.gradebook import read_gradebook
-from autograder.manifest import Cell, Manifest, Notebook
+from autograder.manifest import Manifest
+from fake_class import NOTEBOOKS
 
 ASSIGNMENT_TOML = """
 [assignment]
@@ -37,9 +38,7 @@ title = "Fake assignment"
 score_decimals = 1
 """
 # what `autograder release` would derive from the fake's notebooks (it has none: its grader is fake)
-MANIFEST = Manifest("fa", "Fake assignment", (
-    Notebook("nb1", 10.0, (Cell("check_a", "code", 4.0, ("sol_a",), ("a",)), Cell("check_b", "code", 6.0, ("sol_b",), ("b",)))),
-    Notebook("nb2", 5.0, (Cell("q1", "answer", 5.0, ("q1",)),))), settings={"results": {"score_decimals": 1}})
+MANIFEST = Manifest("fa", "Fake assignment", NOTEBOOKS, settings={"results": {"score_decimals": 1}})
 
 # The fake grading function: reads the notebook's metadata to decide what happens. It runs in
 # the batch's worker processes, exactly where the engine's grade_submission runs.
