@@ -878,7 +878,8 @@ def test_as_non_root_user():
 # Units: wire format, limits, devices (no worker)
 # ---------------------------------------------------------------------------------------------
 
-from autograder.sandbox import SandboxError, resolve_device, wire  # noqa: E402
+from autograder.devices import resolve_device  # noqa: E402
+from autograder.sandbox import SandboxError, wire  # noqa: E402
 
 
 def _nohandle(node):
@@ -1046,8 +1047,10 @@ def test_devices():
     if not torch.cuda.is_available():
         with pytest.raises(SandboxError, match="no CUDA GPU"):
             Sandbox(FAST, device="cuda")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown device 'tpu'"):
         resolve_device("tpu")
+    with pytest.raises(ValueError):
+        resolve_device("cuda:x")
 
 
 def test_cpu_seconds_count_work_not_waiting(good):

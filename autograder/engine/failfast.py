@@ -7,7 +7,9 @@ the first fault is remembered per function (and per model, for forward passes): 
 raises a fault of the same class at once, whose message gives the first reason and says that the
 function was not run again. A timeout is remembered with the time limit it exceeded: a later
 call given more time still runs (a check that gives a slow function longer is not cut short by a
-check with a short limit).
+check with a short limit). A function one of the notebook's own cells was stopped in counts the
+same way (sandbox/hung.py): its call ran the cell's limit, so a check giving it no more fails at
+once.
 
 The wrapper also adds up how long the student's functions ran, per function, for the
 grading's timings.
@@ -62,6 +64,18 @@ class NotebookWorker:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.box, name)
 
+    def _hung_in_cell(self, function: str, limit: float) -> SubmissionFault | None:
+        """The fault for a call of a function one of the notebook's cells was stopped in
+        (sandbox/hung.py), when the call would get no more time than that call already ran."""
+        hung = getattr(self.box, "hung", None)
+        hung = hung.get(function) if hung is not None else None
+        if hung is None or limit > hung.seconds:
+            return None
+        fault = CallTimeout(function, hung.seconds)
+        fault.message = hung.message
+        fault.args = (fault.message,)
+        return fault
+
     def call(self, function: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
         function = str(function)
         return self._guarded(function, function, _fn(function), timeout,
@@ -77,6 +91,9 @@ class NotebookWorker:
         known = self.broken.get(key)
         if known is not None and limit <= known[1]:
             raise remembered(known[0], shown)
+        hung = self._hung_in_cell(key, limit)
+        if hung is not None:
+            raise hung
         started = time.perf_counter()
         try:
             return op()

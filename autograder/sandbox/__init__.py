@@ -22,12 +22,12 @@ from .errors import (
 from .limits import Limits
 from .reports import CellError, RunReport
 
-_LAZY = {"Sandbox": "client", "resolve_device": "client", "Handle": "wire", "Unsupported": "wire", "wire": None}
+_LAZY = {"Sandbox": "client", "Handle": "wire", "Unsupported": "wire", "wire": None}
 
 __all__ = [
     "BadReply", "CallTimeout", "CellError", "Handle", "Limits", "MissingFunction",
     "NotImplementedByStudent", "RunReport", "Sandbox", "SandboxError", "StudentError",
-    "SubmissionFault", "Unsupported", "WorkerDied", "resolve_device", "wire",
+    "SubmissionFault", "Unsupported", "WorkerDied", "wire",
 ]
 
 

@@ -23,11 +23,13 @@ from .channel import Broken, RawOutput, WorkerProcess
 from .errors import BadReply, CallTimeout, SandboxError, SubmissionFault, WorkerDied
 from .builds import WorkerBuilds, layer_spec
 from .handles import encode_request, expect, what
+from .hung import HungCalls
 from .limits import Limits
 from .replies import decode_value, fault_of_broken, fault_of_error, relabel, reply_caps, skip_note
 from .reports import CellError, RunReport
 from .uids import UidLease
 from .wire import Handle
+from autograder.devices import resolve_device
 
 
 class Sandbox:
@@ -59,6 +61,7 @@ class Sandbox:
         self._raw = RawOutput(self.limits.output_kb * 1024)  # the workers' own fd 1 and 2
         self._cells: list[tuple[int, str]] = []
         self._skip: dict[int, str] = {}  # cell -> why it is not replayed
+        self.hung = HungCalls()  # functions a cell was stopped in: not waited for again
         self._w: WorkerProcess | None = None
         self._gen = 0
         self._restarts = 0
@@ -162,9 +165,14 @@ class Sandbox:
             if err is not None:
                 if err["kind"] == "timeout":
                     self._skip[index] = "timeout"  # do not spend its time again on a replay
+                    hung = self.hung.note(err, index, self.cell_label(index), self.limits.cell_timeout_s)
                     msg = (f"the cell ran longer than {self.limits.cell_timeout_s:g} s and was "
-                           "stopped; it is not run again if the notebook is restarted")
+                           "stopped; it is not run again if the notebook is restarted"
+                           + "".join(f". {c.message}" for c in hung[:1]))
                     report.errors.append(CellError("TimeoutError", msg, index, None, self.cell_label(index)))
+                    if hung:
+                        with contextlib.suppress(Broken):  # a restart refuses them again (_replay)
+                            self._roundtrip(self._w, HungCalls.refusal(hung), self.limits.call_timeout_s)
                 else:
                     cell = err["cell"] or index
                     report.errors.append(
@@ -340,12 +348,14 @@ class Sandbox:
 
     def _replay(self) -> bool:
         for index, source in self._cells:
+            msg = {"op": "run_cell", "cell": index, "source": source,
+                   "timeout": float(self.limits.cell_timeout_s)}
             if index in self._skip:
-                continue
+                if index not in self.hung.at_cell:
+                    continue
+                msg = HungCalls.refusal(self.hung.at_cell[index])  # where the first run refused them
             try:
-                self._roundtrip(self._w, {"op": "run_cell", "cell": index, "source": source,
-                                          "timeout": float(self.limits.cell_timeout_s)},
-                                self.limits.cell_timeout_s)
+                self._roundtrip(self._w, msg, self.limits.cell_timeout_s)
             except Broken as b:
                 self._skip[index] = b.reason
                 self.notes.append(f"{self.cell_label(index)}: skipped after it stopped the process again "
@@ -368,22 +378,6 @@ class Sandbox:
         self.start_s = w.start_s
         self.isolation = dict(w.info.get("isolation", {}))
         return w
-
-
-def resolve_device(device: str) -> str:
-    """'cpu', 'cuda' ('cuda:N') or 'auto'; cuda where there is none is an error, not a fallback."""
-    device = str(device)
-    if device == "cpu":
-        return device
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cuda" or device.startswith("cuda:"):
-        if not torch.cuda.is_available():
-            raise SandboxError(f"device {device!r} was requested but no CUDA GPU is available")
-        return device
-    raise ValueError(f"device must be 'cpu', 'cuda' or 'auto', not {device!r}")
 
 
 _LIVE: "weakref.WeakSet[Sandbox]" = weakref.WeakSet()

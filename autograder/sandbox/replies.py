@@ -22,6 +22,7 @@ from .errors import (
     WorkerDied,
 )
 from .limits import Limits
+from .hung import parse_hung
 from .wire import Handle
 
 ERROR_KINDS = ("missing", "notimplemented", "student", "timeout", "lost", "internal", "request")
@@ -50,8 +51,12 @@ def check_envelope(reply: Any, seq: int, limits: Limits) -> dict:
         if err is not None:
             raise wire.WireError("malformed reply envelope")
     else:
-        if type(err) is not dict or set(err) != ERROR_FIELDS:
+        if type(err) is not dict or set(err) - {"hung"} != ERROR_FIELDS:
             raise wire.WireError("malformed error")
+        if "hung" in err:  # a cell stopped inside a function (hung.py)
+            if err["kind"] != "timeout":
+                raise wire.WireError("malformed error")
+            parse_hung(err["hung"])
         if err["kind"] not in ERROR_KINDS or type(err["exc_type"]) is not str or type(
             err["message"]
         ) is not str or any(err[k] is not None and type(err[k]) is not int

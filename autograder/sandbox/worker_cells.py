@@ -4,8 +4,15 @@ to worker.py; standard library only).
 """
 from __future__ import annotations
 
+import functools
+import signal
+import time
+import types
+
 CELL_PREFIX = "<cell "
 MAX_MESSAGE = 1024  # characters of an exception message sent back
+TICK_S = 1.0  # how often a running cell is looked at (see CellWatch)
+MAX_HUNG_NAMES = 8
 
 
 class Timeout(BaseException):
@@ -14,6 +21,100 @@ class Timeout(BaseException):
 
 def on_alarm(signum, frame):
     raise Timeout()
+
+
+class CellWatch:
+    """Stops a cell at its deadline and, once a tick, notes which notebook function the cell is
+    inside. When the cell is stopped inside the same call that was running at a tick, that one
+    call ran since the tick before it was first seen, at most (a tick's precision): the grader
+    learns that this function did not return within the cell's limit, so later cells and checks
+    need not wait for it again (sandbox/hung.py)."""
+
+    def __init__(self, code, timeout: float) -> None:
+        self.code = code  # the cell's compiled module code
+        self.timeout = float(timeout or 0)
+        now = time.monotonic()
+        self.deadline = now + self.timeout
+        self.last_tick = now
+        self.frame = None  # the notebook function the cell was inside at the last tick
+        self.since = now  # the tick before that frame was first seen: its call began after it
+
+    def start(self) -> None:
+        if self.timeout > 0:
+            signal.signal(signal.SIGALRM, self.on_tick)
+            signal.setitimer(signal.ITIMER_REAL, min(TICK_S, self.timeout), TICK_S)
+
+    def stop(self) -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        self.frame = None  # a finished call's frame keeps its locals alive
+
+    def on_tick(self, signum, frame) -> None:
+        now = time.monotonic()
+        left = self.deadline - now
+        if left <= 0.001:
+            raise Timeout()  # again at every tick if the student's code swallows it
+        callee = outermost_call(frame, self.code)
+        if callee is not self.frame:
+            self.frame, self.since = callee, self.last_tick
+        self.last_tick = now
+        if left < TICK_S:
+            signal.setitimer(signal.ITIMER_REAL, left, TICK_S)
+
+    def hung(self, exc, namespace: dict) -> dict | None:
+        """{"names", "seconds"} of the notebook function whose one call the cell was stopped in,
+        when that call was already running at the last tick and a name of the notebook binds it;
+        None otherwise."""
+        callee = outermost_call_in(exc.__traceback__, self.code)
+        if callee is None or callee is not self.frame:
+            return None
+        code = callee.f_code
+        names = [k for k, v in list(namespace.items())
+                 if type(k) is str and k.isidentifier() and type(v) is types.FunctionType
+                 and v.__code__ is code][:MAX_HUNG_NAMES]
+        return {"names": names, "seconds": round(time.monotonic() - self.since, 3)} if names else None
+
+
+def _notebook_code(code) -> bool:
+    name = code.co_filename
+    return type(name) is str and name.startswith(CELL_PREFIX)
+
+
+def outermost_call(frame, module_code):
+    """The outermost frame of notebook code called from the cell's own code (`module_code`),
+    walking out from `frame`; None when the cell is running its own lines."""
+    callee = None
+    while frame is not None:
+        if frame.f_code is module_code:
+            return callee
+        if _notebook_code(frame.f_code):
+            callee = frame
+        frame = frame.f_back
+    return None
+
+
+def outermost_call_in(tb, module_code):
+    """outermost_call for a traceback (walked from the outside in)."""
+    inside = False
+    while tb is not None:
+        if inside and _notebook_code(tb.tb_frame.f_code):
+            return tb.tb_frame
+        inside = inside or tb.tb_frame.f_code is module_code
+        tb = tb.tb_next
+    return None
+
+
+class Refused:
+    """Stands in, in the notebook's namespace, for a function that did not return within a
+    cell's limit: a later cell calling it gets a TimeoutError at once. The grader's own calls
+    reach the function itself (Worker.op_call), the grader decides when they are not worth it."""
+
+    def __init__(self, fn, message: str) -> None:
+        self.fn = fn
+        self.message = message
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, *args, **kwargs):
+        raise TimeoutError(self.message)
 
 
 class CappedText:

@@ -1,0 +1,77 @@
+"""Functions that did not return within a cell's time limit: the grader's memory of them.
+
+When a cell is stopped at its limit inside one call of a notebook function, and that call had
+run for (nearly) the whole limit, the worker says which function it was and how long the call ran
+(worker_cells.CellWatch). The grader keeps it here, per sandbox, so that the function is not
+waited for again:
+- later cells that call it get a TimeoutError at once (the worker is told to refuse it, again
+  after every restart, at the same point of the replay);
+- checks that would call it with no more time than it already had fail at once with this reason
+  (engine/failfast.py).
+A `train` that never returns then costs one cell limit, not one per cell and per check.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from . import wire
+
+MAX_NAMES = 8
+
+
+@dataclass(frozen=True)
+class HungCall:
+    function: str
+    seconds: float  # how long its one call ran before the cell was stopped (to a tick, 1 s)
+    cell: int
+    label: str  # how the grader names the cell
+
+    @property
+    def message(self) -> str:
+        return (f"`{self.function}` did not return within {self.seconds:.0f} s when {self.label} "
+                "called it, and was stopped: look for an endless loop or far more work than the "
+                "task needs. It is not run again for the later cells and checks that call it.")
+
+
+def parse_hung(value: object) -> dict:
+    """The worker's {"names", "seconds"}, checked (it comes from the submission's process)."""
+    if type(value) is not dict or set(value) != {"names", "seconds"}:
+        raise wire.WireError("malformed hung call")
+    names, seconds = value["names"], value["seconds"]
+    if type(names) is not list or not 0 < len(names) <= MAX_NAMES or any(
+            type(n) is not str or not n.isidentifier() or len(n) > 200 for n in names):
+        raise wire.WireError("malformed hung call names")
+    if type(seconds) not in (int, float) or not math.isfinite(seconds) or seconds < 0:
+        raise wire.WireError("malformed hung call seconds")
+    return value
+
+
+class HungCalls:
+    """The notebook's functions that hung in its cells, by name."""
+
+    def __init__(self) -> None:
+        self.by_name: dict[str, HungCall] = {}
+        self.at_cell: dict[int, list[HungCall]] = {}
+
+    def note(self, error: dict, index: int, label: str, cell_limit: float) -> list[HungCall]:
+        """What a cell's timeout error says hung (nothing when it does not say)."""
+        hung = error.get("hung")
+        if hung is None:
+            return []
+        # the worker's figure (to a tick), capped, to 0.1 s: a call begun as the cell began
+        # counts as having run the cell's whole limit
+        seconds = round(min(float(hung["seconds"]), float(cell_limit)), 1)
+        calls = [HungCall(name, seconds, index, label) for name in hung["names"]]
+        for c in calls:
+            self.by_name[c.function] = c
+        self.at_cell[index] = calls
+        return calls
+
+    def get(self, function: str) -> HungCall | None:
+        return self.by_name.get(function)
+
+    @staticmethod
+    def refusal(calls: list[HungCall]) -> dict:
+        """The request that makes the worker refuse these functions in later cells."""
+        return {"op": "refuse", "names": [c.function for c in calls], "message": calls[0].message}

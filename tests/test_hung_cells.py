@@ -1,0 +1,111 @@
+"""A function a notebook cell was stopped in is not waited for again (issue 14, fail fast).
+
+Real workers, tiny notebooks: a cell stopped at its limit inside one call of a notebook function
+makes later cells that call it fail at once, in this worker and after a restart, and makes checks
+that would give it no more time fail at once; a cell that merely spent its time in many short
+calls, or on its own lines, marks nothing.
+"""
+from __future__ import annotations
+
+import textwrap
+import time
+
+import pytest
+
+from autograder.engine.failfast import NotebookWorker
+from autograder.sandbox import CallTimeout, Limits, Sandbox, wire
+from autograder.sandbox.hung import parse_hung
+
+LIMITS = Limits(cell_timeout_s=3, call_timeout_s=3, submission_timeout_s=200, output_kb=4)
+
+DEFS = textwrap.dedent("""
+    def spin(n):
+        while n > 0:
+            pass
+        return "done"
+
+    def quick():
+        return 1
+""")
+
+
+def run(sb: Sandbox, *sources: str, start: int = 1):
+    return sb.run_cells([(start + i, textwrap.dedent(s)) for i, s in enumerate(sources)])
+
+
+def timed(fn):
+    t = time.monotonic()
+    value = fn()
+    return value, time.monotonic() - t
+
+
+@pytest.fixture(scope="module")
+def hung():
+    """A notebook whose third cell hangs in `spin`; the fourth calls it again."""
+    with Sandbox(LIMITS, cell_label=lambda i: f"cell {i}") as sb:
+        sb.start()
+        first = run(sb, DEFS, "x = 1", "spin(1)")
+        later, seconds = timed(lambda: run(sb, "try:\n    spin(1)\nexcept TimeoutError as e:\n    caught = str(e)\ndef why():\n    return caught\n",
+                                           "spin(2)", start=4))
+        yield sb, first, later, seconds
+
+
+def test_the_stopped_cell_names_the_function(hung):
+    sb, first, _, _ = hung
+    assert [e.cell for e in first.errors] == [3]
+    assert "`spin` did not return within 3 s when cell 3 called it" in first.errors[0].message
+    assert sb.hung.get("spin").seconds == 3.0
+    assert sb.hung.get("quick") is None
+
+
+def test_later_cells_fail_at_once(hung):
+    sb, _, later, seconds = hung
+    assert seconds < 2, f"the later cells waited {seconds:.1f} s for a function that hung already"
+    assert [(e.cell, e.exc_type) for e in later.errors] == [(5, "TimeoutError")]
+    assert "not run again" in later.errors[0].message
+    assert "`spin` did not return" in sb.call("why")  # a student may catch it
+
+
+def test_checks_with_no_more_time_fail_at_once_and_more_time_still_runs(hung):
+    sb, _, _, _ = hung
+    nb = NotebookWorker(sb)
+    with pytest.raises(CallTimeout, match="did not return within 3 s when cell 3 called it"):
+        timed(lambda: nb.call("spin", 1))
+    assert nb.calls.get("spin", 0) == 0  # refused before it reached the worker
+    # more time than the cell gave it: the function itself runs (not the stand-in), here at once
+    assert nb.call("spin", 0, timeout=5) == "done"
+
+
+def test_a_restart_refuses_it_again():
+    with Sandbox(LIMITS) as sb:
+        run(sb, DEFS, "spin(1)")
+        assert sb.hung.get("spin") is not None
+        run(sb, "import os\nos._exit(3)", start=3)  # the worker dies: cells 1 and 2 are replayed
+        report, seconds = timed(lambda: run(sb, "spin(1)", start=4))
+        assert any("restarted" in n for n in report.notes)
+        assert [(e.cell, e.exc_type) for e in report.errors] == [(4, "TimeoutError")]
+        message = report.errors[0].message  # refused, not stopped again at its limit
+        assert "not run again" in message and "ran longer" not in message, message
+        assert seconds < (sb.start_s or 0) + 2
+
+
+def test_many_short_calls_or_own_lines_mark_nothing():
+    with Sandbox(LIMITS) as sb:
+        report = run(sb, DEFS, "while True:\n    quick()\n",
+                     "import time\nt = time.monotonic()\nwhile time.monotonic() - t < 1.5:\n    pass\nspin(1)\n")
+        assert [e.cell for e in report.errors] == [2, 3]
+        assert sb.hung.get("quick") is None
+        # spin ran about 1.5 s of the 3: a check with the default 3 s still calls it
+        assert 1.0 <= sb.hung.get("spin").seconds <= 2.5
+        with pytest.raises(CallTimeout, match="did not finish within 3 s"):
+            NotebookWorker(sb).call("spin", 1)
+
+
+@pytest.mark.parametrize("forged", [
+    {"names": ["fit_spiral"]}, {"names": [], "seconds": 1}, {"names": ["a b"], "seconds": 1},
+    {"names": ["x"] * 9, "seconds": 1}, {"names": ["x"], "seconds": float("nan")},
+    {"names": ["x"], "seconds": -1}, ["x"],
+])
+def test_a_forged_hung_report_is_a_bad_reply(forged):
+    with pytest.raises(wire.WireError):
+        parse_hung(forged)
