@@ -68,6 +68,15 @@ def _fn(old_body: str, new_body: str) -> tuple[str, str]:
     return (old_body, new_body)
 
 
+# the notebook's own use of train, as its experiment cells call it (the import keeps the cell
+# through without_demo_cells, which drops the release's own experiment cells)
+TRAIN_CELL = """import torch
+Xh, Yh = make_spiral(n_per_class=20, n_classes=3, seed=3, device="cpu")
+mh = build_relu_model(2, 8, 3)
+losses = train(mh, Xh, Yh, torch.optim.SGD(mh.parameters(), lr=0.1), 5)
+"""
+
+
 CASES = [
     _h("eq_always_true", "transposes returns objects whose == is always True",
        edits=[_fn("return m.t(), m.transpose(0, 1), m.permute(1, 0)", """class Liar:
@@ -221,11 +230,12 @@ CASES = [
         wire.encode = forged
         """], lose={"check_build_linear_model", "check_build_relu_model"}, keep=False,
        limits={"restarts": 2}),  # each refused reply restarts the worker: two show it, ten cost minutes
-    _h("train_never_returns", "train loops forever: its first call by the checks times out, the others fail at once",
-       stem=P.NB2, edits=[_fn("hidden, epochs = 64, 1000", "hidden, epochs = 64, 200"),
-                          _fn("    loss_fn = nn.CrossEntropyLoss()\n    losses = []\n",
-                              "    while True:\n        pass\n    loss_fn = nn.CrossEntropyLoss()\n    losses = []\n")],
-       zero={"check_train"}, keep=False),
+    _h("train_never_returns", "train loops forever: the notebook's own cell calling it is stopped once, the next "
+       "cell and every check of train fail at once", stem=P.NB2,
+       edits=[_fn("hidden, epochs = 64, 1000", "hidden, epochs = 64, 200"),
+              _fn("    loss_fn = nn.CrossEntropyLoss()\n    losses = []\n",
+                  "    while True:\n        pass\n    loss_fn = nn.CrossEntropyLoss()\n    losses = []\n")],
+       cells=[TRAIN_CELL, TRAIN_CELL], zero={"check_train"}, keep=False),
 ]
 
 
@@ -313,16 +323,22 @@ def test_hostile_submission_earns_nothing_it_did_not_earn(graded, case):
     assert len(text) < 1_000_000, f"{case.name}: a result of {len(text)} characters"
 
 
-def test_a_function_that_hangs_is_called_once(graded):
-    """Fail fast: every check of train needs a call that hangs; only the first waits out its
-    time limit, the others fail at once with its reason (issue 14)."""
+def test_a_function_that_hangs_is_waited_for_once(graded):
+    """Fail fast (issue 14): the notebook's first cell calling train waits out the cell limit;
+    the second cell and every check of train fail at once with that reason (a check's call
+    limit, 4 s here, is no more than the 6 s the call already ran). The check-level fail fast,
+    one check waiting and the others not, is test_speed's."""
     results, _, _ = graded
     result = results["train_never_returns"]
     calls = {t["part"]: t for t in result["timings"] if t["phase"] == "student calls"}
-    assert calls["02_spiral_classification: train"]["count"] == 1
+    assert "02_spiral_classification: train" not in calls  # no check's call reached the worker
     messages = [c["message"] for c in result["checks"] if c["grade_id"] == "check_train"]
-    assert len(messages) >= 3 and sum("did not finish within" in m for m in messages) == len(messages)
-    assert sum("not run again" in m for m in messages) == len(messages) - 1
+    assert len(messages) >= 3
+    assert all(re.search(r"`train` did not return within \d s when", m) and "not run again" in m
+               for m in messages), messages
+    text = json.dumps(result)
+    assert text.count("cell ran longer than") <= 1 and text.count("ran longer than 6 s") == 1, \
+        "only the first cell calling train waits out its limit"
 
 
 # ------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ calls, or on its own lines, marks nothing.
 """
 from __future__ import annotations
 
+import re
 import textwrap
 import time
 
@@ -53,8 +54,8 @@ def hung():
 def test_the_stopped_cell_names_the_function(hung):
     sb, first, _, _ = hung
     assert [e.cell for e in first.errors] == [3]
-    assert "`spin` did not return within 3 s when cell 3 called it" in first.errors[0].message
-    assert sb.hung.get("spin").seconds == 3.0
+    assert re.search("`spin` did not return within [23] s when cell 3 called it", first.errors[0].message)
+    assert 2.0 <= sb.hung.get("spin").seconds <= 3.0 and sb.hung.get("spin").limit == 3.0
     assert sb.hung.get("quick") is None
 
 
@@ -69,7 +70,7 @@ def test_later_cells_fail_at_once(hung):
 def test_checks_with_no_more_time_fail_at_once_and_more_time_still_runs(hung):
     sb, _, _, _ = hung
     nb = NotebookWorker(sb)
-    with pytest.raises(CallTimeout, match="did not return within 3 s when cell 3 called it"):
+    with pytest.raises(CallTimeout, match="did not return within [23] s when cell 3 called it"):
         timed(lambda: nb.call("spin", 1))
     assert nb.calls.get("spin", 0) == 0  # refused before it reached the worker
     # more time than the cell gave it: the function itself runs (not the stand-in), here at once
@@ -92,13 +93,13 @@ def test_a_restart_refuses_it_again():
 def test_many_short_calls_or_own_lines_mark_nothing():
     with Sandbox(LIMITS) as sb:
         report = run(sb, DEFS, "while True:\n    quick()\n",
-                     "import time\nt = time.monotonic()\nwhile time.monotonic() - t < 1.5:\n    pass\nspin(1)\n")
-        assert [e.cell for e in report.errors] == [2, 3]
+                     "import time\nt = time.monotonic()\nwhile time.monotonic() - t < 2.2:\n    pass\nspin(1)\n",
+                     "spin(0)\n")
+        assert [e.cell for e in report.errors] == [2, 3]  # the fourth cell ran spin
         assert sb.hung.get("quick") is None
-        # spin ran about 1.5 s of the 3: a check with the default 3 s still calls it
-        assert 1.0 <= sb.hung.get("spin").seconds <= 2.5
+        assert sb.hung.get("spin") is None  # it ran under half of the cell's 3 s
         with pytest.raises(CallTimeout, match="did not finish within 3 s"):
-            NotebookWorker(sb).call("spin", 1)
+            NotebookWorker(sb).call("spin", 1)  # so a check still waits for it
 
 
 @pytest.mark.parametrize("forged", [

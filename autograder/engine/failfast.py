@@ -8,8 +8,7 @@ raises a fault of the same class at once, whose message gives the first reason a
 function was not run again. A timeout is remembered with the time limit it exceeded: a later
 call given more time still runs (a check that gives a slow function longer is not cut short by a
 check with a short limit). A function one of the notebook's own cells was stopped in counts the
-same way (sandbox/hung.py): its call ran the cell's limit, so a check giving it no more fails at
-once.
+same way (sandbox/hung.py): a check giving it no more than that cell's limit fails at once.
 
 The wrapper also adds up how long the student's functions ran, per function, for the
 grading's timings.
@@ -66,10 +65,10 @@ class NotebookWorker:
 
     def _hung_in_cell(self, function: str, limit: float) -> SubmissionFault | None:
         """The fault for a call of a function one of the notebook's cells was stopped in
-        (sandbox/hung.py), when the call would get no more time than that call already ran."""
+        (sandbox/hung.py), when the call would get no more time than that cell had."""
         hung = getattr(self.box, "hung", None)
         hung = hung.get(function) if hung is not None else None
-        if hung is None or limit > hung.seconds:
+        if hung is None or limit > hung.limit:
             return None
         fault = CallTimeout(function, hung.seconds)
         fault.message = hung.message

@@ -1,14 +1,15 @@
 """Functions that did not return within a cell's time limit: the grader's memory of them.
 
-When a cell is stopped at its limit inside one call of a notebook function, and that call had
-run for (nearly) the whole limit, the worker says which function it was and how long the call ran
-(worker_cells.CellWatch). The grader keeps it here, per sandbox, so that the function is not
-waited for again:
+When a cell is stopped at its limit inside one call of a notebook function, the worker says which
+function it was and how long that call ran (worker_cells.CellWatch, to a tick). When the call ran
+at least half the cell's limit, the grader treats the function as one that hangs, and keeps it
+here, per sandbox, so that it is not waited for again:
 - later cells that call it get a TimeoutError at once (the worker is told to refuse it, again
   after every restart, at the same point of the replay);
-- checks that would call it with no more time than it already had fail at once with this reason
-  (engine/failfast.py).
-A `train` that never returns then costs one cell limit, not one per cell and per check.
+- checks that would give it no more time than the cell's limit fail at once with this reason
+  (engine/failfast.py); a check that gives it more still calls it.
+A `train` that never returns then costs one cell limit, not one per cell and per check. A cell
+that spent most of its time on its own lines, or in many short calls, marks nothing.
 """
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ MAX_NAMES = 8
 class HungCall:
     function: str
     seconds: float  # how long its one call ran before the cell was stopped (to a tick, 1 s)
+    limit: float  # the cell's limit: later calls given no more than this are not made
     cell: int
     label: str  # how the grader names the cell
 
@@ -59,10 +61,10 @@ class HungCalls:
         hung = error.get("hung")
         if hung is None:
             return []
-        # the worker's figure (to a tick), capped, to 0.1 s: a call begun as the cell began
-        # counts as having run the cell's whole limit
-        seconds = round(min(float(hung["seconds"]), float(cell_limit)), 1)
-        calls = [HungCall(name, seconds, index, label) for name in hung["names"]]
+        seconds = min(float(hung["seconds"]), float(cell_limit))  # the worker's figure, capped
+        if seconds < cell_limit / 2:  # the cell's own lines took most of its time
+            return []
+        calls = [HungCall(name, seconds, float(cell_limit), index, label) for name in hung["names"]]
         for c in calls:
             self.by_name[c.function] = c
         self.at_cell[index] = calls
