@@ -48,7 +48,7 @@ def main(argv: list[str]) -> int:
     if "-v" in argv:
         print(cv.table())
     # the honest figure for the similar-examples signal: no answer is helped by its own write-up
-    print(f"real answers, tuning, cross-validated (leave one source out): {cv.summary()}")
+    print(f"real answers, tuning, with the examples' second opinion, leave one source out: {cv.summary()}")
     tr = traps()
     if "-v" in argv:
         for r in tr.rows:

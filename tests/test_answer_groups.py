@@ -32,8 +32,7 @@ CONFIG = load_assignment(ROOT / "source" / "pytorch_basics" / "grading" / "assig
 A, NB = "pytorch_basics", "03_activations_and_optimizers"
 Q3, Q4, Q5, Q6 = "q3_vanishing_gradient", "q4_wide_vs_deep", "q5_softmax", "q6_sgd_vs_adam"
 
-# 2/3, flagged (a sentence the rubric does not know: 1.5 by the rubric, half a point more from the similar
-# labelled answers), written by four students with small differences
+# 1.5/3, flagged (a sentence the rubric does not know), written by four students with small differences
 SHRINK = "梯度消失就是梯度越来越小，接近于0，前面的层训练很慢。反向传播的时候每一层的权重都会影响梯度。"
 SHRINK_REWORDED = "梯度消失就是梯度越来越小，接近于0，前面的层训练很慢。反向传播时每一层的权重都会影响梯度。"
 CHAIN_RULE = ("By the chain rule the gradient of an early layer is a product of many derivatives smaller than 1, so it "
@@ -112,10 +111,10 @@ def manual(out: Path, student: str, grade_id: str):
 def test_review_list_shows_each_group_once_with_the_command_that_settles_it(results):
     listing = cmd_review_list(A, results, where(results))
     q3 = group_of(results, "s1", Q3)
-    assert q3.members == ("s1", "s2", "s3", "s4") and q3.points == 2.0 and q3.flagged
+    assert q3.members == ("s1", "s2", "s3", "s4") and q3.points == 1.5 and q3.flagged
     assert f"answer group {q3.id} - 4 answers" in listing
     assert "representative (s1): " + SHRINK in listing
-    assert (f"settle the group: autograder review settle-group {A} {q3.id} 2 --comment \"...\" "
+    assert (f"settle the group: autograder review settle-group {A} {q3.id} 1.5 --comment \"...\" "
             f"--results {results}") in listing
     # nine flagged answers, three groups: one command each, and no member listed on its own
     assert listing.startswith("9 answer(s) of pytorch_basics waiting for review, settled by 3 command(s)")
@@ -147,7 +146,7 @@ def test_settling_a_group_scores_every_member_and_survives_regrades(results, gra
         assert ov.score == 2.5
     records = read_group_records(results / "gradebook.db", A)
     d = records.decisions[q3.id]
-    assert d.score == 2.5 and d.automatic_points == 2.0 and d.representative == "s1"
+    assert d.score == 2.5 and d.automatic_points == 1.5 and d.representative == "s1"
     assert [s for s, _ in d.members] == ["s1", "s2", "s3", "s4"]
     assert {k: m.status for k, m in records.marks.items()} == {(s, Q3): SETTLED for s in q3.members}
 
@@ -187,7 +186,7 @@ def test_a_resubmission_that_no_longer_fits_falls_out_and_waits_for_a_ta(results
     answers["s2"][Q3] = CHAIN_RULE  # another text: other concepts, another score
     answers["s3"][Q3] = SHRINK_REWORDED  # changed, but still the group's answer
     regraded = {s: grade(s, a) for s, a in answers.items()}
-    assert regraded["s2"].by_grade_id()[Q3][0].points != 2.0
+    assert regraded["s2"].by_grade_id()[Q3][0].points != 1.5
     write(results, regraded["s2"])
     write(results, regraded["s3"])
     write_gradebook(url, CONFIG, list(regraded.values()))

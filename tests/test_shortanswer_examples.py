@@ -14,6 +14,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from autograder.shortanswers import RubricError, benchmark, load_rubric
+from autograder.shortanswers.examples import with_examples
 from autograder.shortanswers.score import score_text
 
 RUBRIC = '''
@@ -142,12 +143,12 @@ def test_the_examples_file_is_generated_from_the_tuning_split_only():
     tuning = [a for a in real if benchmark.split_of(a.source) == benchmark.TUNING]
     assert {a.id for a in tuning} <= {e["id"] for e in shipped}
     assert sum(e["source"] == "answer key" and e["score"] == 3 for e in shipped) == 6
-    rubric = load_rubric(benchmark.RUBRIC)
+    rubric = with_examples(load_rubric(benchmark.RUBRIC), benchmark.EXAMPLES)
     assert sum(len(q.examples) for q in rubric.questions.values()) == len(shipped)
 
 
 def test_cross_validation_never_helps_an_answer_with_its_own_source():
-    rubric = load_rubric(benchmark.RUBRIC)
+    rubric = with_examples(load_rubric(benchmark.RUBRIC), benchmark.EXAMPLES)
     source_of = {e.id: e.source for q in rubric.questions.values() for e in q.examples}
     cv = benchmark.cross_validated(rubric)
     real = {a.id: a for a in benchmark.load_labelled(benchmark.DATA / "real.toml")}

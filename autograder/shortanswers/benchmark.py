@@ -212,6 +212,8 @@ def cross_validated(rubric: Rubric | str | Path = RUBRIC, path: str | Path = DAT
     rubric itself was written on these answers, so this is honest about the signal, not the rubric."""
     if not isinstance(rubric, Rubric):
         rubric = load_rubric(rubric)
+    if not any(q.examples for q in rubric.questions.values()):
+        rubric = with_examples(rubric, EXAMPLES)  # the course's examples, enabled in its rubric or not
     answers = [a for a in load_labelled(path) if split_of(a.source) == TUNING]
     every = {g: q.examples for g, q in rubric.questions.items()}
     per_source: dict[str, Rubric] = {}
