@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/short_answers.py          # figures
     .venv/bin/python benchmarks/short_answers.py -v       # and one line per answer
+    .venv/bin/python benchmarks/short_answers.py --write-examples   # regenerate the rubric's examples file
 
 Real answers (tests/data/short_answers/real.toml) are split by their source into a held-out part
 (never tuned on: the honest estimate) and a tuning part; traps.toml holds denials, keyword lists,
@@ -16,7 +17,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from autograder.shortanswers import load_rubric, score_text  # noqa: E402
-from autograder.shortanswers.benchmark import DATA, RUBRIC, load_labelled, real_splits, run, traps  # noqa: E402
+from autograder.shortanswers.benchmark import (  # noqa: E402
+    DATA, EXAMPLES, RUBRIC, cross_validated, examples_toml, load_labelled, real_splits, run, traps,
+)
 
 
 def class_of_200() -> float:
@@ -32,11 +35,20 @@ def class_of_200() -> float:
 
 
 def main(argv: list[str]) -> int:
+    if "--write-examples" in argv:
+        EXAMPLES.write_text(examples_toml(), encoding="utf-8")
+        print(f"wrote {EXAMPLES}")
+        return 0
     t = time.perf_counter()
     for name, b in real_splits().items():
         if "-v" in argv:
             print(b.table())
         print(f"real answers, {name}: {b.summary()}")
+    cv = cross_validated()
+    if "-v" in argv:
+        print(cv.table())
+    # the honest figure for the similar-examples signal: no answer is helped by its own write-up
+    print(f"real answers, tuning, with the examples' second opinion, leave one source out: {cv.summary()}")
     tr = traps()
     if "-v" in argv:
         for r in tr.rows:

@@ -125,6 +125,10 @@ def check_result(q: Question, ans: ex.ExtractedAnswer, s: AnswerScore, notebook:
         "stuffing": s.stuffing,
         "raw_points": s.raw_points,
         "automatic_points": s.points,
+        # the similar labelled answers' score and what it added (score.py's second opinion)
+        "similar_examples": None if s.similar is None else {
+            "score": round(s.similar.score, 2), "neighbours": [list(n) for n in s.similar.neighbours]},
+        "raised_by_examples": s.raised,
         "answer_excerpt": _excerpt(ans.text or ans.raw),
         # the whole answer's identity, so that an answer group can tell a changed answer past the excerpt
         "answer_fingerprint": fingerprint(ans.text or ans.raw),

@@ -19,6 +19,7 @@ else:  # pragma: no cover
 from .rubric_model import (
     Aspect, Concept, Matcher, Misconception, Question, Rubric, RubricError, Settings, compile_term,
 )
+from .examples import with_examples
 from .text import CJK
 
 # ---------------------------------------------------------------------------------------------
@@ -169,6 +170,15 @@ def _load_settings(ctx: _Ctx, d: Any) -> Settings:
         kw["technical_words"] = frozenset(words)
     if "stuffing_cap" in d:
         kw["stuffing_cap"] = _number(ctx, "settings.stuffing_cap", d["stuffing_cap"], at)
+    if "examples_raise" in d:
+        kw["examples_raise"] = _number(ctx, "settings.examples_raise", d["examples_raise"], at)
+    if "examples" in d:
+        kw["examples"] = _str(ctx, "settings.examples", d["examples"], at)
+    if "examples_k" in d:
+        k = d["examples_k"]
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise ctx.error("settings.examples_k", f"must be a whole number >= 1, got {k!r}", at)
+        kw["examples_k"] = k
     if "languages" in d:
         langs = _str_list(ctx, "settings.languages", d["languages"], at)
         if not langs or len(set(langs)) != len(langs) or not set(langs) <= set(LANGUAGES):
@@ -375,7 +385,8 @@ def load_rubric(path: str | Path, points: dict[str, float] | None = None) -> Rub
         raise RubricError(f"{p}: rubric file not found") from None
     except UnicodeDecodeError as e:
         raise RubricError(f"{p}: not UTF-8 text: {e}") from None
-    return parse_rubric(raw, str(p), points)
+    rubric = parse_rubric(raw, str(p), points)
+    return with_examples(rubric, p.parent / rubric.settings.examples) if rubric.settings.examples else rubric
 
 
 __all__ = [

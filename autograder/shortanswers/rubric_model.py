@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Mapping
 
 from .text import normalize
 
@@ -72,6 +73,18 @@ class Misconception(_Bilingual):
 
 
 @dataclass(frozen=True)
+class Example:
+    """An answer a TA scored (settings.examples; examples.py compares unsure answers with them)."""
+
+    id: str
+    grade_id: str
+    score: float
+    text: str
+    source: str  # where the answer comes from: one write-up, "answer key", ...
+    vector: Mapping[str, float] = field(default_factory=dict, compare=False, repr=False)  # n-grams of the prepared text
+
+
+@dataclass(frozen=True)
 class Question:
     grade_id: str
     title: str
@@ -83,6 +96,7 @@ class Question:
     max_without_core: float | None = None
     topic: tuple[re.Pattern, ...] = ()
     aspects: tuple[Aspect, ...] = ()
+    examples: tuple[Example, ...] = ()  # labelled answers to this question (settings.examples)
 
     @property
     def prompts(self) -> tuple[str, ...]:
@@ -113,6 +127,14 @@ class Settings:
         "a regular expression of the words that deny a concept in a sentence")})
     technical_words: frozenset[str] = field(default=frozenset(), metadata={"help": (
         "lower-case words of the course that the spelling mender knows as words (never 'mends')")})
+    examples: str = field(default="", metadata={"help": (
+        "a TOML file of answers a TA scored ([[answer]] id, grade_id, score, text, source), relative to "
+        "the rubric file: an answer the grader is unsure of (confidence below review_confidence) may be "
+        "raised toward what its most similar examples scored; empty: no examples")})
+    examples_k: int = field(default=5, metadata={"help": (
+        "how many of the most similar examples vote on an unsure answer's score")})
+    examples_raise: float = field(default=0.5, metadata={"help": (
+        "most points the similar examples may add to an unsure answer's score (never taken away)")})
     languages: tuple[str, ...] = field(default=("en", "zh"), metadata={"help": (
         "the languages every question, concept, aspect and misconception is worded in (en, zh): "
         "the wording keys (title/en for en, title_zh/zh for zh) each one requires; answers are read in either")})
@@ -169,6 +191,6 @@ def compile_term(term: str) -> re.Pattern:
 
 
 __all__ = [
-    "Aspect", "Concept", "Matcher", "Misconception", "Question", "Rubric", "RubricError", "Settings", "compile_term",
+    "Aspect", "Concept", "Example", "Matcher", "Misconception", "Question", "Rubric", "RubricError", "Settings", "compile_term",
     "words",
 ]

@@ -14,6 +14,10 @@ neither English nor Chinese. An answer goes to a TA when a misconception was mat
 judged keyword stuffing, its confidence is below `settings.low_confidence`, or its score lies in
 `settings.review_band` (a share of the question's points) with confidence below
 `settings.review_confidence`: only the answers the grader is genuinely unsure about.
+
+A second opinion (examples.py): when the confidence is below `settings.review_confidence`, the
+labelled example answers most like this one vote, and their weighted score may raise the points by
+at most `settings.examples_raise` (never for a denial, a misconception or a list of terms).
 """
 from __future__ import annotations
 
@@ -22,10 +26,17 @@ import re
 from dataclasses import dataclass
 
 from . import extract as ex
+from .examples import Estimate, estimate
 from .match import find, prepare
 from .rubric_model import Question, Settings
+from .similarity import ngrams
 from .stuffing import judge_stuffing, stuffing_features
 from .text import CJK, cjk_chars, en_words
+
+
+# a text at least this suspicious of being a list of terms gets no second opinion: to n-grams,
+# a list of the right words looks like a good answer
+LIST_SUSPICION = 0.5
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,8 @@ class AnswerScore:
     core_capped: bool = False
     status: str = ex.ANSWERED
     negated: tuple[str, ...] = ()  # concepts the answer mentions only to deny them
+    similar: Estimate | None = None  # what the most similar labelled examples scored (asked only when unsure)
+    raised: float = 0.0  # points the similar examples added
 
 
 def _half(x: float) -> float:
@@ -107,9 +120,11 @@ def score_text(text: str, q: Question, settings: Settings, *, found: str = ex.FO
     elif conf < settings.low_confidence:
         reasons.append(f"the grader's confidence is low ({conf:.2f})")
     flagged = bool(hits.misconceptions) or stuffed or unsure_band or conf < settings.low_confidence
+    similar, raised = _second_opinion(q, settings, prepared, pts, conf, stuffed or suspicion >= LIST_SUSPICION, negated,
+                                      hits.misconceptions)
 
     return AnswerScore(
-        points=pts,
+        points=pts + raised,
         max_points=q.points,
         matched=tuple(c.id for c in matched),
         missed=tuple(c.id for c in q.concepts if c not in matched),
@@ -121,7 +136,25 @@ def score_text(text: str, q: Question, settings: Settings, *, found: str = ex.FO
         raw_points=raw,
         core_capped=core_capped,
         negated=negated,
+        similar=similar,
+        raised=raised,
     )
+
+
+def _second_opinion(q, settings, prepared, pts, conf, stuffed, negated, misconceptions) -> tuple[Estimate | None, float]:
+    """(what the most similar examples scored, the points they add). Asked only when the grader
+    is unsure (confidence below settings.review_confidence: often a correct paraphrase the rubric
+    does not know); an answer that denies a concept, states a misconception or lists terms is
+    never raised (to n-grams a denial looks like the answer it denies). The raise is at most
+    settings.examples_raise, on the half-point grid. Whether the answer goes to a TA was decided
+    on the rubric's evidence above and does not change."""
+    if not q.examples or conf >= settings.review_confidence or stuffed or negated or misconceptions:
+        return None, 0.0
+    est = estimate(ngrams(prepared), q.examples, settings.examples_k)
+    if est is None:
+        return None, 0.0
+    target = min(q.points, math.floor((pts + settings.examples_raise) * 2 + 1e-9) / 2, _half(est.score))
+    return est, max(0.0, target - pts)
 
 
 def _confidence(q, settings, hits, prepared, pts, raw, negated, stuffed, suspicion, core_capped, found):

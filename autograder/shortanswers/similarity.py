@@ -1,11 +1,13 @@
 """Character n-gram vectors and cosine similarity: deterministic, offline, language-agnostic.
 
 Character n-grams need no tokenizer, so English, Chinese and mixed text compare alike; they
-forgive misspellings and inflections. Used for answer groups (near-duplicate answers).
+forgive misspellings and inflections. Used for answer groups (near-duplicate answers) and for
+the second opinion from labelled examples (examples.py).
 
-A TF-IDF similarity to the model answers was measured as a scoring signal and not kept: on the
+Similarity to the model answers alone was measured as a scoring signal and not kept: on the
 tuning split, denials and keyword lists were as similar to the model answers (cosine 0.2-0.6) as
-full-marks answers (mean 0.31), so it could not raise a score safely.
+full-marks answers (mean 0.31). examples.py compares with many scored answers instead, and only
+raises, by at most half a point, an answer with no denial, misconception or term list.
 """
 from __future__ import annotations
 
