@@ -4,7 +4,6 @@ to worker.py; standard library only).
 """
 from __future__ import annotations
 
-import functools
 import signal
 import time
 import types
@@ -109,9 +108,10 @@ class Refused:
     reach the function itself (Worker.op_call), the grader decides when they are not worth it."""
 
     def __init__(self, fn, message: str) -> None:
+        # the name and docstring only (not the function's __dict__, which the student controls)
+        self.__name__, self.__qualname__, self.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
         self.fn = fn
         self.message = message
-        functools.update_wrapper(self, fn)
 
     def __call__(self, *args, **kwargs):
         raise TimeoutError(self.message)
