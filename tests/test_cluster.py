@@ -144,6 +144,35 @@ def test_a_rerun_after_the_client_died_grades_only_what_has_no_result(fake, tmp_
     assert (out / "grades.csv").read_text() == (tmp_path / "local" / "grades.csv").read_text()
 
 
+def test_cuda_jobs_go_to_gpu_workers_one_at_a_time_and_cpu_jobs_to_cpu_workers(fake, tmp_path, cluster):
+    students = {f"g{i}": {"sleep": 0.5} for i in range(3)} | {f"c{i}": {"sleep": 0.5} for i in range(3)}
+    subs = make_class(tmp_path / "subs", students)
+    devices = tmp_path / "devices.csv"
+    devices.write_text("student,device\n" + "".join(f"g{i},cuda\n" for i in range(3)))
+    # No GPU here: the GPU worker's resource is only a label; the fake grader never touches CUDA.
+    # (The GPU path itself was not run on a real GPU.)
+    # A GPU worker (no CPU slot) joins the module's cluster of two CPU workers for this test.
+    cluster.add_worker("gpu", slots=0, gpus=1, env={"FAKE_WORKER": "gpu"})
+    try:
+        cluster.wait_for_workers(len(WORKERS) + 1)
+        args = ["--scheduler", cluster.address, "--devices", str(devices), "--quiet"]
+        cmd = [sys.executable, "-m", "autograder.batch", str(subs), "--course", str(fake.course_root),
+               "--assignment", "fa", "--grader", "fakegrader:grade", "--out", str(tmp_path / "out"), *args]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    finally:
+        cluster.kill_worker("gpu")
+    assert done.returncode == 0, done.stderr
+    ends = {g["student"]: g for g in gradings(tmp_path) if g["event"] == "end"}
+    assert sorted(ends) == sorted(students)
+    assert all((ends[f"g{i}"]["worker"], ends[f"g{i}"]["device"]) == ("gpu", "cuda") for i in range(3))
+    assert all(ends[f"c{i}"]["worker"] in WORKERS and ends[f"c{i}"]["device"] == "cpu" for i in range(3))
+    gpu = sorted((g["t"], g["event"]) for g in gradings(tmp_path) if g["worker"] == "gpu")
+    assert [e for _, e in gpu] == ["start", "end"] * 3  # one at a time on the one GPU
+    rows = {r["student"]: r for r in csv.DictReader(io.StringIO((tmp_path / "out" / "grades.csv").read_text()))}
+    assert all(rows[s]["status"] == "graded" for s in students)
+    assert json.loads((tmp_path / "out" / "students" / "g0" / "submission_result.json").read_text())["device"] == "cuda"
+
+
 def test_a_worker_killed_mid_batch_loses_no_submission_and_records_none_twice(fake, tmp_path, cluster):
     # a grading on w1 waits there until w1 is killed: no race with the kill, and no sleep anywhere else
     students = {f"s{i}": {"frac": i / 8, "hang_on": "w1"} for i in range(8)}
@@ -165,32 +194,6 @@ def test_a_worker_killed_mid_batch_loses_no_submission_and_records_none_twice(fa
     assert len(starts) > len(ends)  # the killed worker's submission started twice, and counts once
     assert (out / "grades.csv").read_text() == (tmp_path / "local" / "grades.csv").read_text()
     assert all(read_record(out / "students" / s).status == "graded" for s in students)
-
-
-def test_cuda_jobs_go_to_gpu_workers_one_at_a_time_and_cpu_jobs_to_cpu_workers(fake, tmp_path):
-    students = {f"g{i}": {"sleep": 0.5} for i in range(3)} | {f"c{i}": {"sleep": 0.5} for i in range(3)}
-    subs = make_class(tmp_path / "subs", students)
-    devices = tmp_path / "devices.csv"
-    devices.write_text("student,device\n" + "".join(f"g{i},cuda\n" for i in range(3)))
-    # No GPU here: the GPU worker's resource is only a label; the fake grader never touches CUDA.
-    # (The GPU path itself was not run on a real GPU.)
-    with LocalDask(tmp_path / "dask") as dask:
-        dask.add_worker("gpu", slots=0, gpus=1, env={"FAKE_WORKER": "gpu"})
-        dask.add_worker("cpu", slots=2, env={"FAKE_WORKER": "cpu"})
-        dask.wait_for_workers(2)
-        args = ["--scheduler", dask.address, "--devices", str(devices), "--quiet"]
-        cmd = [sys.executable, "-m", "autograder.batch", str(subs), "--course", str(fake.course_root),
-               "--assignment", "fa", "--grader", "fakegrader:grade", "--out", str(tmp_path / "out"), *args]
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    ends = {g["student"]: g for g in gradings(tmp_path) if g["event"] == "end"}
-    assert {s: (g["worker"], g["device"]) for s, g in ends.items()} == \
-           {**{f"g{i}": ("gpu", "cuda") for i in range(3)}, **{f"c{i}": ("cpu", "cpu") for i in range(3)}}
-    gpu = sorted((g["t"], g["event"]) for g in gradings(tmp_path) if g["worker"] == "gpu")
-    assert [e for _, e in gpu] == ["start", "end"] * 3  # one at a time on the one GPU
-    rows = {r["student"]: r for r in csv.DictReader(io.StringIO((tmp_path / "out" / "grades.csv").read_text()))}
-    assert all(rows[s]["status"] == "graded" for s in students)
-    assert json.loads((tmp_path / "out" / "students" / "g0" / "submission_result.json").read_text())["device"] == "cuda"
 
 
 def _throwaway_tls(folder) -> dict:
