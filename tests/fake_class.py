@@ -1,7 +1,9 @@
 """A fake assignment and grading function for class-level tests (cluster, PostgreSQL): the
 grading function runs where the engine's would (a grading process) and reads what to do from each
-notebook's metadata; it logs each grading's start and end (with the Dask worker's name from
-$FAKE_WORKER) to $FAKE_LOG."""
+notebook's metadata (`frac` of the marks, `sleep` seconds, `crash`, `kill_worker`; on Dask workers
+only: `remote_sleep` seconds, and `hang_on` a worker's name, on which it waits to be killed, so
+that a local reference run of the same notebooks takes no time); it logs each grading's start and
+end (with the Dask worker's name from $FAKE_WORKER) to $FAKE_LOG."""
 from __future__ import annotations
 
 import json
@@ -53,7 +55,10 @@ def grade(submission, student, device, paths, extra_hidden):
         time.sleep(30)
     if m.get("crash"):
         os._exit(7)
-    time.sleep(m.get("sleep", 0))
+    on_worker = os.environ.get("FAKE_WORKER")
+    if on_worker and on_worker == m.get("hang_on"):
+        time.sleep(300)  # until the test kills this worker under it (bounded, should it never)
+    time.sleep(m.get("sleep", 0) + (m.get("remote_sleep", 0) if on_worker else 0))
     f = m.get("frac", 1.0)
     ok = Status.PASSED if f == 1 else Status.FAILED
     checks = [

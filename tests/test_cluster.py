@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -33,20 +34,46 @@ def _grade(subs, paths, out, **kw):
     return grade_all(subs, paths, out=out, grader="fakegrader:grade", progress=False, **kw)
 
 
+WORKERS = ("w1", "w2")
+
+
+@pytest.fixture(scope="module")
+def shared_cluster(tmp_path_factory):
+    """A scheduler and two one-slot workers on 127.0.0.1, started once for the module (each start
+    costs seconds of imports). The workers import the module's copy of the fake grader and log to
+    the module's log file, which `cluster` points at the running test's log."""
+    home = tmp_path_factory.mktemp("cluster")
+    with pytest.MonkeyPatch.context() as mp:
+        fake_course(home, mp)  # writes home/mods/fakegrader.py; sets $PYTHONPATH and $FAKE_LOG for the workers
+        env = {k: os.environ[k] for k in ("PYTHONPATH", "FAKE_LOG")}
+    with LocalDask(home / "dask", env=env) as dask:
+        yield dask, Path(env["FAKE_LOG"])
+
+
 @pytest.fixture
-def cluster(tmp_path):
-    """A scheduler and two one-slot workers on 127.0.0.1."""
-    with LocalDask(tmp_path / "dask") as dask:
-        for name in ("w1", "w2"):
+def cluster(shared_cluster, fake, tmp_path):
+    """The module's cluster with both workers up (a test before may have killed one), idle, and
+    logging its gradings to this test's log (tmp_path/gradings.jsonl, as the local runs do)."""
+    dask, log = shared_cluster
+    for name in WORKERS:
+        if name not in dask.workers or dask.workers[name].poll() is not None:
+            dask.workers.pop(name, None)
             dask.add_worker(name, env={"FAKE_WORKER": name})
-        dask.wait_for_workers(2)
-        yield dask
+    dask.wait_for_workers(len(WORKERS))
+    with dask.client() as c:  # nothing of an earlier test still running (it would log into this test's log)
+        deadline = time.monotonic() + 60
+        while any(c.processing().values()):
+            assert time.monotonic() < deadline, c.processing()
+            time.sleep(0.1)
+    log.unlink(missing_ok=True)
+    log.symlink_to(tmp_path / "gradings.jsonl")
+    yield dask
 
 
 def test_a_class_on_a_cluster_gives_the_local_runs_outputs(fake, tmp_path, cluster):
     students = {"alice": {"frac": 1.0}, "bob": {"frac": 0.5}, "carol": {"crash": True}, "dave": {"frac": 0.25}}
     subs = make_class(tmp_path / "subs", students)
-    local = _grade(subs, fake, tmp_path / "local", jobs=2, engine=Engine(tries=1))
+    local = _grade(subs, fake, tmp_path / "local", jobs=1, engine=Engine(tries=1))  # (1: no torch in the pool)
     stream = io.StringIO()
     report = grade_all(subs, fake, out=tmp_path / "remote", grader="fakegrader:grade", progress=True, stream=stream,
                        engine=Engine(scheduler=cluster.address, tries=1))
@@ -70,26 +97,17 @@ def test_a_class_on_a_cluster_gives_the_local_runs_outputs(fake, tmp_path, clust
     assert rerun.graded == [] and len(rerun.skipped) == 5  # nothing regraded
 
 
-def test_a_worker_killed_mid_batch_loses_no_submission_and_records_none_twice(fake, tmp_path, cluster):
-    students = {f"s{i}": {"frac": i / 8, "sleep": 1.5} for i in range(8)}
-    subs = make_class(tmp_path / "subs", students)
-    ref = _grade(subs, fake, tmp_path / "local", jobs=2)
-    assert not ref.crashed
-    (tmp_path / "gradings.jsonl").unlink()
-    out = tmp_path / "remote"
-    cmd = [sys.executable, "-m", "autograder.batch", str(subs), "--course", str(fake.course_root), "--assignment", "fa",
-           "--grader", "fakegrader:grade", "--out", str(out), "--scheduler", cluster.address, "--quiet"]
-    batch = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    wait_for_a_start(tmp_path, "w1", batch)
-    cluster.kill_worker("w1")  # mid-grading: its submission is in flight
-    stdout, stderr = batch.communicate(timeout=300)
-    assert batch.returncode == 0, stderr
-    ends = [g["student"] for g in gradings(tmp_path) if g["event"] == "end"]
-    assert sorted(ends) == sorted(students)  # every student graded to the end exactly once
-    starts = [g["student"] for g in gradings(tmp_path) if g["event"] == "start"]
-    assert len(starts) > len(ends)  # the killed worker's submission started twice, and counts once
-    assert (out / "grades.csv").read_text() == (tmp_path / "local" / "grades.csv").read_text()
-    assert all(read_record(out / "students" / s).status == "graded" for s in students)
+def test_no_worker_for_the_jobs_is_a_clear_error_not_a_hang(fake, tmp_path, monkeypatch, cluster):
+    from autograder.batch import cluster as dask_cluster
+
+    monkeypatch.setattr(dask_cluster, "CONNECT_TIMEOUT_S", 3.0)  # nothing listens on port 9: 3 s say so as well as 30
+    subs = make_class(tmp_path / "subs", {"alice": {}})
+    # a scheduler with only CPU workers, asked for cuda
+    with pytest.raises(BatchError, match="no worker of the Dask cluster .* has offered GPU"):
+        _grade(subs, fake, tmp_path / "out", device="cuda", engine=Engine(scheduler=cluster.address, wait_s=2))
+    assert not gradings(tmp_path)  # nothing was graded
+    with pytest.raises(BatchError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+        _grade(subs, fake, tmp_path / "out2", engine=Engine(scheduler="tcp://127.0.0.1:9"))
 
 
 def test_a_submission_that_kills_every_worker_ends_ungradable_and_the_batch_goes_on(fake, tmp_path, cluster):
@@ -106,7 +124,7 @@ def test_a_submission_that_kills_every_worker_ends_ungradable_and_the_batch_goes
 
 
 def test_a_rerun_after_the_client_died_grades_only_what_has_no_result(fake, tmp_path, cluster):
-    students = {f"s{i}": {"frac": i / 6, "sleep": 1.0} for i in range(6)}
+    students = {f"s{i}": {"frac": i / 6, "remote_sleep": 1.0} for i in range(6)}  # (the local run: no sleep)
     subs = make_class(tmp_path / "subs", students)
     out = tmp_path / "remote"
     cmd = [sys.executable, "-m", "autograder.batch", str(subs), "--course", str(fake.course_root), "--assignment", "fa",
@@ -122,29 +140,32 @@ def test_a_rerun_after_the_client_died_grades_only_what_has_no_result(fake, tmp_
     assert 1 <= len(done) < 7
     report = _grade(subs, fake, out, engine=Engine(scheduler=cluster.address))
     assert sorted(report.graded) == sorted((set(students) | {"frank"}) - done)
-    _grade(subs, fake, tmp_path / "local", jobs=2)
+    _grade(subs, fake, tmp_path / "local", jobs=1)
     assert (out / "grades.csv").read_text() == (tmp_path / "local" / "grades.csv").read_text()
 
 
-def test_cuda_jobs_go_to_gpu_workers_one_at_a_time_and_cpu_jobs_to_cpu_workers(fake, tmp_path):
+def test_cuda_jobs_go_to_gpu_workers_one_at_a_time_and_cpu_jobs_to_cpu_workers(fake, tmp_path, cluster):
     students = {f"g{i}": {"sleep": 0.5} for i in range(3)} | {f"c{i}": {"sleep": 0.5} for i in range(3)}
     subs = make_class(tmp_path / "subs", students)
     devices = tmp_path / "devices.csv"
     devices.write_text("student,device\n" + "".join(f"g{i},cuda\n" for i in range(3)))
     # No GPU here: the GPU worker's resource is only a label; the fake grader never touches CUDA.
     # (The GPU path itself was not run on a real GPU.)
-    with LocalDask(tmp_path / "dask") as dask:
-        dask.add_worker("gpu", slots=0, gpus=1, env={"FAKE_WORKER": "gpu"})
-        dask.add_worker("cpu", slots=2, env={"FAKE_WORKER": "cpu"})
-        dask.wait_for_workers(2)
-        args = ["--scheduler", dask.address, "--devices", str(devices), "--quiet"]
+    # A GPU worker (no CPU slot) joins the module's cluster of two CPU workers for this test.
+    cluster.add_worker("gpu", slots=0, gpus=1, env={"FAKE_WORKER": "gpu"})
+    try:
+        cluster.wait_for_workers(len(WORKERS) + 1)
+        args = ["--scheduler", cluster.address, "--devices", str(devices), "--quiet"]
         cmd = [sys.executable, "-m", "autograder.batch", str(subs), "--course", str(fake.course_root),
                "--assignment", "fa", "--grader", "fakegrader:grade", "--out", str(tmp_path / "out"), *args]
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    finally:
+        cluster.kill_worker("gpu")
     assert done.returncode == 0, done.stderr
     ends = {g["student"]: g for g in gradings(tmp_path) if g["event"] == "end"}
-    assert {s: (g["worker"], g["device"]) for s, g in ends.items()} == \
-           {**{f"g{i}": ("gpu", "cuda") for i in range(3)}, **{f"c{i}": ("cpu", "cpu") for i in range(3)}}
+    assert sorted(ends) == sorted(students)
+    assert all((ends[f"g{i}"]["worker"], ends[f"g{i}"]["device"]) == ("gpu", "cuda") for i in range(3))
+    assert all(ends[f"c{i}"]["worker"] in WORKERS and ends[f"c{i}"]["device"] == "cpu" for i in range(3))
     gpu = sorted((g["t"], g["event"]) for g in gradings(tmp_path) if g["worker"] == "gpu")
     assert [e for _, e in gpu] == ["start", "end"] * 3  # one at a time on the one GPU
     rows = {r["student"]: r for r in csv.DictReader(io.StringIO((tmp_path / "out" / "grades.csv").read_text()))}
@@ -152,18 +173,27 @@ def test_cuda_jobs_go_to_gpu_workers_one_at_a_time_and_cpu_jobs_to_cpu_workers(f
     assert json.loads((tmp_path / "out" / "students" / "g0" / "submission_result.json").read_text())["device"] == "cuda"
 
 
-def test_no_worker_for_the_jobs_is_a_clear_error_not_a_hang(fake, tmp_path, monkeypatch):
-    from autograder.batch import cluster
-
-    monkeypatch.setattr(cluster, "CONNECT_TIMEOUT_S", 3.0)  # nothing listens on port 9: 3 s say so as well as 30
-    subs = make_class(tmp_path / "subs", {"alice": {}})
-    with LocalDask(tmp_path / "dask") as dask:  # a scheduler with only a CPU worker, asked for cuda
-        dask.add_worker("cpu", slots=1)
-        dask.wait_for_workers(1)
-        with pytest.raises(BatchError, match="no worker of the Dask cluster .* has offered GPU"):
-            _grade(subs, fake, tmp_path / "out", device="cuda", engine=Engine(scheduler=dask.address, wait_s=2))
-    with pytest.raises(BatchError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
-        _grade(subs, fake, tmp_path / "out2", engine=Engine(scheduler="tcp://127.0.0.1:9"))
+def test_a_worker_killed_mid_batch_loses_no_submission_and_records_none_twice(fake, tmp_path, cluster):
+    # a grading on w1 waits there until w1 is killed: no race with the kill, and no sleep anywhere else
+    students = {f"s{i}": {"frac": i / 8, "hang_on": "w1"} for i in range(8)}
+    subs = make_class(tmp_path / "subs", students)
+    ref = _grade(subs, fake, tmp_path / "local", jobs=1)
+    assert not ref.crashed
+    (tmp_path / "gradings.jsonl").unlink()
+    out = tmp_path / "remote"
+    cmd = [sys.executable, "-m", "autograder.batch", str(subs), "--course", str(fake.course_root), "--assignment", "fa",
+           "--grader", "fakegrader:grade", "--out", str(out), "--scheduler", cluster.address, "--quiet"]
+    batch = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_for_a_start(tmp_path, "w1", batch)
+    cluster.kill_worker("w1")  # mid-grading: its submission is in flight
+    stdout, stderr = batch.communicate(timeout=300)
+    assert batch.returncode == 0, stderr
+    ends = [g["student"] for g in gradings(tmp_path) if g["event"] == "end"]
+    assert sorted(ends) == sorted(students)  # every student graded to the end exactly once
+    starts = [g["student"] for g in gradings(tmp_path) if g["event"] == "start"]
+    assert len(starts) > len(ends)  # the killed worker's submission started twice, and counts once
+    assert (out / "grades.csv").read_text() == (tmp_path / "local" / "grades.csv").read_text()
+    assert all(read_record(out / "students" / s).status == "graded" for s in students)
 
 
 def _throwaway_tls(folder) -> dict:

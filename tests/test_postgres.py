@@ -56,21 +56,23 @@ def _cli(*args: str, env: dict | None = None, timeout: float = 300) -> subproces
                           timeout=timeout, env=env or dict(os.environ))
 
 
+def _local_reference(subs: Path, fake, out: Path) -> None:
+    """The class graded here into SQLite (its results folder's gradebook.db), with one grading
+    process (no torch import): the CSV a PostgreSQL run must give."""
+    report = grade_all(subs, fake, out=out, grader="fakegrader:grade", progress=False, jobs=1)
+    assert report.db_url == f"sqlite:///{out / 'gradebook.db'}"
+
+
 def _all_text(folder: Path) -> str:
     return "\n".join(p.read_bytes().decode("utf-8", "replace") for p in folder.rglob("*") if p.is_file())
 
 
 def test_grade_all_into_postgresql_gives_the_sqlite_runs_csv_and_never_shows_the_password(fake, tmp_path, pg, db):
     subs = make_class(tmp_path / "subs", STUDENTS)
-    env = dict(os.environ)
-    env.pop("AUTOGRADER_DB_URL")
-    lite = subprocess.run([sys.executable, "-m", "autograder.batch", str(subs), "--course", str(fake.course_root),
-                           "--assignment", "fa", "--grader", "fakegrader:grade", "--out", str(tmp_path / "lite"),
-                           "--quiet"], capture_output=True, text=True, env=env, timeout=300)
-    assert lite.returncode == 0, lite.stderr
+    _local_reference(subs, fake, tmp_path / "lite")
     out = tmp_path / "pg"
     done = subprocess.run([sys.executable, "-m", "autograder.batch", str(subs), "--course", str(fake.course_root),
-                           "--assignment", "fa", "--grader", "fakegrader:grade", "--out", str(out)],
+                           "--assignment", "fa", "--grader", "fakegrader:grade", "--out", str(out), "--jobs", "1"],
                           capture_output=True, text=True, timeout=300)  # the URL from $AUTOGRADER_DB_URL
     assert done.returncode == 0, done.stderr
     assert (out / "grades.csv").read_text() == (tmp_path / "lite" / "grades.csv").read_text()
@@ -90,14 +92,15 @@ def test_grade_all_into_postgresql_gives_the_sqlite_runs_csv_and_never_shows_the
 def test_ta_overrides_survive_a_regrade_and_nbgrader_reads_the_same_database(fake, tmp_path, db):
     subs = make_class(tmp_path / "subs", STUDENTS)
     out = tmp_path / "out"
-    grade_all(subs, fake, out=out, db=db, grader="fakegrader:grade", progress=False)
+    grade_all(subs, fake, out=out, db=db, grader="fakegrader:grade", progress=False, jobs=1)
     set_override(db, "fa", "bob", "q1", 4.5, comment="good reasoning")
     # A TA's `review set`, as a command finding the gradebook from the results folder
     # (--course: a comment on a code cell goes on its solution cell, which the course's manifest names)
     done = _cli("--course", str(fake.course_root), "review", "set", "fa", "dave", "check_a", "3", "--comment", "partial",
                 "--results", str(out))
     assert done.returncode == 0, done.stderr
-    report = grade_all(subs, fake, out=out, grader="fakegrader:grade", progress=False, force=True)  # (as the first)
+    report = grade_all(subs, fake, out=out, grader="fakegrader:grade", progress=False, force=True,
+                       jobs=1)  # the gradebook as the first run's
     assert sorted(report.graded) == ["alice", "bob", "dave", "frank"]
     rows = {r["student"]: r for r in csv.DictReader(io.StringIO((out / "grades.csv").read_text()))}
     assert rows["bob"]["q1"] == "4.5" and rows["bob"]["total"] == "9.5"  # 2 + 3 + 4.5 (was 2.5 for q1)
@@ -205,14 +208,10 @@ def test_two_workers_one_killed_mid_batch_grade_a_class_into_postgresql_as_a_loc
     from dask_helpers import LocalDask
     from fake_class import gradings, wait_for_a_start
 
-    students = {f"s{i}": {"frac": i / 8, "sleep": 1.5} for i in range(8)}
+    # a grading on w1 waits there until w1 is killed: no race with the kill, and no sleep anywhere else
+    students = {f"s{i}": {"frac": i / 8, "hang_on": "w1"} for i in range(8)}
     subs = make_class(tmp_path / "subs", students)
-    env = dict(os.environ)
-    env.pop("AUTOGRADER_DB_URL")  # the local reference run: SQLite in its results folder
-    lite = subprocess.run([sys.executable, "-m", "autograder.batch", str(subs), "--course", str(fake.course_root),
-                           "--assignment", "fa", "--grader", "fakegrader:grade", "--out", str(tmp_path / "local"),
-                           "--jobs", "2", "--quiet"], capture_output=True, text=True, env=env, timeout=300)
-    assert lite.returncode == 0, lite.stderr
+    _local_reference(subs, fake, tmp_path / "local")
     (tmp_path / "gradings.jsonl").unlink()
     out = tmp_path / "remote"
     with LocalDask(tmp_path / "dask") as dask:
