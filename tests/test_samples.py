@@ -75,7 +75,7 @@ def graded(tmp_path_factory, request):
     t0 = time.perf_counter()
     base = tmp_path_factory.mktemp("samples")
     folders: dict[str, tuple[Path, str]] = {"key": (P.build_key(base / "key" / "sub"), "cpu")}
-    # the notebook-02 submissions are the slow ones (fit_spiral trains 4 times): start them first
+    # the notebook-02 submissions are the slow ones (fit_spiral trains 3 times): start them first
     submissions = [[s] for s in P.PLANTED] + GROUPS
     for group in sorted(submissions, key=lambda g: g[0].notebook != P.NB2):
         folders[P.group_name(group)] = (P.build_group(group, base / f"sub{len(folders)}" / "sub"), "cpu")
