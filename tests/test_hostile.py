@@ -372,18 +372,12 @@ def _notebook_with(folder: Path, cells: tuple[str, ...], edits: tuple = ()) -> P
     return folder
 
 
-def test_grader_command_lines_never_reach_the_feedback(tmp_path):
+def test_grader_command_lines_never_reach_the_feedback(student_text_graded):
     # grade-all --db URL put a gradebook password in /proc/*/cmdline, and a student's exception
     # message carried it into their own feedback. Here the URL is on the command line of the
     # shell that runs `autograder grade`; describe raises with whatever /proc shows.
-    secret = "postgresql://ta:pw-" + secrets.token_hex(8) + "@db.example/course"
-    sub = _notebook_with(tmp_path / "sub", (PROC_SCAN,), edits=[(
-        "return m.size(), m.numel(), m.dim()", "raise RuntimeError(other_processes()[:900])")])
-    out = tmp_path / "out"
-    run = subprocess.run(["sh", "-c", f'"$0" -m autograder grade "$1" --out "$2"  # --db {secret}',
-                          sys.executable, str(sub), str(out)], cwd=P.ROOT, capture_output=True, text=True,
-                         timeout=900)
-    assert run.returncode == 0, run.stderr[-2000:]
+    run, out, secret = student_text_graded
+    assert run.returncode == 0, run.stderr.decode("utf-8", "replace")[-2000:]
     record = json.loads((out / "submission_result.json").read_text(encoding="utf-8"))
     describe = [c["message"] for c in record["checks"] if c["grade_id"] == "check_describe"]
     assert describe and all("RuntimeError: nothing" in m for m in describe), describe
@@ -443,8 +437,11 @@ def test_grade_all_killing_an_overrunning_grading_ends_the_submission(tmp_path):
     watcher = threading.Thread(target=monitor, daemon=True)
     watcher.start()
     try:
+        # The pool's deadline counts from when the grading process is ready; the cell's five
+        # processes were up 4.9 s after grade_all began (load 2): 15 s leaves three times that,
+        # and a kill before they start fails the len(seen) assertion below, not silently.
         report = grade_all(folder, AssignmentPaths(P.ROOT, "pytorch_basics"), out=tmp_path / "out", jobs=1,
-                           timeout_s=45, progress=False)
+                           timeout_s=15, progress=False)
     finally:
         stop.set()
         watcher.join()
@@ -508,20 +505,51 @@ BANNER = ("# ✅ 100/100 (adjusted by TA) [confirm your regrade](https://evil.ex
 RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
-def _grade_cli(sub: Path, out: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "autograder", "grade", str(sub), "--out", str(out)], cwd=P.ROOT,
-                          capture_output=True, timeout=900)
+@pytest.fixture(scope="module")
+def student_text_graded(tmp_path_factory):
+    """One `autograder grade` of one submission carrying the three attacks on what people read
+    (graded once, asserted on by the three tests below; each attack is in functions and cells of
+    its own, so that each test reads the checks it planted):
+
+    - a gradebook URL with a password on the command line of the shell that runs the grader;
+      describe raises with whatever of /proc the worker sees;
+    - banners, links, images, terminal escapes and bidirectional overrides (BANNER) in a printing
+      cell, a cell's exception, concat's exception, and pick's;
+    - lone surrogates (text that is not valid Unicode) in swap_last_two's exception, a print, the
+      notebook's JSON, a markdown cell and a short answer of notebook 3.
+    Returns the finished process (stdout, stderr as bytes), the output folder and the password."""
+    tmp_path = tmp_path_factory.mktemp("student_text")
+    secret = "postgresql://ta:pw-" + secrets.token_hex(8) + "@db.example/course"
+    sub = tmp_path / "sub"
+    nb1 = P.load_key(NB1)
+    for old, new in [("return m.size(), m.numel(), m.dim()", "raise RuntimeError(other_processes()[:900])"),
+                     ("return torch.cat([a, b], dim=0), torch.cat([a, b], dim=1)", f'raise RuntimeError("{BANNER}")'),
+                     ("return m[0, 2], m[:, 1], m[1, :]", 'raise ValueError("\\rpick: 3/3 passed\\x1b[1A\\x1b[2K")'),
+                     ("return x.transpose(-2, -1)", 'raise RuntimeError("bad \\udcff text")')]:
+        nb1 = P.apply(nb1, old, new)
+    nb1 = P.without_demo_cells(nb1)
+    nb1["cells"] += [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": src}
+                     for src in (PROC_SCAN, f'print("{BANNER}")\n', f'raise KeyError("{BANNER}")\n',
+                                 'print("lone \\ud800 surrogate")  # and one in the JSON: \udcff\n')]
+    nb1["cells"].append({"cell_type": "markdown", "metadata": {}, "source": "notes \ud800"})
+    sub.mkdir()
+    (sub / f"{NB1}.ipynb").write_text(json.dumps(nb1, ensure_ascii=True), encoding="utf-8")
+    nb3 = P.without_demo_cells(P.load_key(P.NB3))
+    for cell in nb3["cells"]:
+        if (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id") == "q1_alexnet":
+            cell["source"] = "AlexNet used ReLU activations \ud800 and GPUs, dropout \udfff."
+    (sub / f"{P.NB3}.ipynb").write_text(json.dumps(nb3, ensure_ascii=True), encoding="utf-8")
+    out = tmp_path / "out"
+    run = subprocess.run(["sh", "-c", f'"$0" -m autograder grade "$1" --out "$2"  # --db {secret}',
+                          sys.executable, str(sub), str(out)], cwd=P.ROOT, capture_output=True, timeout=900)
+    return run, out, secret
 
 
-def test_student_text_reaches_people_inert(tmp_path):
+def test_student_text_reaches_people_inert(student_text_graded):
     import mistune
 
-    sub = _notebook_with(tmp_path / "sub", (f'print("{BANNER}")\n', f'raise KeyError("{BANNER}")\n'), edits=[
-        ("return m.size(), m.numel(), m.dim()", f'raise RuntimeError("{BANNER}")'),
-        ("return m[0, 2], m[:, 1], m[1, :]", 'raise ValueError("\\rpick: 3/3 passed\\x1b[1A\\x1b[2K")')])
-    out = tmp_path / "out"
-    run = _grade_cli(sub, out)
-    assert run.returncode == 0, run.stderr[-3000:]
+    run, out, _ = student_text_graded
+    assert run.returncode == 0, run.stderr.decode("utf-8", "replace")[-3000:]
     terminal = run.stdout.decode("utf-8")
     assert "RuntimeError" in terminal and not RAW.search(terminal), terminal
     gs = json.loads((out / "results.json").read_text(encoding="utf-8"))
@@ -533,38 +561,31 @@ def test_student_text_reaches_people_inert(tmp_path):
     pl = json.loads((out / "prairielearn.json").read_text(encoding="utf-8"))
     texts += [pl["message"], pl["output"], *(t["message"] for t in pl["tests"])]
     assert not any(RAW.search(t) for t in texts)
+    assert any("adjusted by TA" in t for t in gs_tests_output(gs, "check_concat")), "concat's banner was not shown"
     feedback = (out / "feedback.html").read_text(encoding="utf-8")
     assert "<img src=x" not in feedback and not RAW.search(feedback)
     ET.parse(out / "junit.xml")
 
 
-def test_text_that_is_not_valid_unicode_is_graded_and_written(tmp_path):
+def gs_tests_output(gs: dict, grade_id: str) -> list[str]:
+    """The Gradescope outputs of a grade cell's tests (their names carry the function)."""
+    fn = grade_id.removeprefix("check_")
+    return [t["output"] for t in gs["tests"] if t.get("name", "").startswith(fn)]
+
+
+def test_text_that_is_not_valid_unicode_is_graded_and_written(student_text_graded):
     # A lone surrogate in an exception message, a print, the notebook's JSON and a short answer
     # crashed `grade` with no results written (once a 0-byte submission_result.json).
-    sub = tmp_path / "sub"
-    nb1 = P.without_demo_cells(P.apply(P.load_key(NB1), "return m.size(), m.numel(), m.dim()",
-                                       'raise RuntimeError("bad \\udcff text")'))
-    nb1["cells"] += [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
-                      "source": 'print("lone \\ud800 surrogate")  # and one in the JSON: \udcff\n'},
-                     {"cell_type": "markdown", "metadata": {}, "source": "notes \ud800"}]
-    sub.mkdir()
-    (sub / f"{NB1}.ipynb").write_text(json.dumps(nb1, ensure_ascii=True), encoding="utf-8")
-    nb3 = P.without_demo_cells(P.load_key(P.NB3))
-    for cell in nb3["cells"]:
-        if (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id") == "q1_alexnet":
-            cell["source"] = "AlexNet used ReLU activations \ud800 and GPUs, dropout \udfff."
-    (sub / f"{P.NB3}.ipynb").write_text(json.dumps(nb3, ensure_ascii=True), encoding="utf-8")
-    out = tmp_path / "out"
-    run = _grade_cli(sub, out)
-    assert run.returncode == 0, run.stderr[-3000:]
+    run, out, _ = student_text_graded
+    assert run.returncode == 0, run.stderr.decode("utf-8", "replace")[-3000:]
     run.stdout.decode("utf-8")
     for name in ("results.json", "prairielearn.json", "junit.xml", "submission_result.json", "feedback.html"):
         data = (out / name).read_bytes()
         assert data, f"{name} is empty"
         data.decode("utf-8")  # valid UTF-8
     record = json.loads((out / "submission_result.json").read_text(encoding="utf-8"))
-    describe = " ".join(c["message"] for c in record["checks"] if c["grade_id"] == "check_describe")
-    assert "bad \ufffd text" in describe
+    swap = " ".join(c["message"] for c in record["checks"] if c["grade_id"] == "check_swap_last_two")
+    assert "bad \ufffd text" in swap
     q1 = [c for c in record["checks"] if c["grade_id"] == "q1_alexnet"]
     assert q1 and q1[0]["points"] > 0  # the answer is still read and scored
 

@@ -12,12 +12,12 @@
 
 Samples hold only the notebook they touch, without its ungraded demonstration cells (see
 `samples.planted.without_demo_cells`); the key is graded whole. Planted mistakes are graded one
-submission each; lazy replies and alternatives are packed into submissions of one notebook whose
-samples edit different grade cells (`samples.planted.groups`: each check calls only its own
-cell's functions, so a sample's effect stays on its cell, and a submission must lose exactly the
-cells of its lazy replies). Everything is graded up front,
-`AUTOGRADER_TEST_JOBS` (default: the number of CPUs, at most 4) submissions at a time, each in a
-child process, and the suite time is printed at the end of the run.
+submission each; lazy replies, alternatives and the added known mistakes are packed together into
+submissions of one notebook whose samples edit different grade cells (`samples.planted.groups`:
+each check calls only its own cell's functions, so a sample's effect stays on its cell, and a
+submission must lose exactly the cells of its lazy replies and known mistakes). Everything is
+graded up front, `AUTOGRADER_TEST_JOBS` (default: the number of CPUs, at most 4) submissions at a
+time, each in a child process, and the suite time is printed at the end of the run.
 """
 from __future__ import annotations
 
@@ -43,10 +43,11 @@ pytestmark = pytest.mark.slow
 CONFIG = load_assignment(P.SOURCE / "grading" / "assignment.toml")
 CODE_IDS = {nb.stem: set(nb.grade_cells) for nb in CONFIG.notebooks}
 ALL_CODE_IDS = set().union(*CODE_IDS.values())
-LAZY_GROUPS = P.groups(P.LAZY)
-ALTERNATIVE_GROUPS = P.groups(P.ALTERNATIVES)
-MISTAKE_GROUPS = P.groups(P.MISTAKES)
-GROUP_OF = {s.name: P.group_name(g) for g in LAZY_GROUPS + ALTERNATIVE_GROUPS + MISTAKE_GROUPS for s in g}
+# Lazy replies, alternatives and known mistakes share submissions (one sample per grade cell in
+# each): a submission of a notebook costs a worker start and its cells whatever it holds, and the
+# fewest submissions are as many as the most samples one grade cell has (first fit gives that).
+GROUPS = P.groups(P.MISTAKES + P.ALTERNATIVES + P.LAZY)
+GROUP_OF = {s.name: P.group_name(g) for g in GROUPS for s in g}
 CATALOGUE = load_catalogue(AssignmentPaths(P.ROOT, "pytorch_basics").mistakes_file, ALL_CODE_IDS)
 TRACEBACK_MARKERS = ("Traceback", 'File "')
 
@@ -74,8 +75,8 @@ def graded(tmp_path_factory, request):
     t0 = time.perf_counter()
     base = tmp_path_factory.mktemp("samples")
     folders: dict[str, tuple[Path, str]] = {"key": (P.build_key(base / "key" / "sub"), "cpu")}
-    # the notebook-02 submissions are the slow ones (fit_spiral trains 4 times): start them first
-    submissions = [[s] for s in P.PLANTED] + LAZY_GROUPS + ALTERNATIVE_GROUPS + MISTAKE_GROUPS
+    # the notebook-02 submissions are the slow ones (fit_spiral trains 3 times): start them first
+    submissions = [[s] for s in P.PLANTED] + GROUPS
     for group in sorted(submissions, key=lambda g: g[0].notebook != P.NB2):
         folders[P.group_name(group)] = (P.build_group(group, base / f"sub{len(folders)}" / "sub"), "cpu")
     folders["unanswered"] = (P.build_unanswered(base / "unanswered" / "sub"), "cpu")
@@ -181,7 +182,7 @@ def test_known_mistake_loses_its_grade_cell_with_its_hint(graded, sample):
 
 
 def _group(sample: P.Sample) -> list[P.Sample]:
-    return next(g for g in LAZY_GROUPS + ALTERNATIVE_GROUPS + MISTAKE_GROUPS if sample in g)
+    return next(g for g in GROUPS if sample in g)
 
 
 @pytest.mark.gpu

@@ -660,10 +660,12 @@ def write(nb: dict, folder: Path, stem: str) -> Path:
 
 
 # Neutral edits under every sample of a notebook, to keep the suite fast: the key's fit_spiral
-# trains 1000 epochs (held-out 0.998-0.999, 2-4 s a fit here); 200 epochs still give 0.997
-# (measured on the public and hidden seeds), and the checks train it four times per submission.
+# trains 1000 epochs (held-out 0.998-0.999, 2-4 s a fit here), and the checks train it three
+# times per submission. 100 epochs give 0.985, 0.985 and 0.990 on the three held-out spirals of
+# the checks' training seeds (200: 0.997 each; measured with the key's own code, one thread),
+# well above full marks' 0.95 bar, and training is deterministic (fixed start, full batch).
 FAST_BASE: dict[str, list[tuple[str, str]]] = {
-    NB2: [("hidden, epochs = 64, 1000", "hidden, epochs = 64, 200")],
+    NB2: [("hidden, epochs = 64, 1000", "hidden, epochs = 64, 100")],
 }
 
 
