@@ -124,16 +124,19 @@ def main() -> int:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     settings = json.loads(sys.stdin.readline())
+    if settings.get("threads"):
+        try:
+            import torch
+
+            torch.set_num_threads(int(settings["threads"]))
+        except ImportError:
+            pass
     grader = Grader(settings)
     for name in settings.get("preload", []):  # warm imports before the first job
         try:
             importlib.import_module(name)
         except Exception:  # noqa: BLE001 - a failed preload shows up in the first job
             pass
-    # torch's threads, when torch is here; a grader that imports it later starts with
-    # OMP_NUM_THREADS, which dispatch sets (importing torch only for this costs seconds)
-    if settings.get("threads") and "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(int(settings["threads"]))
     proto.write(json.dumps({"ready": os.getpid()}) + "\n")
     for line in sys.stdin:
         if not line.strip():
