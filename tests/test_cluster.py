@@ -175,7 +175,8 @@ def test_cuda_jobs_go_to_gpu_workers_one_at_a_time_and_cpu_jobs_to_cpu_workers(f
 
 def test_a_worker_killed_mid_batch_loses_no_submission_and_records_none_twice(fake, tmp_path, cluster):
     # a grading on w1 waits there until w1 is killed: no race with the kill, and no sleep anywhere else
-    students = {f"s{i}": {"frac": i / 8, "hang_on": "w1"} for i in range(8)}
+    # remote_sleep: w2 must not take every job before w1 takes one (Dask chooses)
+    students = {f"s{i}": {"frac": i / 8, "hang_on": "w1", "remote_sleep": 0.5} for i in range(8)}
     subs = make_class(tmp_path / "subs", students)
     ref = _grade(subs, fake, tmp_path / "local", jobs=1)
     assert not ref.crashed

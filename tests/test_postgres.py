@@ -209,7 +209,8 @@ def test_two_workers_one_killed_mid_batch_grade_a_class_into_postgresql_as_a_loc
     from fake_class import gradings, wait_for_a_start
 
     # a grading on w1 waits there until w1 is killed: no race with the kill, and no sleep anywhere else
-    students = {f"s{i}": {"frac": i / 8, "hang_on": "w1"} for i in range(8)}
+    # remote_sleep: w2 must not take every job before w1 takes one (Dask chooses)
+    students = {f"s{i}": {"frac": i / 8, "hang_on": "w1", "remote_sleep": 0.5} for i in range(8)}
     subs = make_class(tmp_path / "subs", students)
     _local_reference(subs, fake, tmp_path / "local")
     (tmp_path / "gradings.jsonl").unlink()
