@@ -70,6 +70,9 @@ def _fn(old_body: str, new_body: str) -> tuple[str, str]:
 
 # the notebook's own use of train, as its experiment cells call it (the import keeps the cell
 # through without_demo_cells, which drops the release's own experiment cells)
+WARM_CELL = """import torch
+_warm = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)  # torch's lazy imports, once
+"""
 TRAIN_CELL = """import torch
 Xh, Yh = make_spiral(n_per_class=20, n_classes=3, seed=3, device="cpu")
 mh = build_relu_model(2, 8, 3)
@@ -235,7 +238,7 @@ CASES = [
        edits=[_fn("hidden, epochs = 64, 1000", "hidden, epochs = 64, 200"),
               _fn("    loss_fn = nn.CrossEntropyLoss()\n    losses = []\n",
                   "    while True:\n        pass\n    loss_fn = nn.CrossEntropyLoss()\n    losses = []\n")],
-       cells=[TRAIN_CELL, TRAIN_CELL], zero={"check_train"}, keep=False),
+       cells=[WARM_CELL, TRAIN_CELL, TRAIN_CELL], zero={"check_train"}, keep=False),
 ]
 
 

@@ -1,15 +1,17 @@
 """Functions that did not return within a cell's time limit: the grader's memory of them.
 
 When a cell is stopped at its limit inside one call of a notebook function, the worker says which
-function it was and how long that call ran (worker_cells.CellWatch, to a tick). When the call ran
-at least half the cell's limit, the grader treats the function as one that hangs, and keeps it
-here, per sandbox, so that it is not waited for again:
+function it was and how long that call ran (worker_cells.CellWatch, to a tick). When that one call
+ran (nearly) the whole limit, within a tenth of it, the grader treats the function as one that
+does not return within that limit, and keeps it here, per sandbox, so that it is not waited for
+again:
 - later cells that call it get a TimeoutError at once (the worker is told to refuse it, again
   after every restart, at the same point of the replay);
 - checks that would give it no more time than the cell's limit fail at once with this reason
   (engine/failfast.py); a check that gives it more still calls it.
-A `train` that never returns then costs one cell limit, not one per cell and per check. A cell
-that spent most of its time on its own lines, or in many short calls, marks nothing.
+A `train` that never returns then costs one cell limit, not one per cell and per check. A call
+that began late in the cell (a `fit_spiral` cut off after 35 s may well finish within its 60 s
+budget), or a cell that spent its time in many short calls, marks nothing.
 """
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ from dataclasses import dataclass
 from . import wire
 
 MAX_NAMES = 8
+TICK_S = 1.0  # how often the worker looks (worker_cells.TICK_S: the worker's copy is standalone)
+SLACK = 0.1  # a call counts as having run the whole limit within this share of it (or a tick)
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ class HungCalls:
         if hung is None:
             return []
         seconds = min(float(hung["seconds"]), float(cell_limit))  # the worker's figure, capped
-        if seconds < cell_limit / 2:  # the cell's own lines took most of its time
+        if seconds < cell_limit - max(TICK_S, SLACK * cell_limit):  # it began late in the cell
             return []
         calls = [HungCall(name, seconds, float(cell_limit), index, label) for name in hung["names"]]
         for c in calls:
