@@ -65,6 +65,20 @@ def processes_below(root: int) -> dict[int, str]:
     return {pid: table[pid][1] for pid in below - {root} if pid in table}
 
 
+def students_processes(root: int) -> dict[int, str]:
+    """The sandbox workers below `root` and what they forked: the processes of another user than
+    the grader's (a worker runs as a uid of its own; the launchers and the fork server as root)."""
+    own = os.getuid()
+    out = {}
+    for pid, start in processes_below(root).items():
+        try:
+            if os.stat(f"/proc/{pid}").st_uid != own:
+                out[pid] = start
+        except OSError:
+            pass
+    return out
+
+
 def cmdline(pid: int) -> str:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:

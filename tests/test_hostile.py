@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from helpers import (OUTLIVE_CELL, cmdline, processes_below, remove_folders, report_timing, sandbox_folders,
-                     still_alive, wait_for)
+from helpers import (OUTLIVE_CELL, remove_folders, report_timing, sandbox_folders,
+                     still_alive, students_processes, wait_for)
 
 from autograder.assignment import load_assignment
 from samples import planted as P
@@ -388,11 +388,6 @@ def test_grader_command_lines_never_reach_the_feedback(student_text_graded):
         assert secret not in (out / name).read_text(encoding="utf-8"), f"the password reached {name}"
 
 
-def _students_processes(root: int) -> dict[int, str]:
-    """The sandbox workers below `root` and what they forked (they share the worker's command line)."""
-    return {p: t for p, t in processes_below(root).items() if "worker.py" in cmdline(p)}
-
-
 def _assert_all_end(procs: dict[int, str], what: str, folders: set[str] = frozenset()) -> None:
     wait_for(lambda: not still_alive(procs), timeout=10)
     survivors = still_alive(procs)
@@ -407,7 +402,7 @@ def test_sigkill_of_grade_ends_the_submission(tmp_path):
     grader = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(sub), "--out", str(tmp_path / "out")],
                               cwd=P.ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        procs = wait_for(lambda: s if len(s := _students_processes(grader.pid)) >= 5 else {}, timeout=120)
+        procs = wait_for(lambda: s if len(s := students_processes(grader.pid)) >= 5 else {}, timeout=120)
         assert procs, "the hostile cell did not start its processes"
         folders = sandbox_folders(procs)
     finally:
@@ -432,7 +427,7 @@ def test_grade_all_killing_an_overrunning_grading_ends_the_submission(tmp_path):
 
     def monitor():
         while not stop.is_set():
-            now = _students_processes(os.getpid())
+            now = students_processes(os.getpid())
             seen.update(now)
             folders.update(sandbox_folders(now))
             time.sleep(0.2)
@@ -462,7 +457,7 @@ def test_grading_processes_run_under_a_memory_limit(tmp_path):
     grader = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(sub), "--out", str(tmp_path / "out")],
                               cwd=P.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        procs = wait_for(lambda: _students_processes(grader.pid), timeout=120)
+        procs = wait_for(lambda: students_processes(grader.pid), timeout=120)
         assert procs, "the notebook's worker did not start"
         folders = sandbox_folders(procs)
         assert _data_limit(grader.pid) == 3000 << 20

@@ -22,8 +22,8 @@ import zipfile
 
 import pytest
 import torch
-from helpers import (OUTLIVE_CELL, cmdline, processes_below, remove_folders, sandbox_folders, still_alive,
-                     wait_for)
+from helpers import (OUTLIVE_CELL, remove_folders, sandbox_folders, still_alive,
+                     students_processes, wait_for)
 
 from autograder.sandbox import (
     BadReply,
@@ -780,8 +780,8 @@ def test_killing_the_grader_ends_the_submission():
     # clean up; the student's code had blinded the worker's own watchdog and started daemons.
     grader = subprocess.Popen([sys.executable, "-c", GRADER, OUTLIVE_CELL], cwd=REPO)
     try:
-        def students():  # the worker and what it forked (they share its command line)
-            return {p: t for p, t in processes_below(grader.pid).items() if "worker.py" in cmdline(p)}
+        def students():  # the worker and what it forked
+            return students_processes(grader.pid)
 
         procs = wait_for(lambda: s if len(s := students()) >= 5 else {}, timeout=90)
         assert procs, "the hostile cell did not start its processes"

@@ -51,7 +51,8 @@ class RawOutput:
 
 
 class WorkerProcess:
-    """One worker (its launcher process) and the grader's ends of its pipes."""
+    """One worker (its launcher process: a Popen, or a launchers.Launched that acts like one) and
+    the grader's ends of its pipes."""
 
     def __init__(self, proc: subprocess.Popen, req: int, rep: int, out: int, gen: int,
                  workdir: str, limits: Limits, raw: RawOutput) -> None:

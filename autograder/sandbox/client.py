@@ -1,7 +1,8 @@
 """The grader's side of the sandbox: `Sandbox`, one worker process per notebook.
 
 The grader never imports or runs submission code. It starts a worker (process.py: launcher
-isolation.py -> worker.py, copies in a fresh root-owned runtime folder), sends it requests and
+isolation.py -> worker.py, copies in a fresh root-owned runtime folder, forked from a fork server
+that has torch imported, launchers.py), sends it requests and
 reads the replies (channel.py), each reply decoded with the weights-only loader and checked
 (replies.py, wire.py). Every wait has a deadline; past it, or when the worker dies or sends
 garbage, the worker and everything it started are killed, and the next operation starts a new
@@ -44,6 +45,7 @@ class Sandbox:
         namespaces: bool = True,
         builds: WorkerBuilds | None = None,
         cell_label: Callable[[int], str] | None = None,
+        fork_server: bool = True,
     ) -> None:
         self.limits = limits or Limits()
         self.builds = builds or WorkerBuilds()  # what build_module/build_optimizer may build
@@ -52,6 +54,7 @@ class Sandbox:
         self.device = resolve_device(device)
         self.hide = tuple(os.path.abspath(os.fspath(p)) for p in hide)
         self.namespaces = namespaces  # False: only for tests of the reduced (non-root) mode
+        self.fork_server = fork_server  # False: only for tests of the new-interpreter fallback
         # Address-space limit on CPU; CUDA reserves huge virtual memory, so there only the
         # resident-size watchdog (checked while waiting for a reply) applies.
         self.rlimit_as = not self.device.startswith("cuda")
@@ -373,7 +376,7 @@ class Sandbox:
                 self._lease = UidLease()
             self._gen += 1
             spec = process.Spec(self.limits, self.device, self.hide, self.namespaces, self.rlimit_as,
-                                self.builds)
+                                self.builds, self.fork_server)
             w = self._w = process.spawn(spec, self._base, self._gen, self._lease, self._raw)
         self.start_s = w.start_s
         self.isolation = dict(w.info.get("isolation", {}))

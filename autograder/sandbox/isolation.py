@@ -170,9 +170,9 @@ def set_limits(cfg: dict, report: dict) -> None:
     report["limits"] = done
 
 
-def start_worker(cfg: dict, report: dict) -> None:
-    """In the forked worker process: limits, user, no_new_privs, then exec worker.py. Never
-    returns."""
+def start_worker(cfg: dict, report: dict, enter) -> None:
+    """In the forked worker process: limits, user, no_new_privs, then `enter(cfg)` runs the
+    worker (exec_worker, or the fork server's worker already in memory). Never returns."""
     try:
         set_limits(cfg, report)
         uid, gid = cfg.get("uid"), cfg.get("gid")
@@ -205,11 +205,17 @@ def start_worker(cfg: dict, report: dict) -> None:
     cfg["isolation"] = report
     for key in ("hide", "keep", "life_fd"):  # the worker need not know what is hidden
         cfg.pop(key, None)
+    enter(cfg)
+    os._exit(1)  # `enter` never returns
+
+
+def exec_worker(cfg: dict) -> None:
+    """A fresh interpreter runs worker.py (it imports torch itself)."""
     py = cfg["python"]
     os.execve(py, [py, "-s", "-B", cfg["worker"], json.dumps(cfg)], cfg["env"])
 
 
-def run_init(cfg: dict, report: dict, status_w: int) -> None:
+def run_init(cfg: dict, report: dict, status_w: int, enter) -> None:
     """PID 1 of the new PID namespace: mount its /proc, fork the worker, reap every process that
     ends (orphans are re-parented here), write the worker's wait status to the launcher and
     exit, which makes the kernel kill whatever is left in the namespace. Never returns."""
@@ -225,7 +231,7 @@ def run_init(cfg: dict, report: dict, status_w: int) -> None:
     worker = os.fork()
     if worker == 0:
         os.close(status_w)
-        start_worker(cfg, report)
+        start_worker(cfg, report, enter)
     for fd in (cfg["req_fd"], cfg["rep_fd"]):
         os.close(fd)
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
@@ -317,6 +323,12 @@ def main() -> None:
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)  # the worker reads nothing from the grader but its request pipe
     os.close(null)
+    launch(cfg, exec_worker)
+
+
+def launch(cfg: dict, enter) -> None:
+    """The launcher's whole life: isolate, fork init and the worker (which calls `enter`), watch,
+    end. Never returns."""
     life = cfg["life_fd"]
     report: dict = {"notes": []}
     try:
@@ -331,8 +343,8 @@ def main() -> None:
         os.close(life)
         if pid_namespace:
             os.close(status_r)
-            run_init(cfg, report, status_w)
-        start_worker(cfg, report)
+            run_init(cfg, report, status_w, enter)
+        start_worker(cfg, report, enter)
     if status_w is not None:
         os.close(status_w)
     for fd in (cfg["req_fd"], cfg["rep_fd"]):

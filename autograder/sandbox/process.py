@@ -1,9 +1,11 @@
 """Starting and ending worker processes: the runtime folder, the launcher's configuration, the
 scrubbed environment, and a kill that takes everything a submission started along.
 
-A worker is `python -I -S isolation.py` (the launcher, see isolation.py; its configuration on
-stdin), which isolates the worker, runs worker.py and ends it with the grader. Its runtime files are copies in a fresh root-owned folder, read-only,
-so that nothing of the installed `autograder` package is in the worker's reach.
+A worker's launcher (isolation.py; its configuration read from a pipe) isolates the worker, runs
+worker.py and ends it with the grader. The launcher is forked from the grading process's fork
+server, which has torch imported already, or where none can run it is `python -I -S
+isolation.py` (launchers.py). Runtime files are copies in a fresh root-owned folder, read-only, so
+that nothing of the installed `autograder` package is in the worker's reach.
 """
 from __future__ import annotations
 
@@ -23,13 +25,15 @@ from .builds import WorkerBuilds
 from .channel import Broken, RawOutput, WorkerProcess
 from .errors import SandboxError
 from .fsview import default_hidden, keep_paths
+from .launchers import SERVERS, ForkServerError
 from .limits import Limits
 from .replies import no_handles
 from .uids import UidLease, kill_uid
 
 HERE = Path(__file__).resolve().parent
 RUNTIME_FILES = ("worker.py", "worker_cells.py", "worker_summaries.py", "wire.py", "wire_checks.py",
-                 "isolation.py", "mounts.py")
+                 "isolation.py", "mounts.py", "forkserver.py")
+PER_WORKER_ENV = ("HOME", "TMPDIR", "MPLCONFIGDIR")  # set by the launcher a fork server forks
 START_TIMEOUT_S = 120.0  # process start + torch import on a loaded machine
 
 
@@ -43,6 +47,7 @@ class Spec:
     namespaces: bool
     rlimit_as: bool
     builds: WorkerBuilds = field(default_factory=WorkerBuilds)
+    fork_server: bool = True  # False: a new interpreter per worker (the fallback, for its tests)
 
 
 def make_runtime() -> str:
@@ -127,23 +132,21 @@ def spawn(spec: Spec, base: str, gen: int, lease: UidLease | None, raw: RawOutpu
                        "tensor_elements": int(lim.reply_tensor_elements),
                        "tensors": int(lim.reply_tensors)},
     }
-    # The configuration goes in on stdin, not the command line: nothing of it (hidden paths)
+    # The configuration goes through a pipe, not the command line: nothing of it (hidden paths)
     # shows in the processes' /proc/N/cmdline.
-    argv = [sys.executable, "-I", "-S", os.path.join(runtime, "isolation.py")]
+    cfg_r, cfg_w = os.pipe()
     try:
-        proc = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=out_w, stderr=out_w, env=env, cwd=workdir,
-            pass_fds=(req_r, rep_w, life_r), close_fds=True, start_new_session=True,
-        )
+        proc = _launch(spec, cfg_r, (req_r, rep_w, out_w, life_r), env, runtime, workdir)
     except BaseException:
         os.close(life_w)
+        os.close(cfg_w)
         raise
     finally:
-        for fd in (req_r, rep_w, out_w, life_r):
+        for fd in (cfg_r, req_r, rep_w, out_w, life_r):
             os.close(fd)
     try:
-        proc.stdin.write(json.dumps(cfg).encode())
-        proc.stdin.close()
+        with os.fdopen(cfg_w, "wb") as f:
+            f.write(json.dumps(cfg).encode())
     except OSError:
         pass  # the launcher died at once: the wait for its ready message says so
     for fd in (req_w, rep_r, out_r):
@@ -163,6 +166,28 @@ def spawn(spec: Spec, base: str, gen: int, lease: UidLease | None, raw: RawOutpu
     w.start_s = time.monotonic() - t0
     w.watch_pid = worker_pid(proc.pid, bool(info.get("isolation", {}).get("pid_namespace")))
     return w
+
+
+def _launch(spec: Spec, cfg_r: int, fds: tuple[int, int, int, int], env: dict[str, str],
+            runtime: str, workdir: str):
+    """Start the launcher: forked by the fork server when one runs, else a new interpreter."""
+    req_r, rep_w, out_w, life_r = fds
+    server = SERVERS.get(server_environment(spec.device), make_runtime, rmtree) if spec.fork_server else None
+    if server is not None:
+        try:
+            return server.launch([cfg_r, out_w, req_r, rep_w, life_r])
+        except ForkServerError:
+            pass  # it died since: this worker starts the slow way, the next one a new server
+    return subprocess.Popen(
+        [sys.executable, "-I", "-S", os.path.join(runtime, "isolation.py")],
+        stdin=cfg_r, stdout=out_w, stderr=out_w, env=env, cwd=workdir,
+        pass_fds=(req_r, rep_w, life_r), close_fds=True, start_new_session=True,
+    )
+
+
+def server_environment(device: str) -> dict[str, str]:
+    """A fork server's environment: the workers' without what differs from one worker to the next."""
+    return {k: v for k, v in environment("/", device).items() if k not in PER_WORKER_ENV}
 
 
 def worker_pid(launcher: int, pid_namespace: bool) -> int:

@@ -5,8 +5,9 @@ Self-contained on purpose: it imports the standard library, torch, its runtime m
 only when a student uses it, matplotlib. It never imports the rest of `autograder`, which stays
 out of its reach (see isolation.py).
 
-Started by the launcher (isolation.py) with the config as a JSON argument. It imports torch first,
-says it is ready, then serves requests read from the request pipe and answers on the reply pipe:
+Started by the launcher (isolation.py) with the config as a JSON argument, or, in a worker forked
+from the fork server (forkserver.py), called in memory with torch already imported. It imports
+torch first (free when the fork server did), says it is ready, then serves requests read from the request pipe and answers on the reply pipe:
 run a cell, call a function of the notebook, operate on a handle. Everything a cell or function
 produces goes back as plain values (wire.encode); modules, optimizers and figures stay here in the
 handle table and go back as handles with a plain summary.
@@ -294,7 +295,11 @@ _MISSING = object()
 
 
 def main(argv: list) -> None:
-    cfg = json.loads(argv[1])
+    run(json.loads(argv[1]))
+
+
+def run(cfg: dict) -> None:
+    """Serve the grader until it closes the request pipe, then end everything. Never returns."""
     for fd in (cfg["req_fd"], cfg["rep_fd"]):
         os.set_inheritable(fd, False)  # a student's subprocess does not get the protocol
     home = os.getcwd()

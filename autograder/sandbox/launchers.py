@@ -1,0 +1,229 @@
+"""Starting a worker's launcher: forked from a fork server that has torch imported already
+(forkserver.py; one per grading process and device), or, where none can run, as a new interpreter
+(`python -I -S isolation.py`, which then execs worker.py). Either way the launcher reads its
+configuration from a pipe, and the grader gets a process handle with `pid`, `poll`, `wait` and
+`returncode`.
+
+A launcher forked by the server is the server's child, not the grader's: the server reports its
+end (`ended PID STATUS`), and a reader thread here hands the status to the waiting handle.
+"""
+from __future__ import annotations
+
+import atexit
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from pathlib import Path
+
+SERVER_START_TIMEOUT_S = 120.0  # process start + torch import on a loaded machine
+REPLY_TIMEOUT_S = 30.0  # a fork and one line
+
+
+class ForkServerError(Exception):
+    """The fork server did not start or is gone: the caller starts a new interpreter instead."""
+
+
+class Launched:
+    """A launcher forked by the fork server: the part of subprocess.Popen the grader uses."""
+
+    def __init__(self, server: "ForkServer", pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self._server = server
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            status = self._server.status(self.pid)
+            if status is not None:
+                self.returncode = status
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        end = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            left = None if end is None else end - time.monotonic()
+            if left is not None and left <= 0:
+                raise subprocess.TimeoutExpired(f"launcher {self.pid}", timeout)
+            self._server.wait_for_change(0.2 if left is None else min(left, 0.2))
+        return self.returncode
+
+
+class ForkServer:
+    """One fork server process and the grader's end of its control socket."""
+
+    def __init__(self, runtime: str, env: dict[str, str]) -> None:
+        self.runtime = runtime
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._log = open(os.path.join(os.path.dirname(runtime), "forkserver.log"), "w+b")
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-s", "-B", os.path.join(runtime, "forkserver.py"), str(theirs.fileno())],
+                stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log, env=env, cwd=runtime,
+                pass_fds=(theirs.fileno(),), close_fds=True, start_new_session=True,
+            )
+        finally:
+            theirs.close()
+        self._sock = ours
+        self._requests = threading.Lock()  # one request at a time: its answer is the next `started`
+        self._state = threading.Condition()
+        self._answers: deque[str] = deque()
+        self._ended: dict[int, int] = {}  # launcher pid -> exit code as Popen gives it
+        self._gone: str | None = None
+        self._wait_ready()
+        threading.Thread(target=self._read, name="forkserver-reader", daemon=True).start()
+
+    def _wait_ready(self) -> None:
+        self._sock.settimeout(SERVER_START_TIMEOUT_S)
+        data = b""
+        try:
+            while not data.endswith(b"\n"):
+                chunk = self._sock.recv(64)
+                if not chunk:
+                    break
+                data += chunk
+        except OSError:
+            pass
+        self._sock.settimeout(None)
+        if data != b"ready\n":
+            self.close()
+            raise ForkServerError(f"the fork server did not start: {self.log_tail()}")
+
+    def log_tail(self) -> str:
+        try:
+            return Path(self._log.name).read_text(errors="replace")[-2000:].strip() or "(no output)"
+        except OSError:
+            return "(no output)"
+
+    def _read(self) -> None:
+        buf = b""
+        while True:
+            try:
+                chunk = self._sock.recv(4096)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                break
+            buf += chunk
+            *lines, buf = buf.split(b"\n")
+            with self._state:
+                for line in lines:
+                    words = line.decode(errors="replace").split()
+                    if words and words[0] == "ended" and len(words) == 3:
+                        self._ended[int(words[1])] = os.waitstatus_to_exitcode(int(words[2]))
+                    elif words:
+                        self._answers.append(line.decode(errors="replace"))
+                self._state.notify_all()
+        with self._state:
+            self._gone = self._gone or "the fork server ended"
+            self._state.notify_all()
+
+    @property
+    def alive(self) -> bool:
+        return self._gone is None and self.proc.poll() is None
+
+    def launch(self, fds: list[int]) -> Launched:
+        """Fork a launcher that gets `fds` (configuration, output, request, reply, lifeline)."""
+        with self._requests:
+            if not self.alive:
+                raise ForkServerError(self._gone or "the fork server is gone")
+            try:
+                socket.send_fds(self._sock, [b"L"], fds)
+            except OSError as e:
+                raise ForkServerError(f"the fork server is gone ({e})") from None
+            end = time.monotonic() + REPLY_TIMEOUT_S
+            with self._state:
+                while not self._answers and self._gone is None and time.monotonic() < end:
+                    self._state.wait(end - time.monotonic())
+                if not self._answers:
+                    raise ForkServerError(self._gone or "the fork server did not answer")
+                answer = self._answers.popleft().split(maxsplit=1)
+        if answer[0] != "started":
+            raise ForkServerError(f"the fork server could not start a launcher: {answer[-1]}")
+        return Launched(self, int(answer[1]))
+
+    def status(self, pid: int) -> int | None:
+        """The launcher's exit code when it has ended, else None."""
+        with self._state:
+            if pid in self._ended:
+                return self._ended.pop(pid)
+            gone = self._gone is not None
+        # With the server gone nobody reports: the launcher, now an orphan, has ended when its
+        # process is gone (or a zombie); how it ended is not known.
+        return -9 if gone and not _running(pid) else None
+
+    def wait_for_change(self, timeout: float) -> None:
+        with self._state:
+            self._state.wait(timeout)
+
+    def close(self) -> None:
+        """The server exits when its socket closes; running launchers keep their lifelines."""
+        with self._state:
+            self._gone = self._gone or "closed"
+        try:
+            self._sock.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return False
+
+
+class ForkServers:
+    """The fork servers of this grading process, one per worker environment (a CPU worker's and a
+    CUDA worker's differ), started on first use. A server that failed to start is not tried again
+    (each try costs a torch import): workers start as new interpreters then."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._servers: dict[tuple, ForkServer] = {}
+        self._failed: dict[tuple, str] = {}
+        self._pid = os.getpid()
+
+    def get(self, env: dict[str, str], make_runtime, remove) -> ForkServer | None:
+        key = tuple(sorted(env.items()))
+        with self._lock:
+            if os.getpid() != self._pid:  # a forked copy of the grader starts servers of its own
+                self._servers, self._failed, self._pid = {}, {}, os.getpid()
+            server = self._servers.get(key)
+            if server is not None and server.alive:
+                return server
+            if key in self._failed:
+                return None
+            base = make_runtime()
+            try:
+                server = ForkServer(os.path.join(base, "runtime"), {**env, "HOME": base})
+            except (ForkServerError, OSError) as e:
+                self._failed[key] = str(e)
+                remove(base)
+                print(f"autograder: {e}; each sandbox worker starts a new interpreter instead (slower)",
+                      file=sys.stderr)
+                return None
+            server.base, server.remove = base, remove
+            self._servers[key] = server
+            return server
+
+    def close_all(self) -> None:
+        with self._lock:
+            servers, self._servers = list(self._servers.values()), {}
+        for server in servers:
+            server.close()
+            server.remove(server.base)
+
+
+SERVERS = ForkServers()
+atexit.register(SERVERS.close_all)
