@@ -172,7 +172,10 @@ def _launch(spec: Spec, cfg_r: int, fds: tuple[int, int, int, int], env: dict[st
             runtime: str, workdir: str):
     """Start the launcher: forked by the fork server when one runs, else a new interpreter."""
     req_r, rep_w, out_w, life_r = fds
-    server = SERVERS.get(server_environment(spec.device), make_runtime, rmtree) if spec.fork_server else None
+    # CPU workers only: CUDA must not be initialised before a fork, and that a server's imports
+    # leave it so has not been verified on a GPU machine; a CUDA worker starts the slow, sure way.
+    forked = spec.fork_server and not spec.device.startswith("cuda")
+    server = SERVERS.get(server_environment(spec.device), make_runtime, rmtree) if forked else None
     if server is not None:
         try:
             return server.launch([cfg_r, out_w, req_r, rep_w, life_r])
