@@ -166,6 +166,13 @@ def _paths(args: argparse.Namespace, assignment: str | None):
         raise UsageError(str(e)) from None
 
 
+def _prestart(device: str) -> None:
+    """The sandbox's fork server imports torch while this process imports the grader."""
+    from autograder.sandbox.launchers import prestart
+
+    prestart(device)
+
+
 def _device(name: str) -> str:
     from autograder.devices import DeviceUnavailable, resolve_device
 
@@ -205,6 +212,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     paths = _paths(args, args.assignment)
     check_submission(sub, False, paths)
     device = _device(args.device)
+    _prestart(device)
     return run_grade(sub, paths, public_only=False, out=_output_dir(out), device=device, student=args.student)
 
 
@@ -229,7 +237,9 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     paths = _notebook_assignment(args)
     check_submission(args.notebook, True, paths)
-    return run_grade(args.notebook, paths, public_only=True, out=None, device=_device(args.device))
+    device = _device(args.device)
+    _prestart(device)
+    return run_grade(args.notebook, paths, public_only=True, out=None, device=device)
 
 
 def cmd_lint(args: argparse.Namespace) -> int:

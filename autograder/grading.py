@@ -20,6 +20,7 @@ from autograder.notebooks import Recognition, recognise
 from autograder.not_graded import not_graded, ungradable_result
 from autograder.results import NOT_GRADED, CheckResult, Status, SubmissionResult, Visibility
 from autograder.sandbox import Limits
+from autograder.sandbox.launchers import prestart
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class GradeRequest:
 def grade_submission(request: GradeRequest, paths: AssignmentPaths,
                      extra_hidden: Sequence[Path] = ()) -> SubmissionResult:
     timeline = Timeline()
+    prestart(request.device)  # the fork server's imports overlap the notebooks' recognition
     _one_thread()
     config = load_assignment(paths)
     if config.public_only and not request.public_only:

@@ -19,7 +19,7 @@ import time
 import weakref
 from typing import Any, Callable, Iterable, Sequence
 
-from . import process, wire
+from . import launchers, process, wire
 from .channel import Broken, RawOutput, WorkerProcess
 from .errors import BadReply, CallTimeout, SandboxError, SubmissionFault, WorkerDied
 from .builds import WorkerBuilds, layer_spec
@@ -371,7 +371,7 @@ class Sandbox:
             if self._closed:
                 raise SandboxError("the sandbox is closed")
             if self._base is None:
-                self._base = process.make_runtime()
+                self._base = launchers.make_runtime()
             if os.geteuid() == 0 and self._lease is None:
                 self._lease = UidLease()
             self._gen += 1

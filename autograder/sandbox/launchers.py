@@ -11,16 +11,70 @@ from __future__ import annotations
 
 import atexit
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
 from pathlib import Path
 
+HERE = Path(__file__).resolve().parent
+RUNTIME_FILES = ("worker.py", "worker_cells.py", "worker_summaries.py", "wire.py", "wire_checks.py",
+                 "isolation.py", "mounts.py", "forkserver.py")
+PER_WORKER_ENV = ("HOME", "TMPDIR", "MPLCONFIGDIR")  # set by the launcher a fork server forks
 SERVER_START_TIMEOUT_S = 120.0  # process start + torch import on a loaded machine
 REPLY_TIMEOUT_S = 30.0  # a fork and one line
+
+
+def make_runtime() -> str:
+    """A fresh base folder holding a read-only copy of the worker's runtime files."""
+    base = tempfile.mkdtemp(prefix="autograder-sandbox-")
+    os.chmod(base, 0o711)  # the worker's user may pass through, not list
+    runtime = os.path.join(base, "runtime")
+    os.mkdir(runtime)
+    for name in RUNTIME_FILES:
+        dst = os.path.join(runtime, name)
+        shutil.copyfile(HERE / name, dst)
+        os.chmod(dst, 0o444)
+    os.chmod(runtime, 0o555)
+    return base
+
+
+def environment(workdir: str, device: str) -> dict[str, str]:
+    """The worker's whole environment: nothing of the grader's but the GPU it may use."""
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": workdir,
+        "TMPDIR": os.path.join(workdir, "tmp"),
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": os.path.join(workdir, ".config", "matplotlib"),
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+    }
+    if device.startswith("cuda"):
+        if "CUDA_VISIBLE_DEVICES" in os.environ:
+            env["CUDA_VISIBLE_DEVICES"] = os.environ["CUDA_VISIBLE_DEVICES"]
+    else:
+        env["CUDA_VISIBLE_DEVICES"] = ""  # a CPU-graded worker sees no GPU
+    return env
+
+
+def server_environment(device: str) -> dict[str, str]:
+    """A fork server's environment: the workers' without what differs from one worker to the next."""
+    return {k: v for k, v in environment("/", device).items() if k not in PER_WORKER_ENV}
+
+
+def prestart(device: str) -> None:
+    """Start the fork server of `device` now, so that its imports run while the grader is busy
+    with its own (standard library only: callable before the grader imports torch)."""
+    if device == "cpu":
+        SERVERS.get(server_environment(device))
 
 
 class ForkServerError(Exception):
@@ -73,22 +127,18 @@ class ForkServer:
         self._answers: deque[str] = deque()
         self._ended: dict[int, int] = {}  # launcher pid -> exit code as Popen gives it
         self._gone: str | None = None
-        self._wait_ready()
+        self.ready: bool | None = None  # None: still importing (the first launch waits for it)
         threading.Thread(target=self._read, name="forkserver-reader", daemon=True).start()
 
     def _wait_ready(self) -> None:
-        self._sock.settimeout(SERVER_START_TIMEOUT_S)
-        data = b""
-        try:
-            while not data.endswith(b"\n"):
-                chunk = self._sock.recv(64)
-                if not chunk:
-                    break
-                data += chunk
-        except OSError:
-            pass
-        self._sock.settimeout(None)
-        if data != b"ready\n":
+        """Called with the request lock held. Raises ForkServerError if the server did not start."""
+        end = time.monotonic() + SERVER_START_TIMEOUT_S
+        with self._state:
+            while self.ready is None and self._gone is None and time.monotonic() < end:
+                self._state.wait(end - time.monotonic())
+            if self.ready is None:
+                self.ready = False
+        if not self.ready:
             self.close()
             raise ForkServerError(f"the fork server did not start: {self.log_tail()}")
 
@@ -114,6 +164,8 @@ class ForkServer:
                     words = line.decode(errors="replace").split()
                     if words and words[0] == "ended" and len(words) == 3:
                         self._ended[int(words[1])] = os.waitstatus_to_exitcode(int(words[2]))
+                    elif words == ["ready"] and self.ready is None:
+                        self.ready = True
                     elif words:
                         self._answers.append(line.decode(errors="replace"))
                 self._state.notify_all()
@@ -128,6 +180,8 @@ class ForkServer:
     def launch(self, fds: list[int]) -> Launched:
         """Fork a launcher that gets `fds` (configuration, output, request, reply, lifeline)."""
         with self._requests:
+            if not self.ready:
+                self._wait_ready()
             if not self.alive:
                 raise ForkServerError(self._gone or "the fork server is gone")
             try:
@@ -164,15 +218,27 @@ class ForkServer:
         with self._state:
             self._gone = self._gone or "closed"
         try:
-            self._sock.close()
+            # shutdown, not close alone: the reader thread's recv holds the socket open until
+            # it returns, so the server would not see its end
+            self._sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+        self._sock.close()
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
         self._log.close()
+
+
+def _remove(base: str) -> None:
+    """A server's folder: its read-only runtime copy and its log (nothing a student wrote)."""
+    try:
+        os.chmod(os.path.join(base, "runtime"), 0o700)
+    except OSError:
+        pass
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def _running(pid: int) -> bool:
@@ -194,35 +260,40 @@ class ForkServers:
         self._failed: dict[tuple, str] = {}
         self._pid = os.getpid()
 
-    def get(self, env: dict[str, str], make_runtime, remove) -> ForkServer | None:
+    def get(self, env: dict[str, str]) -> ForkServer | None:
+        """The running (or starting: see ForkServer.launch) server for `env`, None if none can run."""
         key = tuple(sorted(env.items()))
         with self._lock:
             if os.getpid() != self._pid:  # a forked copy of the grader starts servers of its own
                 self._servers, self._failed, self._pid = {}, {}, os.getpid()
             server = self._servers.get(key)
-            if server is not None and server.alive:
+            if server is not None and server.ready is False:  # it never started
+                self._fail(key, f"the fork server did not start: {server.log_tail()}")
+            elif server is not None and server.alive:
                 return server
             if key in self._failed:
                 return None
             base = make_runtime()
             try:
                 server = ForkServer(os.path.join(base, "runtime"), {**env, "HOME": base})
-            except (ForkServerError, OSError) as e:
-                self._failed[key] = str(e)
-                remove(base)
-                print(f"autograder: {e}; each sandbox worker starts a new interpreter instead (slower)",
-                      file=sys.stderr)
+            except OSError as e:
+                _remove(base)
+                self._fail(key, f"the fork server did not start: {e}")
                 return None
-            server.base, server.remove = base, remove
             self._servers[key] = server
             return server
+
+    def _fail(self, key: tuple, reason: str) -> None:
+        self._failed[key] = reason
+        print(f"autograder: {reason}; each sandbox worker starts a new interpreter instead (slower)",
+              file=sys.stderr)
 
     def close_all(self) -> None:
         with self._lock:
             servers, self._servers = list(self._servers.values()), {}
         for server in servers:
             server.close()
-            server.remove(server.base)
+            _remove(os.path.dirname(server.runtime))
 
 
 SERVERS = ForkServers()

@@ -15,25 +15,19 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from . import wire
 from .builds import WorkerBuilds
 from .channel import Broken, RawOutput, WorkerProcess
 from .errors import SandboxError
 from .fsview import default_hidden, keep_paths
-from .launchers import SERVERS, ForkServerError
+from .launchers import SERVERS, ForkServerError, environment, server_environment
 from .limits import Limits
 from .replies import no_handles
 from .uids import UidLease, kill_uid
 
-HERE = Path(__file__).resolve().parent
-RUNTIME_FILES = ("worker.py", "worker_cells.py", "worker_summaries.py", "wire.py", "wire_checks.py",
-                 "isolation.py", "mounts.py", "forkserver.py")
-PER_WORKER_ENV = ("HOME", "TMPDIR", "MPLCONFIGDIR")  # set by the launcher a fork server forks
 START_TIMEOUT_S = 120.0  # process start + torch import on a loaded machine
 
 
@@ -48,42 +42,6 @@ class Spec:
     rlimit_as: bool
     builds: WorkerBuilds = field(default_factory=WorkerBuilds)
     fork_server: bool = True  # False: a new interpreter per worker (the fallback, for its tests)
-
-
-def make_runtime() -> str:
-    """A fresh base folder holding a read-only copy of the worker's runtime files."""
-    base = tempfile.mkdtemp(prefix="autograder-sandbox-")
-    os.chmod(base, 0o711)  # the worker's user may pass through, not list
-    runtime = os.path.join(base, "runtime")
-    os.mkdir(runtime)
-    for name in RUNTIME_FILES:
-        dst = os.path.join(runtime, name)
-        shutil.copyfile(HERE / name, dst)
-        os.chmod(dst, 0o444)
-    os.chmod(runtime, 0o555)
-    return base
-
-
-def environment(workdir: str, device: str) -> dict[str, str]:
-    """The worker's whole environment: nothing of the grader's but the GPU it may use."""
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": workdir,
-        "TMPDIR": os.path.join(workdir, "tmp"),
-        "LANG": "C.UTF-8",
-        "MPLBACKEND": "Agg",
-        "MPLCONFIGDIR": os.path.join(workdir, ".config", "matplotlib"),
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONHASHSEED": "0",
-    }
-    if device.startswith("cuda"):
-        if "CUDA_VISIBLE_DEVICES" in os.environ:
-            env["CUDA_VISIBLE_DEVICES"] = os.environ["CUDA_VISIBLE_DEVICES"]
-    else:
-        env["CUDA_VISIBLE_DEVICES"] = ""  # a CPU-graded worker sees no GPU
-    return env
 
 
 def spawn(spec: Spec, base: str, gen: int, lease: UidLease | None, raw: RawOutput) -> WorkerProcess:
@@ -175,7 +133,7 @@ def _launch(spec: Spec, cfg_r: int, fds: tuple[int, int, int, int], env: dict[st
     # CPU workers only: CUDA must not be initialised before a fork, and that a server's imports
     # leave it so has not been verified on a GPU machine; a CUDA worker starts the slow, sure way.
     forked = spec.fork_server and not spec.device.startswith("cuda")
-    server = SERVERS.get(server_environment(spec.device), make_runtime, rmtree) if forked else None
+    server = SERVERS.get(server_environment(spec.device)) if forked else None
     if server is not None:
         try:
             return server.launch([cfg_r, out_w, req_r, rep_w, life_r])
@@ -186,11 +144,6 @@ def _launch(spec: Spec, cfg_r: int, fds: tuple[int, int, int, int], env: dict[st
         stdin=cfg_r, stdout=out_w, stderr=out_w, env=env, cwd=workdir,
         pass_fds=(req_r, rep_w, life_r), close_fds=True, start_new_session=True,
     )
-
-
-def server_environment(device: str) -> dict[str, str]:
-    """A fork server's environment: the workers' without what differs from one worker to the next."""
-    return {k: v for k, v in environment("/", device).items() if k not in PER_WORKER_ENV}
 
 
 def worker_pid(launcher: int, pid_namespace: bool) -> int:
