@@ -212,8 +212,9 @@ def cmd_grade(args: argparse.Namespace) -> int:
     paths = _paths(args, args.assignment)
     check_submission(sub, False, paths)
     device = _device(args.device)
-    _prestart(device)
-    return run_grade(sub, paths, public_only=False, out=_output_dir(out), device=device, student=args.student)
+    out_dir = _output_dir(out)
+    _prestart(device)  # after every check of the command line: a refused command starts nothing
+    return run_grade(sub, paths, public_only=False, out=out_dir, device=device, student=args.student)
 
 
 def _notebook_assignment(args: argparse.Namespace):
