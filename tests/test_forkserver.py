@@ -18,9 +18,17 @@ LIMITS = Limits(cell_timeout_s=30, call_timeout_s=30, submission_timeout_s=120, 
 # What a worker can see of itself: its user, folder, environment, descriptors, command line and
 # what it has imported.
 PROBE = textwrap.dedent("""
-    import json, os, sys
+    import json, os, sys, tempfile
+    import matplotlib, torch._dynamo
+    def here(path):  # the worker's own folders differ from worker to worker: said from $HOME
+        return path.replace(os.environ["HOME"], "~")
     def probe():
         return json.dumps({
+            # what modules work out from the environment and folder, imported already by a server
+            "tempdir": here(tempfile.gettempdir()),
+            "mpl_config": here(matplotlib.get_configdir()),
+            "mpl_cache": here(matplotlib.get_cachedir()),
+            "dynamo_debug": here(torch._dynamo.config.debug_dir_root),
             "uid_is_root": os.getuid() == 0,
             "cwd_is_home": os.getcwd() == os.environ["HOME"],
             "env": sorted(os.environ),
@@ -52,6 +60,7 @@ def test_a_forked_worker_is_the_worker_a_new_interpreter_gives():
             assert sb1.isolation.get(key) == sb2.isolation.get(key), key
         assert forked == fresh
         assert not forked["uid_is_root"] and forked["cwd_is_home"] and forked["threads"] == 1
+        assert forked["tempdir"] == "~/tmp" and forked["mpl_config"].startswith("~/")
     finally:
         sb1.close()
         sb2.close()
@@ -143,3 +152,46 @@ def test_a_malformed_request_is_answered_not_obeyed(fds):
             os.close(r)
             os.close(w)
     assert server.alive
+
+
+def test_a_closed_workers_launcher_keeps_its_pid_while_the_grader_signals_it(monkeypatch):
+    # process.kill signals the launcher's pid, group and session by number: each must still be
+    # the launcher's (a zombie the server keeps), never a number a new process may have taken.
+    from autograder.sandbox import process
+
+    seen = []
+
+    def state(pid):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return fields[0], int(fields[1])
+        except OSError:
+            return "gone", 0
+
+    real_signal, real_killpg = process._signal, os.killpg
+    monkeypatch.setattr(process, "_signal", lambda pid, sig: (seen.append((pid, *state(pid))), real_signal(pid, sig)))
+    monkeypatch.setattr(process.os, "killpg", lambda pid, sig: (seen.append((pid, *state(pid))), real_killpg(pid, sig)))
+    sb = Sandbox(LIMITS)
+    sb.run_cells([(1, "x = 1\n")])
+    launcher, server = sb._w.proc.pid, sb._w.proc._server.proc.pid
+    sb._w.close_lifeline()  # the launcher ends (as when a worker dies) before the kill below
+    sb._w.proc.wait(timeout=30)
+    sb.close()
+    by_number = [(st, ppid) for pid, st, ppid in seen if pid == launcher]  # kill(pid) and killpg(pid)
+    assert len(by_number) >= 2 and all(ppid == server for _, ppid in by_number), seen  # still the server's child
+    assert state(launcher)[0] == "gone" or state(launcher)[1] != server  # released afterwards
+
+
+def test_a_launcher_whose_server_is_gone_is_not_signalled_by_number(monkeypatch):
+    from autograder.sandbox import process
+
+    sb = Sandbox(LIMITS)
+    sb.run_cells([(1, "x = 1\n")])
+    os.kill(sb._w.proc._server.proc.pid, signal.SIGKILL)
+    sb._w.proc._server.proc.wait()
+    sent = []
+    monkeypatch.setattr(process, "_signal", lambda pid, sig: sent.append(pid))
+    monkeypatch.setattr(process.os, "killpg", lambda pid, sig: sent.append(pid))
+    sb.close()  # the lifeline still ends it; its pid may already be init's to reuse
+    assert sent == []

@@ -4,11 +4,13 @@ cost of a short submission, and the grader starts one worker per notebook).
 
 Runtime file (copied next to isolation.py and worker.py; standard library and torch). Started by
 the grader (launchers.py) as `python -s -B forkserver.py CTL_FD` with the workers' environment.
-Each request on the control socket is one byte and five file descriptors: a pipe holding the
+Each request on the control socket (a packet) is `L` and five file descriptors: a pipe holding the
 launcher's configuration, the output pipe, and the request, reply and lifeline pipes of one
 worker. The server forks; the child is that worker's launcher (isolation.launch: new session,
 namespaces, mounts, init, limits, user) and its worker runs worker.run in memory. The server
-answers `started PID` and, when that launcher ends, `ended PID STATUS` (its wait status).
+answers `started PID` and, when that launcher ends, `ended PID CODE` (as Popen's returncode). It
+reaps the launcher only on `R PID`: until then the zombie holds the pid, so that the grader's
+kill by pid, group and session cannot reach a process that took the number over.
 
 What a worker inherits from here is what a fresh interpreter has after `import torch`, because
 the server never reads a configuration (the child does, after the fork), never runs a
@@ -26,6 +28,7 @@ import select
 import signal
 import socket
 import sys
+import tempfile
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -51,6 +54,8 @@ def preload() -> None:
 
 
 def serve(ctl: socket.socket) -> None:
+    live: set[int] = set()  # launchers running, or ended and not yet reported
+    held: set[int] = set()  # ended and reported, kept as zombies until the grader releases them
     wake_r, wake_w = os.pipe()
     for fd in (wake_r, wake_w):
         os.set_blocking(fd, False)
@@ -67,19 +72,26 @@ def serve(ctl: socket.socket) -> None:
                     os.read(wake_r, 512)
                 except BlockingIOError:
                     pass
-            elif not _request(ctl, (wake_r, wake_w)):
+            elif not _request(ctl, (wake_r, wake_w), live, held):
                 return  # the grader closed its end, or is gone: launchers keep their lifelines
-        _reap(ctl)
+        _report_ends(ctl, live, held)
 
 
-def _request(ctl: socket.socket, own: tuple[int, int]) -> bool:
+def _request(ctl: socket.socket, own: tuple[int, int], live: set[int], held: set[int]) -> bool:
+    """One packet: `L` with five descriptors (start a launcher) or `R PID` (reap an ended one)."""
     try:
-        msg, fds, flags, _ = socket.recv_fds(ctl, 16, N_FDS)
+        msg, fds, flags, _ = socket.recv_fds(ctl, 64, N_FDS)
     except OSError:
         return False
     if not msg:
         return False
-    if len(fds) != N_FDS or flags & socket.MSG_CTRUNC:
+    if msg.startswith(b"R ") and not fds:
+        pid = int(msg[2:]) if msg[2:].isdigit() else -1
+        if pid in held:  # its pid, group and session are free for reuse from now on
+            held.discard(pid)
+            os.waitpid(pid, 0)
+        return True
+    if msg != b"L" or len(fds) != N_FDS or flags & socket.MSG_CTRUNC:
         for fd in fds:
             os.close(fd)
         ctl.sendall(f"failed expected {N_FDS} file descriptors, got {len(fds)}\n".encode())
@@ -92,19 +104,28 @@ def _request(ctl: socket.socket, own: tuple[int, int]) -> bool:
         _launcher(ctl, own, fds)
     for fd in fds:
         os.close(fd)
+    if pid > 0:
+        live.add(pid)
     ctl.sendall(f"started {pid}\n".encode() if pid > 0 else f"failed fork: {error}\n".encode())
     return True
 
 
-def _reap(ctl: socket.socket) -> None:
-    while True:
+def _report_ends(ctl: socket.socket, live: set[int], held: set[int]) -> None:
+    """Say which launchers ended, without reaping them: a zombie keeps its pid, so that the
+    grader's signals to that pid, group and session (process.kill) reach no other process
+    until it sends `R PID`."""
+    for pid in sorted(live):
         try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
+            info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
         except ChildProcessError:
-            return
-        if pid == 0:
-            return
-        ctl.sendall(f"ended {pid} {status}\n".encode())
+            info = None
+            live.discard(pid)
+        if info is None:
+            continue
+        code = -info.si_status if info.si_code in (os.CLD_KILLED, os.CLD_DUMPED) else info.si_status
+        live.discard(pid)
+        held.add(pid)
+        ctl.sendall(f"ended {pid} {code}\n".encode())
 
 
 def _launcher(ctl: socket.socket, own: tuple[int, int], fds: list[int]) -> None:
@@ -136,8 +157,36 @@ def _launcher(ctl: socket.socket, own: tuple[int, int], fds: list[int]) -> None:
     os._exit(isolation.FATAL)
 
 
+def _forget_server_paths() -> None:
+    """In the worker (its user, folder and environment): what the preloaded modules worked out
+    from the server's HOME, TMPDIR and folder at import, worked out again from the worker's
+    (tests/test_forkserver.py compares them with a worker started by exec): the temporary folder,
+    matplotlib's config and cache folders, dynamo's debug folder, inductor's cache folder (which
+    its import puts in the environment)."""
+    tempfile.tempdir = None
+    mpl = sys.modules.get("matplotlib")
+    if mpl is not None:
+        for name, fmt in (("get_configdir", "CONFIGDIR=%s"), ("get_cachedir", "CACHEDIR=%s")):
+            inner = getattr(getattr(mpl, name), "__wrapped__", None)
+            if inner is not None:
+                setattr(mpl, name, mpl._logged_cached(fmt, inner))  # its memo is a closure: wrap anew
+    config = getattr(sys.modules.get("torch._dynamo"), "config", None)
+    if config is not None:
+        config.debug_dir_root = os.path.join(os.getcwd(), "torch_compile_debug")
+    cache_dir_utils = sys.modules.get("torch._inductor.runtime.cache_dir_utils")
+    if cache_dir_utils is not None:
+        try:
+            cache_dir_utils.cache_dir()
+        except OSError:
+            pass  # as at that import in a worker started by exec: its first use says so
+
+
 def _enter(cfg: dict) -> None:
     """The worker process, isolated and under its own user: serve the grader. Never returns."""
+    for d in (os.environ.get("TMPDIR"), os.environ.get("MPLCONFIGDIR")):
+        if d:  # as worker.run makes them, but before the folders below are worked out again
+            os.makedirs(d, mode=0o700, exist_ok=True)
+    _forget_server_paths()
     sys.argv = [cfg["worker"], json.dumps(cfg)]  # what a worker started by exec has
     if "numpy.random" in sys.modules:  # numpy does not reseed its global generator after a fork
         sys.modules["numpy.random"].seed()

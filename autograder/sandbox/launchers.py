@@ -82,12 +82,25 @@ class ForkServerError(Exception):
 
 
 class Launched:
-    """A launcher forked by the fork server: the part of subprocess.Popen the grader uses."""
+    """A launcher forked by the fork server: the part of subprocess.Popen the grader uses, and
+    `holds_pid`/`release` (Popen's equivalents: returncode None / wait)."""
 
     def __init__(self, server: "ForkServer", pid: int) -> None:
         self.pid = pid
         self.returncode: int | None = None
         self._server = server
+        self._released = False
+
+    @property
+    def holds_pid(self) -> bool:
+        """Whether `pid` (and the group and session it leads) is still this launcher's, alive or
+        a zombie the server keeps until `release`: only then may the grader signal it by number."""
+        return not self._released and self._server.alive
+
+    def release(self) -> None:
+        if not self._released:
+            self._released = True
+            self._server.release(self.pid)
 
     def poll(self) -> int | None:
         if self.returncode is None:
@@ -111,7 +124,8 @@ class ForkServer:
 
     def __init__(self, runtime: str, env: dict[str, str]) -> None:
         self.runtime = runtime
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        # packets: a launch request and its descriptors arrive together, a line is never split
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._log = open(os.path.join(os.path.dirname(runtime), "forkserver.log"), "w+b")
         try:
             self.proc = subprocess.Popen(
@@ -163,7 +177,7 @@ class ForkServer:
                 for line in lines:
                     words = line.decode(errors="replace").split()
                     if words and words[0] == "ended" and len(words) == 3:
-                        self._ended[int(words[1])] = os.waitstatus_to_exitcode(int(words[2]))
+                        self._ended[int(words[1])] = int(words[2])
                     elif words == ["ready"] and self.ready is None:
                         self.ready = True
                     elif words:
@@ -198,6 +212,13 @@ class ForkServer:
         if answer[0] != "started":
             raise ForkServerError(f"the fork server could not start a launcher: {answer[-1]}")
         return Launched(self, int(answer[1]))
+
+    def release(self, pid: int) -> None:
+        """Let the server reap an ended launcher: its pid may be reused from then on."""
+        try:
+            self._sock.send(f"R {pid}".encode())
+        except OSError:
+            pass  # the server is gone: the orphan was reaped by init already
 
     def status(self, pid: int) -> int | None:
         """The launcher's exit code when it has ended, else None."""
@@ -275,7 +296,10 @@ class ForkServers:
                 return None
             base = make_runtime()
             try:
-                server = ForkServer(os.path.join(base, "runtime"), {**env, "HOME": base})
+                # its own folders, as a worker's are in its working folder (nothing lands in /tmp)
+                own = {k: v for k, v in environment(base, "cpu").items() if k in PER_WORKER_ENV}
+                os.makedirs(own["TMPDIR"], exist_ok=True)
+                server = ForkServer(os.path.join(base, "runtime"), {**env, **own})
             except OSError as e:
                 _remove(base)
                 self._fail(key, f"the fork server did not start: {e}")

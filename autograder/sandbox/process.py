@@ -23,7 +23,7 @@ from .builds import WorkerBuilds
 from .channel import Broken, RawOutput, WorkerProcess
 from .errors import SandboxError
 from .fsview import default_hidden, keep_paths
-from .launchers import SERVERS, ForkServerError, environment, server_environment
+from .launchers import SERVERS, ForkServerError, Launched, environment, server_environment
 from .limits import Limits
 from .replies import no_handles
 from .uids import UidLease, kill_uid
@@ -199,21 +199,27 @@ def kill(w: WorkerProcess, reason: str, lease: UidLease | None) -> None:
     if w.dead_reason is not None and w.proc.returncode is not None and w.req < 0:
         return
     w.dead_reason = w.dead_reason or reason
+    # Signals by number only while the launcher's pid is its own (running, or a zombie not yet
+    # reaped): a reaped pid, group or session may already be another process's.
+    held = launcher_holds_pid(w.proc)
     w.close_lifeline()  # the launcher ends the worker's PID namespace
     pid = w.proc.pid
     if lease is not None:
         kill_uid(lease.uid)
-    for target in session_members(pid):
-        _signal(target, signal.SIGKILL)
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except OSError:
-        pass
-    _signal(pid, signal.SIGKILL)
+    if held:
+        for target in session_members(pid):
+            _signal(target, signal.SIGKILL)
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        _signal(pid, signal.SIGKILL)
     try:
         w.proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         pass
+    if isinstance(w.proc, Launched):
+        w.proc.release()
     if lease is not None:
         kill_uid(lease.uid)  # anything forked meanwhile
     for fd in (w.req, w.rep, w.out):
@@ -224,6 +230,13 @@ def kill(w: WorkerProcess, reason: str, lease: UidLease | None) -> None:
                 pass
     w.req = w.rep = w.out = -1
     rmtree(w.workdir)
+
+
+def launcher_holds_pid(proc) -> bool:
+    """A Popen holds its pid until it is reaped (returncode set); a Launched until released."""
+    if isinstance(proc, Launched):
+        return proc.holds_pid
+    return proc.returncode is None
 
 
 def rmtree(path: str) -> None:
