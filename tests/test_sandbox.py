@@ -393,9 +393,12 @@ def test_hostile_has_no_network_and_no_privileges(hostile):
     if ROOT:
         assert uid >= 61000 and gid >= 61000 and groups == []
         assert hostile.isolation["user_switched"] and hostile.isolation["namespaces"]
+    # ours, and what importing torch._dynamo adds (an exec'd worker gets it at its first
+    # optimizer, a forked one from its server's import): inductor's cache, in the worker's folder
     assert set(env) <= {"PATH", "HOME", "TMPDIR", "LANG", "MPLBACKEND", "MPLCONFIGDIR",
                         "OMP_NUM_THREADS", "MKL_NUM_THREADS", "PYTHONDONTWRITEBYTECODE",
-                        "PYTHONHASHSEED", "CUDA_VISIBLE_DEVICES", "LC_CTYPE"}
+                        "PYTHONHASHSEED", "CUDA_VISIBLE_DEVICES", "LC_CTYPE", "TORCHINDUCTOR_CACHE_DIR"}
+    assert env.get("TORCHINDUCTOR_CACHE_DIR", cwd).startswith(cwd)
     assert env["HOME"] == cwd and env["CUDA_VISIBLE_DEVICES"] == ""
 
 
