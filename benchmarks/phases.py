@@ -60,6 +60,10 @@ def build(kind: str, out: Path) -> Path:
 CHILD = r'''
 import json, sys, time
 t0 = time.perf_counter()
+# `autograder grade` starts the sandbox's fork server once its (light) command line is checked,
+# before the grader's heavy imports: so does this copy of it, which imports those first
+from autograder.sandbox.launchers import prestart
+prestart("cpu")
 import autograder.grading, autograder.reporters, autograder.reporters.html, autograder.cli as cli
 t_imports = time.perf_counter() - t0
 spent = {"outputs": 0.0}
