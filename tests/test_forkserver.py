@@ -195,3 +195,37 @@ def test_a_launcher_whose_server_is_gone_is_not_signalled_by_number(monkeypatch)
     monkeypatch.setattr(process.os, "killpg", lambda pid, sig: sent.append(pid))
     sb.close()  # the lifeline still ends it; its pid may already be init's to reuse
     assert sent == []
+
+
+def test_a_grading_process_that_ends_without_its_exit_handlers_leaves_no_server_behind(tmp_path):
+    # A multiprocessing child ends with os._exit, a killed grader with nothing at all: its fork
+    # server sees the socket close, exits and removes its own folder.
+    import subprocess
+    import sys
+    import time
+
+    script = textwrap.dedent("""
+        import os, sys
+        from autograder.sandbox import Limits, Sandbox, launchers
+        sb = Sandbox(Limits(cell_timeout_s=30, call_timeout_s=30, submission_timeout_s=120))
+        sb.run_cells([(1, "x = 1")])
+        server = next(iter(launchers.SERVERS._servers.values()))
+        print(server.proc.pid, os.path.dirname(server.runtime), flush=True)
+        os._exit(0)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                          cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    pid, folder = done.stdout.split()
+    assert folder.startswith("/tmp/autograder-sandbox-") or "autograder-sandbox-" in folder
+    def server_runs():  # an orphan's zombie counts as ended: not every init reaps at once
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 30
+    while (os.path.exists(folder) or server_runs()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not os.path.exists(folder), os.listdir(folder)
+    assert not server_runs()
