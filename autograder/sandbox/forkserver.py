@@ -178,8 +178,8 @@ def _forget_server_paths() -> None:
     if cache_dir_utils is not None:
         try:
             cache_dir_utils.cache_dir()
-        except OSError:
-            pass  # as at that import in a worker started by exec: its first use says so
+        except Exception:  # noqa: BLE001  a worker that cannot have it still starts
+            pass  # and, as one started by exec would, meets the error where it uses inductor
 
 
 def _enter(cfg: dict) -> None:
