@@ -9,6 +9,7 @@ import signal
 import textwrap
 
 import pytest
+from helpers import remove_folders
 
 from autograder.sandbox import Limits, Sandbox, launchers
 from autograder.sandbox.launchers import ForkServerError, ForkServers, Launched
@@ -107,14 +108,16 @@ def test_a_worker_holds_nothing_of_an_earlier_worker():
 def test_a_server_that_cannot_start_leaves_the_slow_way(monkeypatch, capsys):
     # An interpreter that cannot even start (a broken installation, as the server sees it): the
     # workers start as new interpreters, and the server is not tried again for each of them.
-    monkeypatch.setattr("autograder.sandbox.process.SERVERS", ForkServers())
+    servers = ForkServers()
+    monkeypatch.setattr("autograder.sandbox.process.SERVERS", servers)
     broken = {**launchers.server_environment("cpu"), "PYTHONHOME": "/nonexistent-python-home"}
     monkeypatch.setattr("autograder.sandbox.process.server_environment", lambda device: broken)
-    for _ in range(2):
+    for _ in range(3):
         with Sandbox(LIMITS) as sb:
             sb.run_cells([(1, "def f():\n    return 6 * 7\n")])
             assert sb.call("f") == 42
             assert not isinstance(sb._w.proc, Launched)
+    assert servers._servers == {}  # the failed server's folder is gone with it
     err = capsys.readouterr().err
     assert err.count("the fork server did not start") == 1, err  # tried once
     assert "nonexistent-python-home" in err or "encodings" in err, err  # the server's own words
@@ -132,6 +135,7 @@ def test_a_killed_server_is_replaced_and_its_workers_live_on():
             later.run_cells([(1, "def g():\n    return 8\n")])
             assert later.call("g") == 8
             assert isinstance(later._w.proc, Launched) and later._w.proc._server is not server
+        assert not os.path.exists(os.path.dirname(server.runtime))  # the killed one's folder is gone
     # closing `early` (whose server is gone) ended its launcher without waiting out a timeout
     assert early._w.proc.returncode is not None
 
@@ -210,12 +214,13 @@ def test_a_grading_process_that_ends_without_its_exit_handlers_leaves_no_server_
         sb = Sandbox(Limits(cell_timeout_s=30, call_timeout_s=30, submission_timeout_s=120))
         sb.run_cells([(1, "x = 1")])
         server = next(iter(launchers.SERVERS._servers.values()))
-        print(server.proc.pid, os.path.dirname(server.runtime), flush=True)
+        print(server.proc.pid, os.path.dirname(server.runtime), sb._base, flush=True)
         os._exit(0)
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
                           cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    pid, folder = done.stdout.split()
+    pid, folder, sandbox_folder = done.stdout.split()
+    remove_folders({sandbox_folder})  # the sandbox's own folder: nobody closed it (not the subject here)
     assert folder.startswith("/tmp/autograder-sandbox-") or "autograder-sandbox-" in folder
     def server_runs():  # an orphan's zombie counts as ended: not every init reaps at once
         try:

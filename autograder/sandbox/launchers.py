@@ -288,10 +288,14 @@ class ForkServers:
             if os.getpid() != self._pid:  # a forked copy of the grader starts servers of its own
                 self._servers, self._failed, self._pid = {}, {}, os.getpid()
             server = self._servers.get(key)
-            if server is not None and server.ready is False:  # it never started
-                self._fail(key, f"the fork server did not start: {server.log_tail()}")
-            elif server is not None and server.alive:
+            if server is not None and server.alive and server.ready is not False:
                 return server
+            if server is not None:  # it never started, or it died (killed, say): its folder goes
+                if server.ready is False:
+                    self._fail(key, f"the fork server did not start: {server.log_tail()}")
+                del self._servers[key]
+                server.close()
+                _remove(os.path.dirname(server.runtime))
             if key in self._failed:
                 return None
             base = make_runtime()
