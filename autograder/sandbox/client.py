@@ -107,7 +107,7 @@ class Sandbox:
             if self._lease is not None:
                 self._lease.release()
             if self._base is not None:
-                process.rmtree(self._base)
+                launchers.rmtree(self._base)
                 self._base = None
         _LIVE.discard(self)
 

@@ -19,9 +19,9 @@ import math
 from dataclasses import dataclass
 
 from . import wire
+from .worker_cells import TICK_S  # how often the worker looks
 
 MAX_NAMES = 8
-TICK_S = 1.0  # how often the worker looks (worker_cells.TICK_S: the worker's copy is standalone)
 SLACK = 0.1  # a call counts as having run the whole limit within this share of it (or a tick)
 
 

@@ -163,25 +163,22 @@ class ForkServer:
             return "(no output)"
 
     def _read(self) -> None:
-        buf = b""
         while True:
             try:
-                chunk = self._sock.recv(4096)
+                packet = self._sock.recv(4096)  # one packet, one line
             except OSError:
-                chunk = b""
-            if not chunk:
+                packet = b""
+            if not packet:
                 break
-            buf += chunk
-            *lines, buf = buf.split(b"\n")
+            line = packet.decode(errors="replace").strip()
+            words = line.split()
             with self._state:
-                for line in lines:
-                    words = line.decode(errors="replace").split()
-                    if words and words[0] == "ended" and len(words) == 3:
-                        self._ended[int(words[1])] = int(words[2])
-                    elif words == ["ready"] and self.ready is None:
-                        self.ready = True
-                    elif words:
-                        self._answers.append(line.decode(errors="replace"))
+                if words and words[0] == "ended" and len(words) == 3:
+                    self._ended[int(words[1])] = int(words[2])
+                elif words == ["ready"] and self.ready is None:
+                    self.ready = True
+                elif words:
+                    self._answers.append(line)
                 self._state.notify_all()
         with self._state:
             self._gone = self._gone or "the fork server ended"
@@ -253,13 +250,24 @@ class ForkServer:
         self._log.close()
 
 
-def _remove(base: str) -> None:
-    """A server's folder: its read-only runtime copy and its log (nothing a student wrote)."""
-    try:
-        os.chmod(os.path.join(base, "runtime"), 0o700)
-    except OSError:
-        pass
-    shutil.rmtree(base, ignore_errors=True)
+def rmtree(path: str) -> None:
+    """Remove a folder make_runtime made (a sandbox's, a server's) even where the submission (or
+    the read-only runtime) left no write permission on a subfolder."""
+
+    def retry(func, p, exc_info):
+        parent = os.path.dirname(p)
+        try:
+            if not os.path.islink(parent):  # never chmod through a link a student planted
+                os.chmod(parent, 0o700)
+            func(p)
+        except OSError:
+            pass
+
+    if os.path.lexists(path):
+        if sys.version_info >= (3, 12):
+            shutil.rmtree(path, onexc=retry)
+        else:
+            shutil.rmtree(path, onerror=retry)
 
 
 def _running(pid: int) -> bool:
@@ -295,7 +303,7 @@ class ForkServers:
                     self._fail(key, f"the fork server did not start: {server.log_tail()}")
                 del self._servers[key]
                 server.close()
-                _remove(os.path.dirname(server.runtime))
+                rmtree(os.path.dirname(server.runtime))
             if key in self._failed:
                 return None
             base = make_runtime()
@@ -305,7 +313,7 @@ class ForkServers:
                 os.makedirs(own["TMPDIR"], exist_ok=True)
                 server = ForkServer(os.path.join(base, "runtime"), {**env, **own})
             except OSError as e:
-                _remove(base)
+                rmtree(base)
                 self._fail(key, f"the fork server did not start: {e}")
                 return None
             self._servers[key] = server
@@ -321,7 +329,7 @@ class ForkServers:
             servers, self._servers = list(self._servers.values()), {}
         for server in servers:
             server.close()
-            _remove(os.path.dirname(server.runtime))
+            rmtree(os.path.dirname(server.runtime))
 
 
 SERVERS = ForkServers()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from .builds import WorkerBuilds
 from .channel import Broken, RawOutput, WorkerProcess
 from .errors import SandboxError
 from .fsview import default_hidden, keep_paths
-from .launchers import SERVERS, ForkServerError, Launched, environment, server_environment
+from .launchers import SERVERS, ForkServerError, Launched, environment, rmtree, server_environment
 from .limits import Limits
 from .replies import no_handles
 from .uids import UidLease, kill_uid
@@ -237,26 +236,6 @@ def launcher_holds_pid(proc) -> bool:
     if isinstance(proc, Launched):
         return proc.holds_pid
     return proc.returncode is None
-
-
-def rmtree(path: str) -> None:
-    """Remove a folder even where the submission (or the read-only runtime) left no write
-    permission on a subfolder."""
-
-    def retry(func, p, exc_info):
-        parent = os.path.dirname(p)
-        try:
-            if not os.path.islink(parent):  # never chmod through a link a student planted
-                os.chmod(parent, 0o700)
-            func(p)
-        except OSError:
-            pass
-
-    if os.path.lexists(path):
-        if sys.version_info >= (3, 12):
-            shutil.rmtree(path, onexc=retry)
-        else:
-            shutil.rmtree(path, onerror=retry)
 
 
 def session_members(sid: int) -> list[int]:

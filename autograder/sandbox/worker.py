@@ -7,10 +7,11 @@ out of its reach (see isolation.py).
 
 Started by the launcher (isolation.py) with the config as a JSON argument, or, in a worker forked
 from the fork server (forkserver.py), called in memory with torch already imported. It imports
-torch first (free when the fork server did), says it is ready, then serves requests read from the request pipe and answers on the reply pipe:
-run a cell, call a function of the notebook, operate on a handle. Everything a cell or function
-produces goes back as plain values (wire.encode); modules, optimizers and figures stay here in the
-handle table and go back as handles with a plain summary.
+torch first (free when the fork server did), says it is ready, then serves requests read from the
+request pipe and answers on the reply pipe: run a cell, call a function of the notebook, operate
+on a handle. Everything a cell or function produces goes back as plain values (wire.encode);
+modules, optimizers and figures stay here in the handle table and go back as handles with a plain
+summary.
 """
 from __future__ import annotations
 
