@@ -380,7 +380,7 @@ def test_a_test_run_never_installs_system_packages(tmp_path):
     """Without Chromium, the Chromium test fails and names the set-up command; nothing is
     installed, even as root with apt-get at hand."""
     bin_, log = _fake_system(tmp_path)
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
                            f"{__file__}::test_pages_render_in_chromium_without_errors"],
                           capture_output=True, text=True, cwd=REPO, timeout=600,
                           env={**os.environ, "PATH": str(bin_)})

@@ -114,3 +114,39 @@ def test_many_short_calls_or_a_late_call_mark_nothing():
 def test_a_forged_hung_report_is_a_bad_reply(forged):
     with pytest.raises(wire.WireError):
         parse_hung(forged)
+
+
+def test_a_function_with_a_budget_is_stopped_at_it_in_cells_and_checks():
+    """[limits] call_budgets_s: `pause` may run 2 s per call; the cell's own limit is 20 s. A
+    cell calling it is stopped after about 2 s (not 20); a function without a budget that calls
+    it from the cell is not stopped by pause's; a check that sets no limit fails at once, and one
+    that gives it more time still reaches it."""
+    limits = Limits(cell_timeout_s=20, call_timeout_s=20, submission_timeout_s=200, output_kb=4,
+                    call_budgets_s={"pause": 2})
+    pause = ("import time\n"
+             "def pause(s):\n    t = time.monotonic()\n    while time.monotonic() - t < s:\n        pass\n    return s\n"
+             "def outer(s):\n    return pause(s)\n")
+    with Sandbox(limits, cell_label=lambda i: f"cell {i}") as sb:
+        sb.start()
+        report = run(sb, pause, "outer(3.5)")
+        assert report.errors == [], report.errors  # outer's call of pause is outer's time
+        report, seconds = timed(lambda: run(sb, "pause(30)", start=3))
+        assert [e.cell for e in report.errors] == [3], report.errors
+        assert 2 <= seconds < 8, f"the cell stopped after {seconds:.1f} s, not at pause's 2 s budget"
+        message = report.errors[0].message
+        assert "`pause` did not return within its budget of 2 s when cell 3 called it" in message, message
+        assert "ran longer than 20" not in message
+        assert sb.hung.get("pause").limit == 2.0 and sb.hung.get("outer") is None
+        nb = NotebookWorker(sb)
+        with pytest.raises(CallTimeout, match="its budget of 2 s"):
+            nb.call("pause", 1)  # the check's default limit is the budget: refused at once
+        assert nb.calls.get("pause", 0) == 0
+        assert nb.call("pause", 0.5, timeout=5) == 0.5
+
+
+def test_a_budget_must_be_a_positive_number_for_a_name():
+    for bad in ({"spin": 0}, {"not a name": 3}, {"spin": "3"}, {"spin": float("inf")}, ["spin"]):
+        with pytest.raises(ValueError, match="call_budgets_s must map function names"):
+            Limits(call_budgets_s=bad)
+    assert Limits(call_budgets_s={"b": 2, "a": 1.5}).call_limit("a") == 1.5
+    assert Limits(call_budgets_s={"a": 90}).cell_limit("a") == Limits().cell_timeout_s

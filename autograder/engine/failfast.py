@@ -77,6 +77,8 @@ class NotebookWorker:
 
     def call(self, function: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
         function = str(function)
+        if timeout is None:
+            timeout = self.box.limits.call_limit(function)  # its budget, or the default limit
         return self._guarded(function, function, _fn(function), timeout,
                              lambda: self.box.call(function, *args, timeout=timeout, **kwargs))
 

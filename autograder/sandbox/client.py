@@ -168,9 +168,10 @@ class Sandbox:
             if err is not None:
                 if err["kind"] == "timeout":
                     self._skip[index] = "timeout"  # do not spend its time again on a replay
-                    hung = self.hung.note(err, index, self.cell_label(index), self.limits.cell_timeout_s)
-                    msg = (f"the cell ran longer than {self.limits.cell_timeout_s:g} s and was "
-                           "stopped; it is not run again if the notebook is restarted"
+                    hung = self.hung.note(err, index, self.cell_label(index), self.limits)
+                    ran = ("was stopped" if hung and hung[0].budget
+                           else f"ran longer than {self.limits.cell_timeout_s:g} s and was stopped")
+                    msg = (f"the cell {ran}; it is not run again if the notebook is restarted"
                            + "".join(f". {c.message}" for c in hung[:1]))
                     report.errors.append(CellError("TimeoutError", msg, index, None, self.cell_label(index)))
                     if hung:
@@ -195,8 +196,9 @@ class Sandbox:
 
     def call(self, function: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
         """Call a top-level name of the notebook's namespace on the grader's arguments (plain
-        values, tensors, handles) and return the decoded reply."""
-        t = self.limits.call_timeout_s if timeout is None else float(timeout)
+        values, tensors, handles) and return the decoded reply. Without `timeout`, the
+        function's budget ([limits] call_budgets_s) or the default call limit."""
+        t = self.limits.call_limit(function) if timeout is None else float(timeout)
         return self._op("call", function, t, lambda: {
             "name": str(function), "args": self._enc(list(args), function),
             "kwargs": self._enc(dict(kwargs), function),

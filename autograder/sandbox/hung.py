@@ -1,9 +1,10 @@
 """Functions that did not return within a cell's time limit: the grader's memory of them.
 
 When a cell is stopped at its limit inside one call of a notebook function, the worker says which
-function it was and how long that call ran (worker_cells.CellWatch, to a tick). When that one call
-ran (nearly) the whole limit, within a tenth of it, the grader treats the function as one that
-does not return within that limit, and keeps it here, per sandbox, so that it is not waited for
+function it was and how long that call ran (worker_cells.CellWatch, to a tick). A function with a
+budget of its own ([limits] call_budgets_s, less than the cell's limit) is stopped at that budget.
+When that one call ran (nearly) the whole limit, within a tenth of it, the grader treats the
+function as one that does not return within that limit, and keeps it here, per sandbox, so that it is not waited for
 again:
 - later cells that call it get a TimeoutError at once (the worker is told to refuse it, again
   after every restart, at the same point of the replay);
@@ -32,10 +33,12 @@ class HungCall:
     limit: float  # the cell's limit: later calls given no more than this are not made
     cell: int
     label: str  # how the grader names the cell
+    budget: bool = False  # stopped at its own budget ([limits] call_budgets_s), not the cell's limit
 
     @property
     def message(self) -> str:
-        return (f"`{self.function}` did not return within {self.seconds:.0f} s when {self.label} "
+        within = f"its budget of {self.limit:g} s" if self.budget else f"{self.seconds:.0f} s"
+        return (f"`{self.function}` did not return within {within} when {self.label} "
                 "called it, and was stopped: look for an endless loop or far more work than the "
                 "task needs. It is not run again for the later cells and checks that call it.")
 
@@ -60,15 +63,20 @@ class HungCalls:
         self.by_name: dict[str, HungCall] = {}
         self.at_cell: dict[int, list[HungCall]] = {}
 
-    def note(self, error: dict, index: int, label: str, cell_limit: float) -> list[HungCall]:
-        """What a cell's timeout error says hung (nothing when it does not say)."""
+    def note(self, error: dict, index: int, label: str, limits) -> list[HungCall]:
+        """What a cell's timeout error says hung (nothing when it does not say). `limits` (the
+        sandbox's Limits) gives each function's limit in a cell: the cell's, or its own budget."""
         hung = error.get("hung")
         if hung is None:
             return []
-        seconds = min(float(hung["seconds"]), float(cell_limit))  # the worker's figure, capped
-        if seconds < cell_limit - max(TICK_S, SLACK * cell_limit):  # it began late in the cell
+        calls = []
+        for name in hung["names"]:
+            limit = float(limits.cell_limit(name))
+            seconds = min(float(hung["seconds"]), limit)  # the worker's figure, capped
+            if seconds >= limit - max(TICK_S, SLACK * limit):  # else it began late in the cell
+                calls.append(HungCall(name, seconds, limit, index, label, limit < limits.cell_timeout_s))
+        if not calls:
             return []
-        calls = [HungCall(name, seconds, float(cell_limit), index, label) for name in hung["names"]]
         for c in calls:
             self.by_name[c.function] = c
         self.at_cell[index] = calls

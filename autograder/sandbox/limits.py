@@ -5,7 +5,7 @@ Each field is declared once, with its default and the sentence a config file or 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Mapping
 
 
 @dataclass(frozen=True)
@@ -17,6 +17,14 @@ class Limits:
     call_timeout_s: float = field(
         default=60.0,
         metadata={"help": "wall-clock seconds one call of a student function may run (default)"},
+    )
+    call_budgets_s: Mapping[str, float] = field(
+        default_factory=dict,
+        metadata={"help": "wall-clock seconds one call of the named notebook function may run, "
+                          "as {name = seconds}: in the notebook's cells (where a cell calls it "
+                          "itself) and in the checks that set no limit of their own. A call that "
+                          "runs past it is stopped, and the calls given no more time after it "
+                          "fail at once (a budget well below cell_timeout_s makes a hang cheap)"},
     )
     submission_timeout_s: float = field(
         default=900.0,
@@ -67,10 +75,27 @@ class Limits:
     )
 
     def __post_init__(self) -> None:
+        budgets = self.call_budgets_s
+        if not isinstance(budgets, Mapping) or not all(
+                type(k) is str and k.isidentifier() and type(v) in (int, float) and 0 < v < float("inf")
+                for k, v in budgets.items()):
+            raise ValueError("Limits.call_budgets_s must map function names to positive seconds, "
+                             f"like {{train = 20}}, got {budgets!r}")
+        object.__setattr__(self, "call_budgets_s", {k: float(v) for k, v in sorted(budgets.items())})
         for f in fields(self):
+            if f.name == "call_budgets_s":
+                continue
             v = getattr(self, f.name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
                 raise ValueError(f"Limits.{f.name} must be a non-negative number, got {v!r}")
+
+    def call_limit(self, function: str) -> float:
+        """The time one call of `function` gets when the caller sets none: its budget, if any."""
+        return self.call_budgets_s.get(function, self.call_timeout_s)
+
+    def cell_limit(self, function: str) -> float:
+        """How long one call of `function` may run inside a notebook cell."""
+        return min(self.cell_timeout_s, self.call_budgets_s.get(function, self.cell_timeout_s))
 
     @classmethod
     def help(cls) -> dict[str, str]:

@@ -83,6 +83,7 @@ def spawn(spec: Spec, base: str, gen: int, lease: UidLease | None, raw: RawOutpu
         "rep_fd": rep_w,
         "life_fd": life_r,
         "output_kb": lim.output_kb,
+        "call_budgets": dict(lim.call_budgets_s),  # a cell's call of one of these is stopped at its budget
         "builds": spec.builds.to_worker(),  # what the grader may build there; the worker refuses the rest
         # the grader's caps on replies, so that the worker says "too large" instead of sending
         "reply_caps": {"frame_bytes": int(lim.reply_mb) << 20,

@@ -162,7 +162,7 @@ class Worker:
             compiled = compile(code, f"{CELL_PREFIX}{index}>", "exec")
         except SyntaxError as e:
             raise _Fault(err("student", type(e).__name__, message_of(e.msg), index, e.lineno))
-        watch = CellWatch(compiled, timeout)
+        watch = CellWatch(compiled, timeout, self.cfg.get("call_budgets") or {}, self.ns)
         try:
             watch.start()
             exec(compiled, self.ns)

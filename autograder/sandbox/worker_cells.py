@@ -27,16 +27,21 @@ class CellWatch:
     inside. When the cell is stopped inside the same call that was running at a tick, that one
     call ran since the tick before it was first seen, at most (a tick's precision): the grader
     learns that this function did not return within the cell's limit, so later cells and checks
-    need not wait for it again (sandbox/hung.py)."""
+    need not wait for it again (sandbox/hung.py). A function with a budget of its own (the
+    assignment's [limits] call_budgets_s) is stopped once one call of it from the cell has
+    surely run that long (counted from the tick it was first seen at)."""
 
-    def __init__(self, code, timeout: float) -> None:
+    def __init__(self, code, timeout: float, budgets: dict | None = None, namespace: dict | None = None) -> None:
         self.code = code  # the cell's compiled module code
         self.timeout = float(timeout or 0)
+        self.budgets = {str(k): float(v) for k, v in (budgets or {}).items()}
+        self.ns = namespace if type(namespace) is dict else {}
         now = time.monotonic()
         self.deadline = now + self.timeout
         self.last_tick = now
         self.frame = None  # the notebook function the cell was inside at the last tick
         self.since = now  # the tick before that frame was first seen: its call began after it
+        self.seen = now  # the tick that frame was first seen at: its call began before it
 
     def start(self) -> None:
         if self.timeout > 0:
@@ -54,10 +59,21 @@ class CellWatch:
             raise Timeout()  # again at every tick if the student's code swallows it
         callee = outermost_call(frame, self.code)
         if callee is not self.frame:
-            self.frame, self.since = callee, self.last_tick
+            self.frame, self.since, self.seen = callee, self.last_tick, now
         self.last_tick = now
+        if callee is not None and now - self.seen >= self.budget(callee.f_code):
+            raise Timeout()  # again at every tick while the same call goes on
         if left < TICK_S:
             signal.setitimer(signal.ITIMER_REAL, left, TICK_S)
+
+    def budget(self, code) -> float:
+        """The smallest budget among the names of the notebook that bind the function `code` is of."""
+        best = float("inf")
+        for name, seconds in self.budgets.items():
+            fn = self.ns.get(name)
+            if type(fn) is types.FunctionType and fn.__code__ is code:
+                best = min(best, seconds)
+        return best
 
     def hung(self, exc, namespace: dict) -> dict | None:
         """{"names", "seconds"} of the notebook function whose one call the cell was stopped in,

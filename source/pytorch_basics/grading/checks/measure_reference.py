@@ -1,6 +1,6 @@
 """Measures the reference figures the thresholds in assignment.toml were set from.
 
-    .venv/bin/python source/pytorch_basics/grading/checks/measure_reference.py [fit|fit_grader|gradient_norms|vectorised|geometry|train|normality|order|regions|all]
+    .venv/bin/python source/pytorch_basics/grading/checks/measure_reference.py [fit|fit_grader|gradient_norms|vectorised|geometry|train|train_time|normality|order|regions|all]
 
 Runs in the grader's environment only (never collected as a check: the engine runs only the
 files named after grade cells, <notebook>/<grade id>.py).
@@ -9,6 +9,7 @@ of magnitude.
 """
 from __future__ import annotations
 
+import io
 import math
 import random
 import statistics
@@ -173,6 +174,38 @@ def train() -> None:
         print(f"train: {kind} lr {lr}: losses {[round(v, 4) for v in ref]}; without zero_grad the losses move by up to {diff:.2e}")
 
 
+def train_time(repeats=3) -> None:
+    """Seconds of the notebook's own largest `train` calls (its classic experiment: 3000 points,
+    hidden width 100, 1000 epochs), the key's loop and a slower loop a student might write (the
+    training accuracy computed and printed every epoch): what [limits] call_budgets_s is set from."""
+    X, Y = R.make_spiral(1000, 3, 0.2, seed=12345)
+    sink = io.StringIO()
+
+    def with_accuracy(model, X, Y, opt, epochs):
+        losses = []
+        for epoch in range(epochs):
+            opt.zero_grad()
+            out = model(X)
+            loss = torch.nn.functional.cross_entropy(out, Y)
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+            print(f"epoch {epoch}: loss {loss.item():.4f} accuracy {R.accuracy(out.detach(), Y):.3f}", file=sink)
+        return losses
+
+    for name, loop in (("key's loop", R.train_reference), ("with accuracy printed every epoch", with_accuracy)):
+        for model_name, relu, kind in (("linear + SGD", False, "sgd"), ("ReLU + Adam", True, "adam")):
+            times = []
+            for _ in range(repeats):
+                torch.manual_seed(0)
+                m = R.mlp([2, 100, 3], relu=relu)
+                opt = R.make_torch_optimizer(m, kind, lr=1e-3, weight_decay=1e-5)
+                t = time.perf_counter()
+                loop(m, X, Y, opt, 1000)
+                times.append(time.perf_counter() - t)
+            print(f"train_time: {name}, {model_name}, 1000 epochs on 3000 points: seconds {[round(t, 2) for t in times]}")
+
+
 def normality(seeds=range(10)) -> None:
     """KS distance of make_spiral's angle residuals from N(0, 1) (the noise test of check_make_spiral)."""
     from autograder.checks import autocorrelation_bar, ks_bar, ks_normal, lag1_autocorrelation
@@ -256,7 +289,7 @@ if __name__ == "__main__":
     torch.set_num_threads(1)
     what = sys.argv[1] if len(sys.argv) > 1 else "all"
     for name, fn in (("fit", fit), ("fit_grader", fit_grader), ("gradient_norms", gradient_norms), ("vectorised", vectorised),
-                     ("geometry", geometry), ("train", train), ("normality", normality), ("order", order),
+                     ("geometry", geometry), ("train", train), ("train_time", train_time), ("normality", normality), ("order", order),
                      ("regions", regions)):
         if what in (name, "all"):
             fn()
