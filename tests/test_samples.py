@@ -11,11 +11,14 @@
   known mistake of the catalogue (grading/mistakes.toml) has a sample that triggers it.
 
 Samples hold only the notebook they touch, without its ungraded demonstration cells (see
-`samples.planted.without_demo_cells`); the key is graded whole. Planted mistakes are graded one
-submission each; lazy replies, alternatives and the added known mistakes are packed together into
-submissions of one notebook whose samples edit different grade cells (`samples.planted.groups`:
-each check calls only its own cell's functions, so a sample's effect stays on its cell, and a
-submission must lose exactly the cells of its lazy replies and known mistakes). Everything is
+`samples.planted.without_demo_cells`); the key is graded whole. Planted mistakes, lazy replies,
+alternatives and the added known mistakes are packed together into submissions of one notebook
+whose samples edit different grade cells (`samples.planted.groups`: each check calls only its own
+cell's functions, so a sample's effect stays on its cell; a submission must lose exactly the cells
+of its samples that lose one, and each cell carries exactly its own sample's hint). With the key
+and the unanswered release that is 32 submissions (52 when planted mistakes were graded one
+each), 9 of them of notebook 02, whose fit_spiral check trains three times whatever else the
+submission holds. Everything is
 graded up front, `AUTOGRADER_TEST_JOBS` (default: the number of CPUs, at most 4) submissions at a
 time, each in a child process, and the suite time is printed at the end of the run.
 """
@@ -43,10 +46,10 @@ pytestmark = pytest.mark.slow
 CONFIG = load_assignment(P.SOURCE / "grading" / "assignment.toml")
 CODE_IDS = {nb.stem: set(nb.grade_cells) for nb in CONFIG.notebooks}
 ALL_CODE_IDS = set().union(*CODE_IDS.values())
-# Lazy replies, alternatives and known mistakes share submissions (one sample per grade cell in
-# each): a submission of a notebook costs a worker start and its cells whatever it holds, and the
-# fewest submissions are as many as the most samples one grade cell has (first fit gives that).
-GROUPS = P.groups(P.MISTAKES + P.ALTERNATIVES + P.LAZY)
+# Samples share submissions (one sample per grade cell in each): a submission of a notebook costs
+# a worker start, its cells and its checks' trainings whatever it holds, and the fewest
+# submissions are as many as the most samples one grade cell has (first fit gives that).
+GROUPS = P.groups(P.PLANTED + P.MISTAKES + P.ALTERNATIVES + P.LAZY)
 GROUP_OF = {s.name: P.group_name(g) for g in GROUPS for s in g}
 CATALOGUE = load_catalogue(AssignmentPaths(P.ROOT, "pytorch_basics").mistakes_file, ALL_CODE_IDS)
 TRACEBACK_MARKERS = ("Traceback", 'File "')
@@ -76,8 +79,7 @@ def graded(tmp_path_factory, request):
     base = tmp_path_factory.mktemp("samples")
     folders: dict[str, tuple[Path, str]] = {"key": (P.build_key(base / "key" / "sub"), "cpu")}
     # the notebook-02 submissions are the slow ones (fit_spiral trains 3 times): start them first
-    submissions = [[s] for s in P.PLANTED] + GROUPS
-    for group in sorted(submissions, key=lambda g: g[0].notebook != P.NB2):
+    for group in sorted(GROUPS, key=lambda g: g[0].notebook != P.NB2):
         folders[P.group_name(group)] = (P.build_group(group, base / f"sub{len(folders)}" / "sub"), "cpu")
     folders["unanswered"] = (P.build_unanswered(base / "unanswered" / "sub"), "cpu")
     if torch.cuda.is_available():
@@ -163,7 +165,7 @@ def _judge_hints(sample: P.Sample, result: dict, together: list[P.Sample]) -> No
 
 @pytest.mark.parametrize("sample", P.PLANTED, ids=lambda s: s.name)
 def test_planted_mistake_loses_exactly_its_points(graded, sample):
-    _judge_sample(sample, graded[sample.name])
+    _judge_sample(sample, graded[GROUP_OF[sample.name]], together=_group(sample))
 
 
 @pytest.mark.parametrize("sample", P.ALTERNATIVES, ids=lambda s: s.name)

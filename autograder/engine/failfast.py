@@ -77,9 +77,9 @@ class NotebookWorker:
 
     def call(self, function: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
         function = str(function)
-        if timeout is None:
-            timeout = self.box.limits.call_limit(function)  # its budget, or the default limit
-        return self._guarded(function, function, _fn(function), timeout,
+        # the limit the box will give it: its budget, or the default limit
+        limit = self.box.limits.call_limit(function) if timeout is None else timeout
+        return self._guarded(function, function, _fn(function), limit,
                              lambda: self.box.call(function, *args, timeout=timeout, **kwargs))
 
     def forward(self, handle: Handle, x: Any, timeout: float | None = None) -> Any:

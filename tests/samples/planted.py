@@ -568,16 +568,28 @@ MISTAKES: list[Sample] = [
 def groups(samples: list[Sample]) -> list[list[Sample]]:
     """Samples packed into submissions: samples of one notebook that edit the functions of
     different grade cells share one (each check calls only its own cell's functions, so what a
-    sample loses stays on its cell); the order of `samples` is kept."""
+    sample loses stays on its cell), when their edits apply one after the other (an edit may
+    write text another one looks for); the order of `samples` is kept."""
     out: list[list[Sample]] = []
     for s in samples:
         home = next((g for g in out if g[0].notebook == s.notebook
-                     and s.grade_cell not in {x.grade_cell for x in g}), None)
+                     and s.grade_cell not in {x.grade_cell for x in g} and _edits_apply(g + [s])), None)
         if home is None:
             out.append([s])
         else:
             home.append(s)
     return out
+
+
+def _edits_apply(group: list[Sample]) -> bool:
+    try:
+        nb = load_key(group[0].notebook)
+        for sample in group:
+            for old, new in sample.edits:
+                nb = apply(nb, old, new)
+    except ValueError:
+        return False
+    return True
 
 
 def group_name(group: list[Sample]) -> str:
