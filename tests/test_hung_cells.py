@@ -120,7 +120,7 @@ def test_a_function_with_a_budget_is_stopped_at_it_in_cells_and_checks():
     """[limits] call_budgets_s: `pause` may run 2 s per call; the cell's own limit is 20 s. A
     cell calling it is stopped after about 2 s (not 20); a function without a budget that calls
     it from the cell is not stopped by pause's; a check that sets no limit fails at once, and one
-    that gives it more time still reaches it."""
+    that gives it more time still reaches it; outer still calls it, in later cells and checks."""
     limits = Limits(cell_timeout_s=20, call_timeout_s=20, submission_timeout_s=200, output_kb=4,
                     call_budgets_s={"pause": 2})
     pause = ("import time\n"
@@ -142,6 +142,11 @@ def test_a_function_with_a_budget_is_stopped_at_it_in_cells_and_checks():
             nb.call("pause", 1)  # the check's default limit is the budget: refused at once
         assert nb.calls.get("pause", 0) == 0
         assert nb.call("pause", 0.5, timeout=5) == 0.5
+        # outer's own calls of pause are outer's time, in a cell and in a check: not refused
+        report = run(sb, "outer(2.5)", "pause(0.1)", start=4)
+        assert [e.cell for e in report.errors] == [5], report.errors
+        assert "its budget of 2 s" in report.errors[0].message
+        assert nb.call("outer", 2.5) == 2.5
 
 
 def test_a_budget_must_be_a_positive_number_for_a_name():
@@ -150,3 +155,26 @@ def test_a_budget_must_be_a_positive_number_for_a_name():
             Limits(call_budgets_s=bad)
     assert Limits(call_budgets_s={"b": 2, "a": 1.5}).call_limit("a") == 1.5
     assert Limits(call_budgets_s={"a": 90}).cell_limit("a") == Limits().cell_timeout_s
+
+
+def test_a_decorated_function_is_not_another_one_with_the_same_wrapper():
+    """A decorator returns one wrapper code for every function it decorates: a cell calling the
+    decorated `slow` (no budget) is not stopped at the decorated `pause`'s budget, and a cell
+    stopped in one of them marks that one only."""
+    limits = Limits(cell_timeout_s=6, call_timeout_s=6, submission_timeout_s=200, output_kb=4,
+                    call_budgets_s={"pause": 1.5})
+    defs = ("import functools, time\n"
+            "def logged(f):\n    @functools.wraps(f)\n    def wrapper(*a, **k):\n        return f(*a, **k)\n"
+            "    return wrapper\n"
+            "@logged\ndef pause(s):\n    t = time.monotonic()\n    while time.monotonic() - t < s:\n        pass\n    return s\n"
+            "@logged\ndef slow(s):\n    return pause(0.1) + pause.__wrapped__(s)\n")
+    with Sandbox(limits, cell_label=lambda i: f"cell {i}") as sb:
+        sb.start()
+        report = run(sb, defs, "slow(4)")
+        assert report.errors == [], report.errors  # slow's 4 s are within the cell's 6
+        report = run(sb, "slow(30)", start=3)
+        assert "`slow` did not return within 6 s" in report.errors[0].message, report.errors
+        assert sb.hung.get("slow") is not None and sb.hung.get("pause") is None
+        report = run(sb, "pause(30)", start=4)
+        assert "`pause` did not return within its budget of 1.5 s" in report.errors[0].message, report.errors
+        assert sb.hung.get("pause").limit == 1.5 and sb.hung.get("logged") is None

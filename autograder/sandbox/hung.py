@@ -7,7 +7,8 @@ When that one call ran (nearly) the whole limit, within a tenth of it, the grade
 function as one that does not return within that limit, and keeps it here, per sandbox, so that it is not waited for
 again:
 - later cells that call it get a TimeoutError at once (the worker is told to refuse it, again
-  after every restart, at the same point of the replay);
+  after every restart, at the same point of the replay); one stopped at its budget only where a
+  cell calls it itself: another function calling it (fit_spiral calling train) has its own limit;
 - checks that would give it no more time than the cell's limit fail at once with this reason
   (engine/failfast.py); a check that gives it more still calls it.
 A `train` that never returns then costs one cell limit, not one per cell and per check. A call
@@ -87,5 +88,7 @@ class HungCalls:
 
     @staticmethod
     def refusal(calls: list[HungCall]) -> dict:
-        """The request that makes the worker refuse these functions in later cells."""
-        return {"op": "refuse", "names": [c.function for c in calls], "message": calls[0].message}
+        """The request that makes the worker refuse these functions in later cells; those stopped
+        at their budget only where a cell calls them itself (the budget's reach)."""
+        return {"op": "refuse", "names": [c.function for c in calls], "message": calls[0].message,
+                "budgeted": [c.function for c in calls if c.budget]}

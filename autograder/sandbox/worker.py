@@ -182,10 +182,11 @@ class Worker:
     def op_refuse(self, msg):
         """Later cells get a TimeoutError at once from these functions (see Refused)."""
         message = str(msg["message"])
+        budgeted = {str(n) for n in msg.get("budgeted") or ()}
         for name in msg["names"]:
             fn = self.ns.get(str(name))
             if type(fn) is types.FunctionType:  # nothing of the student's runs here
-                self.ns[str(name)] = Refused(fn, message)
+                self.ns[str(name)] = Refused(fn, message, str(name) in budgeted)
         return None, []
 
     def op_call(self, msg):

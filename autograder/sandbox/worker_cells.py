@@ -5,6 +5,7 @@ to worker.py; standard library only).
 from __future__ import annotations
 
 import signal
+import sys
 import time
 import types
 
@@ -61,17 +62,16 @@ class CellWatch:
         if callee is not self.frame:
             self.frame, self.since, self.seen = callee, self.last_tick, now
         self.last_tick = now
-        if callee is not None and now - self.seen >= self.budget(callee.f_code):
+        if callee is not None and now - self.seen >= self.budget(callee):
             raise Timeout()  # again at every tick while the same call goes on
         if left < TICK_S:
             signal.setitimer(signal.ITIMER_REAL, left, TICK_S)
 
-    def budget(self, code) -> float:
-        """The smallest budget among the names of the notebook that bind the function `code` is of."""
+    def budget(self, frame) -> float:
+        """The smallest budget among the names of the notebook that bind the function `frame` is a call of."""
         best = float("inf")
         for name, seconds in self.budgets.items():
-            fn = self.ns.get(name)
-            if type(fn) is types.FunctionType and fn.__code__ is code:
+            if runs(self.ns.get(name), frame):
                 best = min(best, seconds)
         return best
 
@@ -82,11 +82,32 @@ class CellWatch:
         callee = outermost_call_in(exc.__traceback__, self.code)
         if callee is None or callee is not self.frame:
             return None
-        code = callee.f_code
         names = [k for k, v in list(namespace.items())
-                 if type(k) is str and k.isidentifier() and type(v) is types.FunctionType
-                 and v.__code__ is code][:MAX_HUNG_NAMES]
+                 if type(k) is str and k.isidentifier() and runs(v, callee)][:MAX_HUNG_NAMES]
         return {"names": names, "seconds": round(time.monotonic() - self.since, 3)} if names else None
+
+
+def runs(fn, frame) -> bool:
+    """Whether `frame` is a call of the function `fn`: its code and, for a closure, the same
+    values of its free variables (the wrapper a decorator returns has one code for every
+    function it decorates: a decorated fit_spiral is not a decorated train)."""
+    if type(fn) is not types.FunctionType or fn.__code__ is not frame.f_code:
+        return False
+    cells = fn.__closure__ or ()
+    values = frame.f_locals if cells else {}
+    for name, cell in zip(frame.f_code.co_freevars, cells):
+        try:
+            value = cell.cell_contents
+        except ValueError:  # an empty cell
+            if name in values:
+                return False
+            continue
+        if values.get(name, _UNSET) is not value:
+            return False
+    return True
+
+
+_UNSET = object()
 
 
 def _notebook_code(code) -> bool:
@@ -121,16 +142,32 @@ def outermost_call_in(tb, module_code):
 class Refused:
     """Stands in, in the notebook's namespace, for a function that did not return within a
     cell's limit: a later cell calling it gets a TimeoutError at once. The grader's own calls
-    reach the function itself (Worker.op_call), the grader decides when they are not worth it."""
+    reach the function itself (Worker.op_call), the grader decides when they are not worth it.
+    One stopped at its own budget (`budgeted`) is refused only where its budget holds, a cell
+    calling it itself: called from another function (fit_spiral calling train, in a cell or a
+    check), it runs, within that function's limit."""
 
-    def __init__(self, fn, message: str) -> None:
+    def __init__(self, fn, message: str, budgeted: bool = False) -> None:
         # the name and docstring only (not the function's __dict__, which the student controls)
         self.__name__, self.__qualname__, self.__doc__ = fn.__name__, fn.__qualname__, fn.__doc__
         self.fn = fn
         self.message = message
+        self.budgeted = budgeted
 
     def __call__(self, *args, **kwargs):
+        if self.budgeted and not from_cell(sys._getframe(1)):
+            return self.fn(*args, **kwargs)
         raise TimeoutError(self.message)
+
+
+def from_cell(frame) -> bool:
+    """Whether a call made in `frame` is a cell's own call (the cell's lines, not a function of
+    the notebook, are the nearest notebook code walking out), as CellWatch's budgets count one."""
+    while frame is not None:
+        if _notebook_code(frame.f_code):
+            return frame.f_code.co_name == "<module>"
+        frame = frame.f_back
+    return False
 
 
 class CappedText:
