@@ -52,12 +52,21 @@ def lint_assignment(paths: AssignmentPaths) -> LintReport:
     n_checks = _checks(paths, config, report)
     _rubric(paths, config, report)
     report.problems += config.settings.worker_builds.check_with_torch()
+    report.problems += _budgets(paths, config)
     _public(paths, report)
     cells = sum(len(nb.grade_cells) for nb in config.notebooks)
     questions = sum(len(nb.answer_cells) for nb in config.notebooks)
     report.summary = (f"{len(config.notebooks)} notebooks, {cells} code grade cells with {n_checks} checks, "
                       f"{questions} short answers, {config.points:g} points")
     return report
+
+
+def _budgets(paths: AssignmentPaths, config: AssignmentConfig) -> list[str]:
+    """A budget for a name no notebook grades would never apply (a misspelt `trian`)."""
+    known = {f for nb in config.notebooks for f in nb.functions}
+    return [f"{paths.config_file}: [limits] call_budgets_s names {name!r}, which is no graded function "
+            f"of the notebooks (they are: {', '.join(sorted(known))}); a budget applies to those only"
+            for name in config.settings.limits.call_budgets_s if name not in known]
 
 
 def _checks(paths: AssignmentPaths, config: AssignmentConfig, report: LintReport) -> int:

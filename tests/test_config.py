@@ -142,6 +142,23 @@ def test_nbgrader_style_ids_give_the_real_solution_cells(tmp_path):
     assert lint_assignment(paths).problems == []
 
 
+def test_a_budget_for_no_graded_function_is_refused_by_lint(tmp_path):
+    """`[limits] call_budgets_s = { trian = 3 }` would never apply: lint names it and the functions."""
+    from autograder.assignment import manifest_of
+
+    paths = _tiny(tmp_path)
+    config = paths.config_file.read_text()
+    for budgets, wrong in (("{ double = 3 }", None), ("{ trian = 3, double = 2 }", "trian")):
+        paths.config_file.write_text(config + f"\n[limits]\ncall_budgets_s = {budgets}\n")
+        paths.manifest_file.write_text(manifest_of(paths).to_json())
+        problems = lint_assignment(paths).problems
+        if wrong is None:
+            assert problems == []
+        else:
+            assert problems == [f"{paths.config_file}: [limits] call_budgets_s names 'trian', which is no graded "
+                                "function of the notebooks (they are: double); a budget applies to those only"], problems
+
+
 def test_settings_are_declared_once_and_unknown_keys_name_the_known_ones(tmp_path):
     from autograder.lint import all_settings_help
 

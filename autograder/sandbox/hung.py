@@ -39,9 +39,11 @@ class HungCall:
     @property
     def message(self) -> str:
         within = f"its budget of {self.limit:g} s" if self.budget else f"{self.seconds:.0f} s"
+        later = ("the later cells and checks that call it themselves" if self.budget  # not via another function
+                 else "the later cells and checks that call it")
         return (f"`{self.function}` did not return within {within} when {self.label} "
                 "called it, and was stopped: look for an endless loop or far more work than the "
-                "task needs. It is not run again for the later cells and checks that call it.")
+                f"task needs. It is not run again for {later}.")
 
 
 def parse_hung(value: object) -> dict:
