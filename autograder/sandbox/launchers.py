@@ -21,6 +21,8 @@ import time
 from collections import deque
 from pathlib import Path
 
+from . import leftovers
+
 HERE = Path(__file__).resolve().parent
 RUNTIME_FILES = ("worker.py", "worker_cells.py", "worker_summaries.py", "wire.py", "wire_checks.py",
                  "isolation.py", "mounts.py", "forkserver.py")
@@ -30,9 +32,12 @@ REPLY_TIMEOUT_S = 30.0  # a fork and one line
 
 
 def make_runtime() -> str:
-    """A fresh base folder holding a read-only copy of the worker's runtime files."""
-    base = tempfile.mkdtemp(prefix="autograder-sandbox-")
+    """A fresh base folder holding a read-only copy of the worker's runtime files (and the owner
+    lock that tells a later grading process whether this one is still alive: leftovers.py)."""
+    leftovers.sweep_once(rmtree)  # what killed grading processes left behind
+    base = tempfile.mkdtemp(prefix=leftovers.PREFIX)
     os.chmod(base, 0o711)  # the worker's user may pass through, not list
+    leftovers.claim(base)
     runtime = os.path.join(base, "runtime")
     os.mkdir(runtime)
     for name in RUNTIME_FILES:
@@ -255,6 +260,8 @@ def rmtree(path: str) -> None:
     the read-only runtime) left no write permission on a subfolder."""
 
     def retry(func, p, exc_info):
+        if func not in (os.unlink, os.rmdir, os.remove):
+            return  # os.open / os.scandir of a folder it may not read: what it holds stays
         parent = os.path.dirname(p)
         try:
             if not os.path.islink(parent):  # never chmod through a link a student planted
@@ -268,6 +275,7 @@ def rmtree(path: str) -> None:
             shutil.rmtree(path, onexc=retry)
         else:
             shutil.rmtree(path, onerror=retry)
+    leftovers.release(path)
 
 
 def _running(pid: int) -> bool:
