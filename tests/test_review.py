@@ -322,3 +322,15 @@ def test_plain_file_path_is_a_sqlite_gradebook(tmp_path):
     with pytest.raises(MissingEntry):
         with Gradebook(f"sqlite:///{path}") as gb:
             gb.find_grade("q3_vanishing_gradient", NB, A, "bob")
+
+
+def test_a_folder_without_results_is_refused_not_read_as_an_empty_queue(tmp_path, db):
+    """A TA who points --results at the wrong folder (the submissions, the course) is told so, not
+    that nothing waits for review."""
+    wrong = tmp_path / "submissions"
+    (wrong / "alice").mkdir(parents=True)
+    (wrong / "alice" / "03_activations_and_optimizers.ipynb").write_text("{}", encoding="utf-8")
+    (wrong / "grades.csv").write_text("student,total\n", encoding="utf-8")
+    for given in (wrong, wrong / "grades.csv"):
+        with pytest.raises(review.ReviewError, match="no grading results.*grade-all wrote"):
+            cmd_review_list(A, given, GradebookLocation.of(db))

@@ -126,6 +126,9 @@ def load_results(source: str | Path | Iterable[Any]) -> list[SubmissionResult]:
                     out.append(SubmissionResult.from_dict(d))
                 except (KeyError, TypeError, ValueError):
                     continue
+        if not out:  # a wrong folder must not read as "nothing waits for review"
+            raise ReviewError(f"{p} holds no grading results (no submission_result.json in it); give the folder "
+                              "grade-all wrote (its --out)")
         return out
     out = []
     for item in source:
