@@ -115,7 +115,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_similarity_arguments(sub.add_parser("similarity", help=SIMILARITY_HELP))
 
-    d = sub.add_parser("demo", help="the README's first command: release the assignment, then grade a class of ten "
+    d = sub.add_parser("demo", help="the README's first command: release the assignment, then grade a class of eleven "
                                     "example submissions (complete, typical, buggy, hostile, ...) with grade-all")
     d.add_argument("--out", type=Path, default=Path("out/demo"),
                    help="folder for the throw-away course, submissions and results (default: out/demo; "

@@ -2,7 +2,7 @@
 
 1. builds a throw-away course folder (`OUT/course/`) holding a copy of the assignment's source;
 2. generates its release and answer key there (`autograder release`, nbgrader);
-3. builds about ten example submissions from them (autograder.demo_submissions: complete,
+3. builds eleven example submissions from them (autograder.demo_submissions: complete,
    typical, buggy, copied, partial, broken, hostile, renamed, unanswered, not a notebook, ...),
    each with the time it was handed in; the course copy gets the demo's deadline and the class
    an extensions CSV;

@@ -6,6 +6,7 @@ short-answer grader; every gradebook is a temporary SQLite file made the way gra
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
 import re
 from pathlib import Path
@@ -394,6 +395,10 @@ def test_a_class_is_settled_group_by_group_from_the_summary_page(tmp_path, short
                 row = gb.find_grade(grade_id, NB, A, s)
                 assert row.manual_score == score and not row.needs_manual_grade, (s, grade_id)
                 assert float(rows[s][grade_id]) == score and grade_id in rows[s]["overridden"], (s, grade_id)
+                # what Gradescope shows the student: the TA's score, in the test and the total
+                shown = json.loads((out / "students" / s / "results.json").read_text(encoding="utf-8"))
+                assert sum(t["score"] for t in shown["tests"] if t["name"].startswith(grade_id)) == score, (s, shown)
+                assert shown["score"] == pytest.approx(float(rows[s]["total"])), s
     assert "Score set by a TA" in (out / "students" / "s1" / "feedback.html").read_text(encoding="utf-8")
 
     # s2 resubmits another answer to q3: it falls out of its group; the others keep the TA's score

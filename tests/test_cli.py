@@ -158,7 +158,7 @@ def test_demo_help_says_what_the_demo_grades(capsys):
         cli.main(["--help"])
     top = capsys.readouterr().out
     assert "answer key" not in top.split("demo", 1)[1].split("\n")[0]
-    assert "ten example submissions" in " ".join(top.split())
+    assert "eleven example submissions" in " ".join(top.split())
 
 
 def test_review_list_into_a_closed_pipe_is_quiet(tmp_path):

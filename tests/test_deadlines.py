@@ -289,6 +289,14 @@ def test_a_class_keeps_raw_penalty_and_final_apart_everywhere(late_class, tmp_pa
     assert rows["carol"]["due"] == (DUE + timedelta(days=3)).isoformat()  # her extension
     imported = _rows(out / "grades_import.csv")
     assert (imported["bob"]["total"], imported["bob"]["late_penalty"], imported["bob"]["final_total"]) == ("8", "1.6", "6.4")
+    # what Gradescope and PrairieLearn show each student: the final score
+    for s, r in rows.items():
+        student = out / "students" / s
+        gradescope = json.loads((student / "results.json").read_text())
+        assert gradescope["score"] == pytest.approx(float(r["final_total"])), s
+        most = sum(t["max_score"] for t in gradescope["tests"])
+        pl = json.loads((student / "prairielearn.json").read_text())["score"]
+        assert pl == pytest.approx(float(r["final_total"]) / most, abs=1e-6), s
     # nbgrader's own columns: its export computes score = raw - penalty from them
     with Gradebook(report.db_url) as gb:
         bob = gb.find_submission("fa", "bob")
@@ -317,6 +325,7 @@ def test_a_ta_extension_or_waiver_survives_regrades(late_class, tmp_path, capsys
     paths, subs = late_class
     out = tmp_path / "results"
     _grade(paths, subs, out)
+    assert json.loads((out / "students" / "erin" / "results.json").read_text())["score"] == 0  # 9 days late
     assert cli.main(["--course", str(paths.course_root), "review", "extend", "fa", "bob", "--days", "2",
                      "--results", str(out)]) == 0
     assert "deadline extended by 2 days" in capsys.readouterr().out
@@ -324,6 +333,9 @@ def test_a_ta_extension_or_waiver_survives_regrades(late_class, tmp_path, capsys
     assert "is waived" in capsys.readouterr().out
     again = _grade(paths, subs, out)
     assert again.graded == []  # nothing regraded for it: the outputs are rebuilt
+    # ... Gradescope's and PrairieLearn's files too: erin's waived penalty is off her score there
+    assert json.loads((out / "students" / "erin" / "results.json").read_text())["score"] == pytest.approx(8)
+    assert json.loads((out / "students" / "bob" / "results.json").read_text())["score"] == pytest.approx(8)
     forced = _grade(paths, subs, out, force=True)
     assert sorted(forced.graded) == sorted(STAMPS)
     rows = _rows(out / "grades.csv")

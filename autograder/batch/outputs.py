@@ -116,7 +116,7 @@ def build_class_outputs(out_dir: Path, config: AssignmentConfig, submitted: Iter
     page (staff only)."""
     from autograder.deadlines import visible_now
     from autograder.gradebook import read_gradebook, write_gradebook, write_lateness
-    from autograder.reporters import csv_export
+    from autograder.reporters import csv_export, rewrite_platform_results
     from autograder.reporters.html import ClassSummary, StudentLine, render_feedback, render_summary
     from autograder.reporters.html.summary import ReviewItem
     from autograder.review import class_review, reconcile
@@ -164,6 +164,7 @@ def build_class_outputs(out_dir: Path, config: AssignmentConfig, submitted: Iter
         rows.append(csv_export.ClassRow(s, status, result, rec.reason, **who))
         due = deadlines.due_of(sub)[0] if active else None  # checks shown after the student's own deadline
         page = write_if_changed(student_dir(out_dir, s) / FEEDBACK_NAME, render_feedback(visible_now(result, now, due)))
+        rewrite_platform_results(result, student_dir(out_dir, s))  # their score: the final one, as the gradebook's
         feedback[s] = page
         overridden = tuple(dict.fromkeys(c.grade_id for c in result.checks if isinstance(c.details.get("override"), dict)))
         lines.append(StudentLine(s, status, result.score, rec.reason, rec.wall_s, f"{STUDENTS_DIR}/{s}/{FEEDBACK_NAME}",
