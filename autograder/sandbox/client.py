@@ -169,10 +169,11 @@ class Sandbox:
                 if err["kind"] == "timeout":
                     self._skip[index] = "timeout"  # do not spend its time again on a replay
                     hung = self.hung.note(err, index, self.cell_label(index), self.limits)
-                    ran = ("was stopped" if hung and hung[0].budget
-                           else f"ran longer than {self.limits.cell_timeout_s:g} s and was stopped")
-                    msg = (f"the cell {ran}; it is not run again if the notebook is restarted"
-                           + "".join(f". {c.message}" for c in hung[:1]))
+                    if hung and hung[0].budget:  # the function's budget stopped it: that is the news
+                        msg = f"{hung[0].message} (The grader does not run this cell again if it restarts the notebook.)"
+                    else:
+                        msg = (f"the cell ran longer than {self.limits.cell_timeout_s:g} s and was stopped; it is "
+                               "not run again if the notebook is restarted" + "".join(f". {c.message}" for c in hung[:1]))
                     report.errors.append(CellError("TimeoutError", msg, index, None, self.cell_label(index)))
                     if hung:
                         with contextlib.suppress(Broken):  # a restart refuses them again (_replay)
