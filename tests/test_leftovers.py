@@ -47,3 +47,24 @@ def test_a_killed_graders_folders_go_and_a_live_ones_stay(tmp_path):
     later = run("from autograder.sandbox import leftovers; print(leftovers.stale_folders())", tmp_path)
     stale = later.communicate()[0]
     assert own_base in stale and live_base in stale and dead_base not in stale
+
+
+def test_a_folder_that_will_not_go_never_opens_up_the_folder_that_holds_it(tmp_path, monkeypatch):
+    """rmtree chmods folders inside what it removes (a submission may leave them read-only), never
+    the one that holds it: a sweep that could not remove a leftover once made /tmp 0700 for
+    every other user."""
+    from autograder.sandbox import launchers
+
+    base = tmp_path / "autograder-sandbox-stuck"
+    (base / "work1").mkdir(parents=True)
+    real_rmdir, chmodded = os.rmdir, []
+
+    def rmdir(p, *args, **kwargs):
+        if os.path.abspath(p) == str(base):
+            raise PermissionError(13, "Permission denied", str(p))
+        return real_rmdir(p, *args, **kwargs)
+
+    monkeypatch.setattr(os, "rmdir", rmdir)
+    monkeypatch.setattr(os, "chmod", lambda p, mode, *a, **k: chmodded.append(os.path.abspath(p)))
+    launchers.rmtree(str(base))
+    assert str(tmp_path) not in chmodded and base.is_dir() and not (base / "work1").exists()

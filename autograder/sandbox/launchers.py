@@ -259,13 +259,18 @@ def rmtree(path: str) -> None:
     """Remove a folder make_runtime made (a sandbox's, a server's) even where the submission (or
     the read-only runtime) left no write permission on a subfolder."""
 
+    root = os.path.abspath(path)
+
     def retry(func, p, exc_info):
         if func not in (os.unlink, os.rmdir, os.remove):
             return  # os.open / os.scandir of a folder it may not read: what it holds stays
-        parent = os.path.dirname(p)
+        parent = os.path.dirname(os.path.abspath(p))
         try:
-            if not os.path.islink(parent):  # never chmod through a link a student planted
-                os.chmod(parent, 0o700)
+            # only a folder inside `path` is opened up: never the folder that holds `path` (/tmp),
+            # never through a link a student planted
+            if parent.startswith(root + os.sep) or parent == root:
+                if not os.path.islink(parent):
+                    os.chmod(parent, 0o700)
             func(p)
         except OSError:
             pass
