@@ -136,6 +136,9 @@ def read_notebook(path: Path, root: Path | None = None) -> dict:
         raise UnreadableNotebook(str(e)) from None
     except OSError as e:
         raise UnreadableNotebook(f"{name} could not be read ({e.strerror or e})") from None
+    if not data.strip():
+        raise UnreadableNotebook(f"{name} is empty: save the notebook in Jupyter (File > Save) "
+                                 "and use the file it saved") from None
     try:
         nb = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError:

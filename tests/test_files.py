@@ -166,3 +166,10 @@ def test_files_helpers(tmp_path):
     atomic_write(out, '{"score": 1, "text": "\ud800"}')
     assert not out.is_symlink() and json.loads(out.read_text(encoding="utf-8"))["text"] == "\ufffd"
     assert (SOURCE / f"{NB1}.ipynb").read_text(encoding="utf-8").startswith("{")
+
+
+def test_an_empty_notebook_file_is_said_to_be_empty(tmp_path):
+    for text in ("", "  \n"):
+        (tmp_path / "01_tensor_ops.ipynb").write_text(text)
+        with pytest.raises(UnreadableNotebook, match=r"01_tensor_ops.ipynb is empty: save the notebook in Jupyter"):
+            _in_thread(lambda: read_notebook(tmp_path / "01_tensor_ops.ipynb"))
