@@ -6,8 +6,6 @@ import os
 import time
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -32,8 +30,7 @@ def solution_lines(assignment: str = "pytorch_basics", min_length: int = 32) -> 
 TIMINGS: list[str] = []  # lines report_timing made, not yet attached to a test report (conftest.py)
 
 
-def report_timing(request: pytest.FixtureRequest, label: str, elapsed: float, walls: dict[str, float],
-                  extra: str = "", top: int = 5) -> None:
+def report_timing(label: str, elapsed: float, walls: dict[str, float], extra: str = "", top: int = 5) -> None:
     """Keep how long a batch of gradings took (a figure, not an assertion): conftest.py attaches
     it to the next test report, and the run prints it in its summary (also from xdist workers)."""
     slow = sorted(((t, n) for n, t in walls.items()), reverse=True)[:top]

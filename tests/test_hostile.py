@@ -257,7 +257,7 @@ def build(case: Hostile, folder: Path, out: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory, request):
+def graded(tmp_path_factory):
     t0 = time.perf_counter()
     base = tmp_path_factory.mktemp("hostile")
     from concurrent.futures import ProcessPoolExecutor
@@ -280,7 +280,7 @@ def graded(tmp_path_factory, request):
                 results[name] = fut.result()
             except Exception as e:
                 results[name] = {"error": f"{type(e).__name__}: {e}"}
-    report_timing(request, "test_hostile", time.perf_counter() - t0,
+    report_timing("test_hostile", time.perf_counter() - t0,
                   {n: r.get("wall_s", 0) for n, r in results.items()}, top=4)
     return results, subs, outs
 

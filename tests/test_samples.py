@@ -74,7 +74,7 @@ def grade_many(folders: dict[str, tuple[Path, str]]) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="session")
-def graded(tmp_path_factory, request):
+def graded(tmp_path_factory):
     t0 = time.perf_counter()
     base = tmp_path_factory.mktemp("samples")
     folders: dict[str, tuple[Path, str]] = {"key": (P.build_key(base / "key" / "sub"), "cpu")}
@@ -88,7 +88,7 @@ def graded(tmp_path_factory, request):
             folders[s.name] = (P.build(s, base / s.name / "sub"), "cuda")
     results = grade_many(folders)
     elapsed = time.perf_counter() - t0
-    report_timing(request, "test_samples", elapsed, {n: r.get("wall_s", 0) for n, r in results.items()},
+    report_timing("test_samples", elapsed, {n: r.get("wall_s", 0) for n, r in results.items()},
                   extra=f" with {jobs()} at a time")
     return results
 

@@ -34,5 +34,9 @@ def render(result: SubmissionResult) -> dict:
     return out
 
 
+def dumps(result: SubmissionResult) -> str:
+    return json.dumps(render(result), ensure_ascii=False, indent=2) + "\n"
+
+
 def write(result: SubmissionResult, path: Path) -> Path:
-    return atomic_write(path, json.dumps(render(result), ensure_ascii=False, indent=2) + "\n")
+    return atomic_write(path, dumps(result))
