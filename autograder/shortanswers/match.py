@@ -66,6 +66,17 @@ def _concept_hits(q: Question, s: Sentence) -> tuple[dict[str, bool], list[tuple
     return hits, spans
 
 
+# A short parenthetical aside, as students write them: "gradients (the derivatives of the loss with
+# respect to the weights) become tiny". Read once more without it, so the aside does not keep apart
+# the words a pattern relates. An aside holding a negation cue is never dropped (that would turn a
+# denial into a claim).
+_ASIDE = re.compile(r"\s*\([^()]{1,120}\)")
+
+
+def _without_asides(text: str) -> str:
+    return _ASIDE.sub(lambda m: m.group(0) if Sentence(m.group(0)).cues else "", text)
+
+
 def _misconception_negated(sentence: str, start: int, end: int, negation: re.Pattern) -> bool:
     """A misconception's pattern is ignored when the rubric's `settings.negation` appears just
     before or inside its match ("sigmoid does NOT solve it" is no misconception)."""
@@ -73,22 +84,33 @@ def _misconception_negated(sentence: str, start: int, end: int, negation: re.Pat
     return bool(negation.search(window))
 
 
+def _misconception_in(m, text: str, bare: str, settings: Settings) -> bool:
+    """Is misconception `m` stated in the sentence `text` (or in `bare`, the sentence without its
+    asides)? `unless` is read in the whole sentence: an aside may be what cancels it."""
+    if any(u.search(text) for u in m.unless):
+        return False
+    for p in m.patterns:
+        for t in {text, bare}:
+            mm = p.search(t)
+            if mm and not (m.skip_if_negated and _misconception_negated(t, mm.start(), mm.end(), settings.negation)):
+                return True
+    return False
+
+
 def find(q: Question, prepared: str, settings: Settings) -> Found:
     out = Found(sentences=sentences(prepared) or [prepared.strip()])
     for si, text in enumerate(out.sentences):
-        s = Sentence(text)
-        hits, spans = _concept_hits(q, s)
+        hits, spans = _concept_hits(q, Sentence(text))
         out.spans += [(si, a, b) for a, b in spans]
+        bare = _without_asides(text)
+        if bare != text:
+            for cid, affirmed in _concept_hits(q, Sentence(bare))[0].items():
+                hits[cid] = hits.get(cid, False) or affirmed
         for cid, affirmed in hits.items():
             (out.concepts if affirmed else out.negated).setdefault(cid, []).append(si)
         for m in q.misconceptions:
-            if any(u.search(text) for u in m.unless):
-                continue
-            for p in m.patterns:
-                mm = p.search(text)
-                if mm and not (m.skip_if_negated and _misconception_negated(text, mm.start(), mm.end(), settings.negation)):
-                    out.misconceptions.setdefault(m.id, []).append(si)
-                    break
+            if _misconception_in(m, text, bare, settings):
+                out.misconceptions.setdefault(m.id, []).append(si)
     for cid in out.concepts:
         out.negated.pop(cid, None)
     return out
