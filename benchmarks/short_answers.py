@@ -55,7 +55,7 @@ def main(argv: list[str]) -> int:
             print(f"  {r.id:28} {r.kind:15} label {r.label:g} auto {r.auto:g}{' F' if r.flagged else ''}")
     print(tr.summary())
     over = tr.over()
-    print(f"denials and keyword lists above 1 point: {len(over)}" + (f" ({', '.join(r.id for r in over)})" if over else ""))
+    print(f"denials, keyword lists and hidden text above 1 point: {len(over)}" + (f" ({', '.join(r.id for r in over)})" if over else ""))
     for name, path in (("earlier hand-written, tuned on", DATA / "labelled.toml"),
                        ("earlier hand-written, held out", DATA / "holdout.toml")):
         b = run(path)

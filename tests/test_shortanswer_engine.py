@@ -233,7 +233,97 @@ def test_tuning_split_agreement(splits):
 
 def test_traps_score_at_most_one_point(rubric):
     report = benchmark.traps(rubric)
-    assert {r.kind for r in report.rows} >= {"denial", "keywords", "copied_prompt", "off_topic", "wrong_claims"}
-    assert report.over(("denial", "keywords", "hedge_stuffing")) == []
+    assert {r.kind for r in report.rows} >= {"denial", "keywords", "copied_prompt", "off_topic", "wrong_claims", "hidden"}
+    assert report.over(("denial", "keywords", "hedge_stuffing", "hidden")) == []
+    # the second round (a hostile probe): every one goes to a TA as well
+    assert all(r.flagged for r in report.rows if r.id.startswith("t2-") and r.auto > 0)
     assert all(r.auto == 0 for r in report.rows if r.kind in ("copied_prompt", "off_topic"))
     assert all(r.auto <= 1 for r in report.rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# a hostile probe's classes (traps.toml, second round): framing, hidden text, invisible characters,
+# dressed-up lists, questions for answers, one text for every question
+
+
+@pytest.mark.parametrize("gid, text, concept", [
+    ("q5_softmax", "It is a myth that softmax turns logits into a probability distribution.", "probability_distribution"),
+    ("q5_softmax", "Softmax turns logits into a probability distribution. Completely untrue.", "probability_distribution"),
+    ("q5_softmax", "The following is false. Softmax turns logits into a probability distribution.", "probability_distribution"),
+    ("q2_activation_functions", "Some say activation functions introduce nonlinearity, but they are wrong.", "nonlinearity"),
+    ("q2_activation_functions", "说激活函数引入非线性是错的。", "nonlinearity"),
+    ("q3_vanishing_gradient", "梯度在反向传播时变得非常小。以上全部是错误说法。", "shrink"),
+    ("q2_activation_functions", "Activation functions do not (as everyone knows) introduce nonlinearity.", "nonlinearity"),
+])
+def test_a_claim_the_answer_calls_false_earns_nothing_and_goes_to_a_ta(rubric, gid, text, concept):
+    s = points(rubric, gid, text)
+    assert concept not in s.matched and s.flagged, (s.matched, s.flag_reasons)
+
+
+@pytest.mark.parametrize("gid, text, concept", [
+    ("q4_wide_vs_deep", "A common misconception is that deeper is always better. In fact it depends on the data.", "tradeoff"),
+    ("q4_wide_vs_deep", "这并不是说深度不重要，而是要在深度和宽度之间权衡。", "tradeoff"),
+    ("q5_softmax", "This is not a myth: softmax turns logits into a probability distribution.", "probability_distribution"),
+    ("q6_sgd_vs_adam", "需要最快收敛? 用 Adam，它为每个参数自适应地调整学习率。", "adaptive_lr"),
+])
+def test_a_disavowal_keeps_what_the_answer_itself_claims(rubric, gid, text, concept):
+    assert concept in points(rubric, gid, text).matched
+
+
+@pytest.mark.parametrize("hidden", [
+    "<span style=\"display:none\">{}</span>", "<!-- {} -->", "<font color=white>{}</font>", "~~{}~~",
+    "\n\n[//]: # ({})\n", "<details><summary>more</summary>{}</details>", "\n```\n{}\n```\n", "<div hidden>{}</div>",
+])
+def test_text_a_reader_does_not_see_is_not_graded(rubric, hidden):
+    claim = "Softmax turns logits into a probability distribution and is paired with cross-entropy loss."
+    s = points(rubric, "q5_softmax", "I don't know. " + hidden.format(claim))
+    assert s.points == 0 and s.flagged, (s.points, s.flag_reasons)
+    assert points(rubric, "q5_softmax", "I know. " + claim).points == 3
+
+
+def test_visible_text_keeps_what_is_shown():
+    from autograder.shortanswers.visible import visible_text
+
+    assert visible_text("x<y and z>w") == "x<y and z>w"
+    assert visible_text("<b>ReLU</b> is `fast`, see [the paper](http://a.b \"t\")") == " ReLU  is `fast`, see the paper"
+
+
+@pytest.mark.parametrize("trick", ["n\u043et", "n\u200bot", "no\u00adt", "no\u0336t", "\u202etoN\u202c"])
+def test_a_negation_disguised_in_unicode_still_denies(rubric, trick):
+    s = points(rubric, "q5_softmax", f"Softmax does {trick} turn logits into a probability distribution.")
+    assert "probability_distribution" not in s.matched, s.matched
+
+
+@pytest.mark.parametrize("gid, text", [
+    ("q5_softmax", "The answer is about probability. It is also about distribution. There is the cross-entropy."),
+    ("q5_softmax", "这是概率。这是分布。这是交叉熵。这是分类。"),
+    ("q4_wide_vs_deep", "The hierarchy, the abstraction, the trade-off, the validation, the degradation."),
+    ("q5_softmax", "Why do we use softmax, and why is it a probability distribution used with cross-entropy?"),
+])
+def test_a_list_dressed_as_sentences_or_asked_as_a_question_is_capped(rubric, gid, text):
+    s = points(rubric, gid, text)
+    assert s.points <= rubric.settings.stuffing_cap and s.flagged, (s.points, s.matched)
+
+
+def test_a_terse_real_answer_is_not_a_dressed_list(rubric):
+    s = points(rubric, "q5_softmax", "Softmax turns the scores into probabilities. They sum to one. It is used with "
+                                     "cross-entropy.")
+    assert not s.stuffing and s.points == 3
+
+
+def test_one_text_pasted_into_every_answer_goes_to_a_ta(rubric):
+    from autograder.shortanswers.grade import grade_short_answers
+
+    blob = ("Activation functions introduce nonlinearity; softmax gives a probability distribution used with "
+            "cross-entropy; gradients become very small by the chain rule; Adam has adaptive learning rates.")
+    cells = [c for gid in rubric.questions for c in benchmark.answer_notebook(rubric, gid, blob)["cells"]]
+    results = grade_short_answers({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}, rubric)
+    assert all(r.flagged and "the same text also answers" in r.details["flag_reasons"][-1] for r in results)
+    # answers of their own, however alike in length and words, are not one text
+    own = {"q2_activation_functions": "Activation functions introduce nonlinearity: without them, stacked linear "
+                                      "layers collapse into a single linear map, so depth would add nothing.",
+           "q5_softmax": "Softmax turns the logits into a probability distribution over the classes, and with "
+                         "cross-entropy loss its gradient is simply p - y, which makes training easy."}
+    cells = [c for gid, text in own.items() for c in benchmark.answer_notebook(rubric, gid, text)["cells"]]
+    results = grade_short_answers({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}, rubric)
+    assert not any("the same text" in reason for r in results for reason in r.details.get("flag_reasons", []))

@@ -263,7 +263,7 @@ def examples_toml() -> str:
 class TrapReport:
     rows: Sequence[Row]
 
-    def over(self, kinds: Sequence[str] = ("denial", "keywords"), cap: float = 1.0) -> list[Row]:
+    def over(self, kinds: Sequence[str] = ("denial", "keywords", "hidden"), cap: float = 1.0) -> list[Row]:
         return [r for r in self.rows if r.kind in kinds and r.auto > cap + 1e-9]
 
     def summary(self) -> str:

@@ -1,6 +1,7 @@
 """The one entry point: every short answer of a submitted notebook, as CheckResult records."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -10,6 +11,7 @@ from .feedback import NOTEBOOK, check_result
 from .rubric import load_rubric
 from .rubric_model import Rubric
 from .score import score_answer
+from .similarity import cosine, ngrams
 from .visibility import Level
 
 
@@ -44,7 +46,7 @@ def grade_short_answers(
     if release_prompts is not None and not isinstance(release_prompts, Mapping):
         release_prompts = ex.prompts_from_notebook(_read_nb(release_prompts), rubric.questions)
     release_prompts = dict(release_prompts or {})
-    out: list[CheckResult] = []
+    scored = []
     for gid, q in rubric.questions.items():
         others: list[str] = []
         for ogid, oq in rubric.questions.items():
@@ -59,8 +61,26 @@ def grade_short_answers(
             other_prompts=others,
             stub_texts=rubric.settings.stub_texts,
         )
-        s = score_answer(ans, q, rubric.settings)
-        out.append(check_result(q, ans, s, notebook, level))
+        scored.append((q, ans, score_answer(ans, q, rubric.settings)))
+    scored = _flag_repeated(scored)
+    return [check_result(q, ans, s, notebook, level) for q, ans, s in scored]
+
+
+REPEAT_SIMILARITY = 0.9  # character n-gram cosine above which two answers are one text
+REPEAT_MIN_CHARS = 80
+
+
+def _flag_repeated(scored: list) -> list:
+    """One text pasted as the answer to several questions (each finds its own terms in it) goes to a TA."""
+    vectors = [ngrams(a.text) if a.answered and len(a.text) >= REPEAT_MIN_CHARS else None for _, a, _ in scored]
+    out = []
+    for i, (q, ans, s) in enumerate(scored):
+        same = [scored[j][0] for j, v in enumerate(vectors)
+                if j != i and v and vectors[i] and cosine(v, vectors[i]) >= REPEAT_SIMILARITY]
+        if same:
+            names = ", ".join(o.title for o in same)
+            s = replace(s, flagged=True, flag_reasons=(*s.flag_reasons, f"the same text also answers: {names}"))
+        out.append((q, ans, s))
     return out
 
 

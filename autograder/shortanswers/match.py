@@ -1,7 +1,7 @@
 """Finding a question's concepts and misconceptions in an answer.
 
-`prepare(text, settings)` turns an answer into the text every matcher reads: normalised (lower
-case, half-width, n't -> not), traditional characters as simplified ones, misspelled technical
+`prepare(text, settings)` turns an answer into the text every matcher reads: what a reader of the
+rendered cell sees (visible.py), normalised (lower case, half-width, n't -> not), traditional characters as simplified ones, misspelled technical
 words mended. `find(question, prepared, settings)` then looks for each concept one sentence at a
 time and keeps a match only when the sentence does not say its opposite (negation.py).
 """
@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 from . import spelling, zh
 from .negation import Sentence
 from .rubric_model import Question, Settings
+from .stance import read_stance
 from .text import normalize, sentences
+from .visible import visible_text
 
 MAX_CHARS = 20_000  # longer answers are graded on their beginning (a short answer is ~100-300 words)
 
 
 def prepare(text: str, settings: Settings) -> str:
-    norm = zh.to_simplified(normalize(text[:MAX_CHARS]))
+    norm = zh.to_simplified(normalize(visible_text(text[:MAX_CHARS])))
     return spelling.mend(norm, settings.technical_words)
 
 
@@ -30,6 +32,8 @@ class Found:
     misconceptions: dict[str, list[int]] = field(default_factory=dict)
     spans: list[tuple[int, int, int]] = field(default_factory=list)  # (sentence, start, end) of term matches
     sentences: list[str] = field(default_factory=list)
+    disowned: list[int] = field(default_factory=list)  # sentences with a concept the answer itself calls false
+    asked: list[int] = field(default_factory=list)  # questions in which a concept was found
 
 
 def _overlapping(p: re.Pattern, text: str, limit: int = 24):
@@ -44,8 +48,9 @@ def _overlapping(p: re.Pattern, text: str, limit: int = 24):
         pos = m.start() + 1
 
 
-def _concept_hits(q: Question, s: Sentence) -> tuple[dict[str, bool], list[tuple[int, int]]]:
-    """concept id -> True when affirmed in this sentence, False when only negated; term spans."""
+def _concept_hits(q: Question, s: Sentence, disowned: list[tuple[int, int]] = ()) -> tuple[dict[str, bool], list[tuple[int, int]]]:
+    """concept id -> True when affirmed in this sentence, False when only negated or said inside a
+    clause the answer disowns (`disowned`: stance.py); term spans."""
     found: list[tuple[str, int, int, bool]] = []  # (concept, start, end, is a pattern)
     for c in q.concepts:
         for t in c.matcher.terms:
@@ -60,6 +65,9 @@ def _concept_hits(q: Question, s: Sentence) -> tuple[dict[str, bool], list[tuple
     for cid, a, b, pat in found:
         if hits.get(cid):
             continue
+        if any(lo <= a < hi for lo, hi in disowned):
+            hits[cid] = False
+            continue
         others = frozenset(c for span, cues in owned.items() if span != (a, b) for c in cues)
         hits[cid] = not s.negates(a, b, pattern=pat, owned=others)
     spans = [(a, b) for _, a, b, pat in found if not pat]
@@ -68,9 +76,9 @@ def _concept_hits(q: Question, s: Sentence) -> tuple[dict[str, bool], list[tuple
 
 # A short parenthetical aside, as students write them: "gradients (the derivatives of the loss with
 # respect to the weights) become tiny". Read once more without it, so the aside does not keep apart
-# the words a pattern relates. An aside holding a negation cue is never dropped (that would turn a
-# denial into a claim).
-_ASIDE = re.compile(r"\s*\([^()]{1,120}\)")
+# the words a pattern relates, nor a negation from what it denies ("do not (as we saw) introduce").
+# An aside holding a negation cue is never dropped (that would turn a denial into a claim).
+_ASIDE = re.compile(r"\s*(\([^()]{1,120}\)|\[[^\[\]]{1,120}\])")
 
 
 def _without_asides(text: str) -> str:
@@ -84,32 +92,42 @@ def _misconception_negated(sentence: str, start: int, end: int, negation: re.Pat
     return bool(negation.search(window))
 
 
-def _misconception_in(m, text: str, bare: str, settings: Settings) -> bool:
-    """Is misconception `m` stated in the sentence `text` (or in `bare`, the sentence without its
-    asides)? `unless` is read in the whole sentence: an aside may be what cancels it."""
-    if any(u.search(text) for u in m.unless):
+def _misconception_in(m, readings: list[tuple[str, list[tuple[int, int]]]], settings: Settings) -> bool:
+    """Is misconception `m` stated in the sentence? `readings`: (the sentence, its disowned
+    clauses), then the same without its asides. `unless` is read in the whole sentence: an aside
+    may be what cancels it; a misconception the answer itself calls false is not stated."""
+    if any(u.search(readings[0][0]) for u in m.unless):
         return False
     for p in m.patterns:
-        for t in {text, bare}:
+        for t, disowned in readings:
             mm = p.search(t)
-            if mm and not (m.skip_if_negated and _misconception_negated(t, mm.start(), mm.end(), settings.negation)):
+            if (mm and not any(lo <= mm.start() < hi for lo, hi in disowned)
+                    and not (m.skip_if_negated and _misconception_negated(t, mm.start(), mm.end(), settings.negation))):
                 return True
     return False
 
 
 def find(q: Question, prepared: str, settings: Settings) -> Found:
     out = Found(sentences=sentences(prepared) or [prepared.strip()])
+    stance = read_stance(out.sentences)
     for si, text in enumerate(out.sentences):
-        hits, spans = _concept_hits(q, Sentence(text))
-        out.spans += [(si, a, b) for a, b in spans]
+        readings = [(text, stance.spans(si, text))]
         bare = _without_asides(text)
         if bare != text:
-            for cid, affirmed in _concept_hits(q, Sentence(bare))[0].items():
-                hits[cid] = hits.get(cid, False) or affirmed
+            readings.append((bare, stance.spans(si, bare)))
+        hits, spans = _concept_hits(q, Sentence(text), readings[0][1])
+        out.spans += [(si, a, b) for a, b in spans]
+        for t, disowned in readings[1:]:  # a concept both readings see is affirmed only if neither denies it
+            for cid, affirmed in _concept_hits(q, Sentence(t), disowned)[0].items():
+                hits[cid] = affirmed and hits.get(cid, True)
+        if hits and any(d for _, d in readings):
+            out.disowned.append(si)
+        if si in stance.questions and any(hits.values()):
+            out.asked.append(si)
         for cid, affirmed in hits.items():
             (out.concepts if affirmed else out.negated).setdefault(cid, []).append(si)
         for m in q.misconceptions:
-            if _misconception_in(m, text, bare, settings):
+            if _misconception_in(m, readings, settings):
                 out.misconceptions.setdefault(m.id, []).append(si)
     for cid in out.concepts:
         out.negated.pop(cid, None)

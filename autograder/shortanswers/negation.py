@@ -24,7 +24,7 @@ from . import zh
 from .text import CJK
 from .zh import has_function_word
 
-_EN_CUE = re.compile(r"\b(not|no|never|none|nothing|neither|nor|cannot|hardly)\b(?!\s+(only|just|matter)\b)")
+_EN_CUE = re.compile(r"\b(not|nto|no|never|none|nothing|neither|nor|cannot|hardly)\b(?!\s+(only|just|matter)\b)")
 _EN_BREAK = re.compile(
     r"[.;:!?()\[\]]|\b(but|however|although|though|whereas|while|instead|rather|so|therefore|thus|hence|"
     r"which|because|since|unlike|than|whereby)\b"
@@ -105,7 +105,9 @@ class Sentence:
     def _in_scope(self, cue: Cue, start: int) -> bool:
         if start - cue.end > (ZH_WINDOW if cue.cjk else EN_WINDOW):
             return False
-        if any(cue.end <= b < start for b in self.breaks):
+        # a colon right after the cue opens what it denies ("does not: give ..."); it breaks nothing
+        if any(cue.end <= b < start and not (self.text[b] == ":" and not self.text[cue.end:b].strip())
+               for b in self.breaks):
             return False
         commas = [m.start() for m in _COMMA.finditer(self.text, cue.end, start)]
         if commas:

@@ -32,6 +32,7 @@ from .rubric_model import Question, Settings
 from .similarity import ngrams
 from .stuffing import judge_stuffing, stuffing_features
 from .text import CJK, cjk_chars, en_words
+from .visible import hidden_letters
 
 
 # a text at least this suspicious of being a list of terms gets no second opinion: to n-grams,
@@ -99,7 +100,9 @@ def score_text(text: str, q: Question, settings: Settings, *, found: str = ex.FO
                 pts = min(pts, m.max_score)
     spans = [m.span() for c in q.concepts for t in c.matcher.terms for m in t.finditer(prepared)]
     stuffed, suspicion = judge_stuffing(stuffing_features(prepared, spans), len(matched))
-    if stuffed:
+    # every concept it has, it only asks about ("Why is softmax a distribution used with cross-entropy?")
+    only_asked = bool(matched) and all(set(hits.concepts[c.id]) <= set(hits.asked) for c in matched)
+    if stuffed or only_asked:
         pts = min(pts, settings.stuffing_cap)
     pts = min(q.points, max(0.0, _half(max(0.0, pts))))
     negated = tuple(c.id for c in q.concepts if c.id in hits.negated and c not in matched)
@@ -112,6 +115,17 @@ def score_text(text: str, q: Question, settings: Settings, *, found: str = ex.FO
             reasons.append(f"it states a misconception: {m.en}")
     if stuffed:
         reasons.append("it reads like a list of terms without explanation (keyword stuffing); score capped")
+    if only_asked:
+        reasons.append("it asks about the concepts rather than stating them; score capped")
+    if hits.disowned:
+        reasons.append(f"it calls {len(hits.disowned)} of its own statements false, a myth or wrong (or answers them "
+                       "\"no\"); they earned nothing: check what it claims")
+    hidden = hidden_letters(text)
+    if hidden >= 20:
+        reasons.append(f"it holds {hidden} letters a reader of the notebook does not see (an HTML comment, hidden, "
+                       "folded or struck-out text, a code block); they were not graded")
+    if negated and in_band:
+        reasons.append(f"it denies a concept and its score {pts:g}/{q.points:g} is in the review band")
     if core_capped:
         reasons.append("it covers side points but none of the question's core concepts")
     unsure_band = in_band and conf < settings.review_confidence
@@ -119,8 +133,10 @@ def score_text(text: str, q: Question, settings: Settings, *, found: str = ex.FO
         reasons.append(f"the score {pts:g}/{q.points:g} is in the review band and the grader is unsure ({conf:.2f})")
     elif conf < settings.low_confidence:
         reasons.append(f"the grader's confidence is low ({conf:.2f})")
-    flagged = bool(hits.misconceptions) or stuffed or unsure_band or conf < settings.low_confidence
-    similar, raised = _second_opinion(q, settings, prepared, pts, conf, stuffed or suspicion >= LIST_SUSPICION, negated,
+    flagged = (bool(hits.misconceptions) or stuffed or only_asked or bool(hits.disowned) or hidden >= 20
+               or (bool(negated) and in_band) or unsure_band or conf < settings.low_confidence)
+    similar, raised = _second_opinion(q, settings, prepared, pts, conf,
+                                      stuffed or only_asked or suspicion >= LIST_SUSPICION, negated or hits.disowned,
                                       hits.misconceptions)
 
     return AnswerScore(

@@ -1,23 +1,53 @@
 """Keyword stuffing: an answer that is a list of terms without the sentences that connect them.
 
-`stuffing_features` measures the text (segments without function words, share of connecting
-words, share of characters inside term matches); `judge_stuffing` decides, and says how
+`stuffing_features` measures the text (segments without function words, sentences that hold a term
+and only filler words, share of connecting words, share of characters inside term matches); `judge_stuffing` decides, and says how
 suspicious a text is when it is not clearly a list.
 """
 from __future__ import annotations
 
 import re
 
-from .text import CJK, cjk_chars, en_words, token_count
+from .text import CJK, EN_FUNCTION_WORDS, cjk_chars, en_words, token_count
 from .zh import function_word_count, has_function_word
 
 _SEGMENT_SPLIT = re.compile(r"[,，、;；|\n]|[。!?](?:\s|$)|\.(?:\s|$)")
+_SENTENCE_SPLIT = re.compile(r"[;；\n。!?！？]|\.(?:\s|$)")
+_ARTICLE = re.compile(r"^(the|a|an|this|that|these|those|its|their|our|my|some|also)\s+")
+# what a sentence that only carries a term is made of: "This is X.", "There is the Y.", "这是X。", "还有Z。"
+_EN_FILLER = frozenset("there here also about answer thing things idea concept topic point keyword term word think "
+                       "thought mention mentioned another next finally first second third lastly yes".split())
+_ZH_FILLER = frozenset("这那是有还也我想到了和就个点词另外以及然后最后首先其次再")
+
+
+def _empty_frame(sentence: str, spans: list[tuple[int, int]], offset: int) -> bool:
+    """Does this sentence hold a term and nothing else but filler words?"""
+    inside = [(a - offset, b - offset) for a, b in spans if offset <= a < offset + len(sentence)]
+    if not inside:
+        return False
+    rest = list(sentence)
+    for a, b in inside:  # a term such as "non-linear*" matches the start of a word: the whole word goes
+        while b < len(rest) and rest[b].isascii() and rest[b].isalnum():
+            b += 1
+        rest[a:b] = " " * (b - a)
+    rest = "".join(rest)
+    words = [w for w in en_words(rest) if w not in EN_FUNCTION_WORDS and w not in _EN_FILLER]
+    chars = [c for c in cjk_chars(rest) if c not in _ZH_FILLER]
+    return not words and not chars
 
 
 def stuffing_features(norm: str, term_spans: list[tuple[int, int]]) -> dict[str, float]:
     segs = [s.strip(" -*+•·\t()[]:") for s in _SEGMENT_SPLIT.split(norm)]
     segs = [s for s in segs if re.search(rf"[a-z0-9{CJK}]", s)]
-    bare = [s for s in segs if not has_function_word(s) and len(en_words(s)) <= 5 and len(cjk_chars(s)) <= 8]
+    # "the hierarchy, the abstraction, ..." is a list all the same
+    bare = [s for s in segs if not has_function_word(_ARTICLE.sub("", s)) and len(en_words(s)) <= 5 and len(cjk_chars(s)) <= 8]
+    sents, pos = [], 0
+    for piece in _SENTENCE_SPLIT.split(norm):
+        at = norm.find(piece, pos)
+        pos = at + len(piece)
+        if re.search(rf"[a-z0-9{CJK}]", piece):
+            sents.append((piece, at))
+    empty = sum(_empty_frame(t, term_spans, at) for t, at in sents)
     fe, ne, fz, nz = function_word_count(norm)
     denom = ne + nz / 2
     func_ratio = (fe + fz) / denom if denom else 0.0
@@ -33,6 +63,8 @@ def stuffing_features(norm: str, term_spans: list[tuple[int, int]]) -> dict[str,
         "function_ratio": func_ratio,
         "term_density": density,
         "tokens": float(token_count(norm)),
+        "sentences": float(len(sents)),
+        "empty_frames": float(empty),  # sentences holding a term and only filler ("This is X.")
     }
 
 
@@ -41,7 +73,8 @@ def judge_stuffing(f: dict[str, float], n_concepts: int) -> tuple[bool, float]:
     list_like = f["segments"] >= 4 and f["bare_fraction"] >= 0.7
     terse = f["tokens"] >= 8 and f["function_ratio"] < 0.12
     dense = f["tokens"] >= 8 and f["term_density"] >= 0.6 and f["function_ratio"] < 0.25
-    stuffed = n_concepts >= 1 and (list_like or (terse and f["term_density"] >= 0.35) or dense)
+    dressed = f["empty_frames"] >= 3 and f["empty_frames"] >= 0.6 * f["sentences"]
+    stuffed = n_concepts >= 1 and (list_like or dressed or (terse and f["term_density"] >= 0.35) or dense)
     suspicion = 0.0
     if f["segments"] >= 3:
         suspicion = max(suspicion, min(1.0, max(0.0, f["bare_fraction"] - 0.4) / 0.3))

@@ -25,11 +25,31 @@ def _expand_nt(m: re.Match) -> str:
     return " not"
 
 
+# Cyrillic and Greek letters that look like Latin ones: "nоt" with a Cyrillic о must still read "not".
+# (Greek small letters other than omicron stay: α, β, ε, η are symbols in these answers.)
+_LOOKALIKES = str.maketrans("аеорсухіјѕԁһӏԛԝοЅАВЕНІЈКМОРСТХУΑΒΕΗΙΚΜΝΟΡΤΧΥΖ",
+                            "aeopcyxijsdhlqwosabehijkmopctxyabehikmnoptxyz")
+_CROSS = re.compile("[\u274c\u2717\u2718\u2716\U0001f6ab\u26d4]")  # ❌ ✗ ✘ ✖ 🚫 ⛔ say "not"
+_RTL_OVERRIDE = re.compile("\u202e([^\u202c\n]*)\u202c?")
+
+
+def _visible_order(text: str) -> str:
+    """Invisible characters out (zero-width spaces and joiners, soft hyphens, direction marks);
+    a right-to-left override run read in the order it is displayed; a combining mark on a Latin
+    letter (a struck-through "no̶t") dropped; look-alike letters read as Latin; a cross (❌) read as
+    "not"."""
+    t = _RTL_OVERRIDE.sub(lambda m: m.group(1)[::-1], text)
+    t = "".join(ch for ch in t if unicodedata.category(ch) != "Cf")
+    t = re.sub("(?<=[A-Za-z])[\u0300-\u036f]+", "", t)
+    return _CROSS.sub(" not ", t.translate(_LOOKALIKES))
+
+
 def normalize(text: str) -> str:
     """Lower case, NFKC (full-width -> half-width), n't -> ' not', no spaces between Chinese
-    characters, one space for runs of spaces and tabs. Newlines are kept (they can end sentences).
+    characters, one space for runs of spaces and tabs, what the eye reads (`_visible_order`).
+    Newlines are kept (they can end sentences).
     """
-    t = unicodedata.normalize("NFKC", text or "")
+    t = _visible_order(unicodedata.normalize("NFKC", text or ""))
     t = (
         t.replace("\u2019", "'").replace("\u2018", "'").replace("\u2212", "-")
         .replace("\u2013", "-").replace("\u2014", " - ").replace("\u00a0", " ")
