@@ -272,7 +272,7 @@ def test_a_disavowal_keeps_what_the_answer_itself_claims(rubric, gid, text, conc
 
 @pytest.mark.parametrize("hidden", [
     "<span style=\"display:none\">{}</span>", "<!-- {} -->", "<font color=white>{}</font>", "~~{}~~",
-    "\n\n[//]: # ({})\n", "<details><summary>more</summary>{}</details>", "\n```\n{}\n```\n", "<div hidden>{}</div>",
+    "\n\n[//]: # ({})\n", "<details><summary>more</summary>{}</details>", "<div hidden>{}</div>",
 ])
 def test_text_a_reader_does_not_see_is_not_graded(rubric, hidden):
     claim = "Softmax turns logits into a probability distribution and is paired with cross-entropy loss."
@@ -299,6 +299,7 @@ def test_a_negation_disguised_in_unicode_still_denies(rubric, trick):
     ("q5_softmax", "这是概率。这是分布。这是交叉熵。这是分类。"),
     ("q4_wide_vs_deep", "The hierarchy, the abstraction, the trade-off, the validation, the degradation."),
     ("q5_softmax", "Why do we use softmax, and why is it a probability distribution used with cross-entropy?"),
+    ("q5_softmax", "I don't know.\n```\n# softmax probability distribution cross-entropy\n```"),
 ])
 def test_a_list_dressed_as_sentences_or_asked_as_a_question_is_capped(rubric, gid, text):
     s = points(rubric, gid, text)

@@ -20,6 +20,23 @@ _EN_FILLER = frozenset("there here also about answer thing things idea concept t
 _ZH_FILLER = frozenset("这那是有还也我想到了和就个点词另外以及然后最后首先其次再")
 
 
+def _pieces(norm: str, splitter: re.Pattern) -> list[tuple[str, int]]:
+    """The pieces `splitter` cuts `norm` into, each with its offset (those with a letter or digit)."""
+    out, pos = [], 0
+    for piece in splitter.split(norm):
+        at = norm.find(piece, pos)
+        pos = at + len(piece)
+        if re.search(rf"[a-z0-9{CJK}]", piece):
+            out.append((piece, at))
+    return out
+
+
+def _bare(segment: str) -> bool:
+    """A short segment without a connecting word: a list item ("the hierarchy" is one too)."""
+    s = segment.strip(" -*+•·\t()[]:#`")
+    return not has_function_word(_ARTICLE.sub("", s)) and len(en_words(s)) <= 5 and len(cjk_chars(s)) <= 8
+
+
 def _empty_frame(sentence: str, spans: list[tuple[int, int]], offset: int) -> bool:
     """Does this sentence hold a term and nothing else but filler words?"""
     inside = [(a - offset, b - offset) for a, b in spans if offset <= a < offset + len(sentence)]
@@ -40,14 +57,13 @@ def stuffing_features(norm: str, term_spans: list[tuple[int, int]]) -> dict[str,
     segs = [s.strip(" -*+•·\t()[]:") for s in _SEGMENT_SPLIT.split(norm)]
     segs = [s for s in segs if re.search(rf"[a-z0-9{CJK}]", s)]
     # "the hierarchy, the abstraction, ..." is a list all the same
-    bare = [s for s in segs if not has_function_word(_ARTICLE.sub("", s)) and len(en_words(s)) <= 5 and len(cjk_chars(s)) <= 8]
-    sents, pos = [], 0
-    for piece in _SENTENCE_SPLIT.split(norm):
-        at = norm.find(piece, pos)
-        pos = at + len(piece)
-        if re.search(rf"[a-z0-9{CJK}]", piece):
-            sents.append((piece, at))
+    bare = [s for s in segs if _bare(s)]
+    sents = _pieces(norm, _SENTENCE_SPLIT)
     empty = sum(_empty_frame(t, term_spans, at) for t, at in sents)
+    # the terms' places: "I don't know. softmax probability distribution cross-entropy" has every
+    # term in a short run of words without one connecting word
+    runs = [(at, at + len(t)) for t, at in _pieces(norm, _SEGMENT_SPLIT) if _bare(t)]
+    terms_in_runs = sum(any(lo <= a and b <= hi for lo, hi in runs) for a, b in term_spans)
     fe, ne, fz, nz = function_word_count(norm)
     denom = ne + nz / 2
     func_ratio = (fe + fz) / denom if denom else 0.0
@@ -65,6 +81,8 @@ def stuffing_features(norm: str, term_spans: list[tuple[int, int]]) -> dict[str,
         "tokens": float(token_count(norm)),
         "sentences": float(len(sents)),
         "empty_frames": float(empty),  # sentences holding a term and only filler ("This is X.")
+        "terms": float(len(term_spans)),
+        "terms_in_bare_runs": float(terms_in_runs),
     }
 
 
@@ -74,7 +92,8 @@ def judge_stuffing(f: dict[str, float], n_concepts: int) -> tuple[bool, float]:
     terse = f["tokens"] >= 8 and f["function_ratio"] < 0.12
     dense = f["tokens"] >= 8 and f["term_density"] >= 0.6 and f["function_ratio"] < 0.25
     dressed = f["empty_frames"] >= 3 and f["empty_frames"] >= 0.6 * f["sentences"]
-    stuffed = n_concepts >= 1 and (list_like or dressed or (terse and f["term_density"] >= 0.35) or dense)
+    all_bare = f["terms"] >= 3 and f["terms_in_bare_runs"] == f["terms"]
+    stuffed = n_concepts >= 1 and (list_like or dressed or all_bare or (terse and f["term_density"] >= 0.35) or dense)
     suspicion = 0.0
     if f["segments"] >= 3:
         suspicion = max(suspicion, min(1.0, max(0.0, f["bare_fraction"] - 0.4) / 0.3))

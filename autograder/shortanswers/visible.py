@@ -4,8 +4,8 @@ A TA reads the rendered notebook; the grader must not credit what the TA cannot 
 HTML comments, `<script>`/`<style>`, folded `<details>`, elements hidden by `hidden`, `display:none`,
 `visibility:hidden`, zero size or opacity, or white/transparent text; struck-out text (`~~...~~`,
 `<del>`, `<s>`, `<strike>`: a retraction); Markdown link definitions and `[//]: # (...)` comments;
-images (their alt text is not read); fenced code blocks (code, not the answer's prose: inline code
-stays). Tags are dropped and their visible content kept.
+images (their alt text is not read). Tags are dropped and their visible content kept. Code spans
+and blocks stay: they are visible (a list of terms in one is a list all the same: stuffing.py).
 """
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ import re
 
 _COMMENT = re.compile(r"<!--.*?(-->|$)", re.S)
 _INVISIBLE_TAG = re.compile(r"<(script|style|template|del|s|strike|details)\b[^>]*>.*?(</\1\s*>|$)", re.S | re.I)
-# a fenced code block holds code, not the answer's prose (inline `code` stays)
-_FENCED = re.compile(r"(?ms)^\s{0,3}(```|~~~).*?(^\s{0,3}\1[^\n]*$|\Z)")
 _HIDING = (r"\bhidden\b|display\s*:\s*none|visibility\s*:\s*hidden|opacity\s*:\s*0(\.0+)?\b|font-size\s*:\s*0"
            r"|color\s*[:=]\s*[\"']?\s*(white|transparent|#fff\b|#ffffff\b|rgba?\(\s*255\s*,\s*255\s*,\s*255)")
 # HTML elements by name, so that "x<y and z>w" in an answer is not taken for a tag
@@ -47,7 +45,6 @@ def visible_text(markdown: str) -> str:
     t = _INVISIBLE_TAG.sub(" ", t)
     t = _drop_hidden_elements(t)
     t = _STRUCK.sub(" ", t)
-    t = _FENCED.sub(" ", t)
     t = _LINK_DEFINITION.sub("", t)
     t = _IMAGE.sub(" ", t)
     t = _LINK.sub(r"\1", t)
