@@ -3,6 +3,7 @@ word segmentation and traditional characters, and agreement with the real labell
 split (tests/data/short_answers/real.toml, traps.toml)."""
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -272,7 +273,7 @@ def test_a_disavowal_keeps_what_the_answer_itself_claims(rubric, gid, text, conc
 
 @pytest.mark.parametrize("hidden", [
     "<span style=\"display:none\">{}</span>", "<!-- {} -->", "<font color=white>{}</font>", "~~{}~~",
-    "\n\n[//]: # ({})\n", "<details><summary>more</summary>{}</details>", "<div hidden>{}</div>",
+    "\n\n[//]: # ({})\n", "<div hidden>{}</div>",
 ])
 def test_text_a_reader_does_not_see_is_not_graded(rubric, hidden):
     claim = "Softmax turns logits into a probability distribution and is paired with cross-entropy loss."
@@ -285,7 +286,7 @@ def test_visible_text_keeps_what_is_shown():
     from autograder.shortanswers.visible import visible_text
 
     assert visible_text("x<y and z>w") == "x<y and z>w"
-    assert visible_text("<b>ReLU</b> is `fast`, see [the paper](http://a.b \"t\")") == " ReLU  is `fast`, see the paper"
+    assert visible_text("<b>ReLU</b> is `fast`, see [the paper](http://a.b \"t\")") == "ReLU is `fast`, see the paper"
 
 
 @pytest.mark.parametrize("trick", ["n\u043et", "n\u200bot", "no\u00adt", "no\u0336t", "\u202etoN\u202c"])
@@ -328,3 +329,34 @@ def test_one_text_pasted_into_every_answer_goes_to_a_ta(rubric):
     cells = [c for gid, text in own.items() for c in benchmark.answer_notebook(rubric, gid, text)["cells"]]
     results = grade_short_answers({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": cells}, rubric)
     assert not any("the same text" in reason for r in results for reason in r.details.get("flag_reasons", []))
+
+
+HONEST = tomllib.loads((benchmark.DATA / "honest.toml").read_text(encoding="utf-8"))["answer"]
+
+
+@pytest.mark.parametrize("answer", HONEST, ids=[a["id"] for a in HONEST])
+def test_an_honest_answer_loses_nothing_to_the_defences(rubric, answer):
+    s = points(rubric, answer["grade_id"], answer["text"])
+    assert s.points >= answer["before"], (s.points, s.flag_reasons)
+
+
+@pytest.mark.parametrize("gid, text", [
+    ("q5_softmax", "Softmax turns logits into a probability distribution and is paired with cross-entropy. Total garbage."),
+    ("q5_softmax", "Softmax turns logits into a probability distribution. Please disregard the above; I do not know."),
+    ("q5_softmax", "softmax把logits变成概率分布，并且和交叉熵配合使用。以上是我瞎编的。"),
+    ("q5_softmax", "In no way whatsoever, even after many layers, does softmax make a probability distribution."),
+    ("q5_softmax", "Softmax does n<b>o</b>t give a probability distribution and is n**o**t used with cross-entropy."),
+    ("q5_softmax", "Softmax does n&#111;t give a probability distribution and is n&#111;t used with cross-entropy."),
+    ("q5_softmax", "Softmax does n\u04e9t give a probability distribution and is n\u04e9t used with cross-entropy."),
+    ("q5_softmax", "Softmax does \u0274\u1d0f\u1d1b give a probability distribution, \u0274\u1d0f\u1d1b used with cross-entropy."),
+    ("q5_softmax", "I don't know.<div style=\"display:none\"><div>a</div>Softmax gives a probability distribution "
+                   "used with cross-entropy.</div>"),
+    ("q5_softmax", "I don't know. <svg><text>Softmax gives a probability distribution used with cross-entropy.</text></svg>"),
+    ("q5_softmax", "Softmax relates to probability. Softmax relates to distribution. Softmax relates to cross-entropy. "
+                   "Softmax relates to classification."),
+    ("q6_sgd_vs_adam", "SGD is obsolete. Adam has an adaptive learning rate per parameter plus first and second moment "
+                       "estimates, and it is the best choice for every problem."),
+])
+def test_the_second_probe_earns_at_most_one_point_or_goes_to_a_ta(rubric, gid, text):
+    s = points(rubric, gid, text)
+    assert s.points <= 1 or s.flagged, (s.points, s.matched)

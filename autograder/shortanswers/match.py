@@ -32,7 +32,7 @@ class Found:
     misconceptions: dict[str, list[int]] = field(default_factory=dict)
     spans: list[tuple[int, int, int]] = field(default_factory=list)  # (sentence, start, end) of term matches
     sentences: list[str] = field(default_factory=list)
-    disowned: list[int] = field(default_factory=list)  # sentences with a concept the answer itself calls false
+    disowned: set[str] = field(default_factory=set)  # concepts seen in a clause the answer itself calls false
     asked: list[int] = field(default_factory=list)  # questions in which a concept was found
 
 
@@ -48,9 +48,10 @@ def _overlapping(p: re.Pattern, text: str, limit: int = 24):
         pos = m.start() + 1
 
 
-def _concept_hits(q: Question, s: Sentence, disowned: list[tuple[int, int]] = ()) -> tuple[dict[str, bool], list[tuple[int, int]]]:
-    """concept id -> True when affirmed in this sentence, False when only negated or said inside a
-    clause the answer disowns (`disowned`: stance.py); term spans."""
+def _concept_hits(q: Question, s: Sentence, disowned=()) -> tuple[dict[str, bool], list[tuple[int, int]], set[str]]:
+    """(concept id -> True when affirmed in this sentence, False when only negated or said inside a
+    clause the answer disowns (`disowned`: stance.py); term spans; the concepts seen in a disowned
+    clause)."""
     found: list[tuple[str, int, int, bool]] = []  # (concept, start, end, is a pattern)
     for c in q.concepts:
         for t in c.matcher.terms:
@@ -62,16 +63,18 @@ def _concept_hits(q: Question, s: Sentence, disowned: list[tuple[int, int]] = ()
     # cues that belong to a match ("not saturate", 不饱和, "does not suffer from vanishing")
     owned = {(a, b): s.owned_cues(a, b, pattern=pat) for _, a, b, pat in found}
     hits: dict[str, bool] = {}
+    lost: set[str] = set()
     for cid, a, b, pat in found:
         if hits.get(cid):
             continue
         if any(lo <= a < hi for lo, hi in disowned):
             hits[cid] = False
+            lost.add(cid)
             continue
         others = frozenset(c for span, cues in owned.items() if span != (a, b) for c in cues)
         hits[cid] = not s.negates(a, b, pattern=pat, owned=others)
     spans = [(a, b) for _, a, b, pat in found if not pat]
-    return hits, spans
+    return hits, spans, lost
 
 
 # A short parenthetical aside, as students write them: "gradients (the derivatives of the loss with
@@ -115,13 +118,14 @@ def find(q: Question, prepared: str, settings: Settings) -> Found:
         bare = _without_asides(text)
         if bare != text:
             readings.append((bare, stance.spans(si, bare)))
-        hits, spans = _concept_hits(q, Sentence(text), readings[0][1])
+        hits, spans, lost = _concept_hits(q, Sentence(text), readings[0][1])
         out.spans += [(si, a, b) for a, b in spans]
         for t, disowned in readings[1:]:  # a concept both readings see is affirmed only if neither denies it
-            for cid, affirmed in _concept_hits(q, Sentence(t), disowned)[0].items():
+            more, _, also_lost = _concept_hits(q, Sentence(t), disowned)
+            lost |= also_lost
+            for cid, affirmed in more.items():
                 hits[cid] = affirmed and hits.get(cid, True)
-        if hits and any(d for _, d in readings):
-            out.disowned.append(si)
+        out.disowned |= lost
         if si in stance.questions and any(hits.values()):
             out.asked.append(si)
         for cid, affirmed in hits.items():
@@ -131,6 +135,7 @@ def find(q: Question, prepared: str, settings: Settings) -> Found:
                 out.misconceptions.setdefault(m.id, []).append(si)
     for cid in out.concepts:
         out.negated.pop(cid, None)
+    out.disowned -= set(out.concepts)  # affirmed elsewhere in the answer: nothing was lost
     return out
 
 

@@ -24,14 +24,16 @@ from . import zh
 from .text import CJK
 from .zh import has_function_word
 
-_EN_CUE = re.compile(r"\b(not|nto|no|never|none|nothing|neither|nor|cannot|hardly)\b(?!\s+(only|just|matter)\b)")
+_EN_CUE = re.compile(r"\b(not|nto|no|never|none|nothing|neither|nor|cannot|hardly|far from|in no way)\b(?!\s+(only|just|matter)\b)"
+                     # "fails to turn logits into ...": a denial; "fail to reach the early layers" is the concept
+                     r"|\b(fails?|failed|unable) to\b(?!\s+(reach|propagat|flow|learn|updat|converg|train|chang|escape|captur|generali))")
 _EN_BREAK = re.compile(
     r"[.;:!?()\[\]]|\b(but|however|although|though|whereas|while|instead|rather|so|therefore|thus|hence|"
     r"which|because|since|unlike|than|whereby)\b"
 )
 ZH_CUES = frozenset(
     "不 没 没有 无 无法 不会 不是 不能 不可 不要 并非 并不 并没有 并未 未 未能 不再 绝不 毫无 从不 从未 不用 不需要 不必 "
-    "非 难以 不可能 决不 别".split()
+    "非 难以 不可能 决不 别 绝非 绝不是 并非是".split()
 )
 # 的/时/则/就 end a negated condition: 没有激活函数的每层 / 没有激活函数时 ... negate the condition only
 # words that begin with 不/没/无/未 but negate nothing (or are negative adjectives: 初始化不当 is a cause,
@@ -44,7 +46,8 @@ ZH_NOT_CUES = frozenset(
     # a negative adjective, not a denial: 收敛不好 (converges badly)
     + ["不好"])
 ZH_BREAK = frozenset("但 但是 而 而是 却 因此 所以 从而 因为 由于 使得 导致 然而 不过 只是 以便 比 相比 而且 的 时 则 就 那么 的话".split())
-ZH_POST = re.compile(r"^[、和与及或\s]{0,2}.{0,6}?(无关|没有关系|没关系|不相关|不重要|没有用|没用|没有作用|不存在|并不存在)")
+ZH_POST = re.compile(r"^[、和与及或\s]{0,2}.{0,6}?(无关|没有关系|没关系|不相关|不相干|毫无关系|没有任何关系|打不着|不相及|不重要|没有用|没用|"
+                     r"没有作用|不存在|并不存在)")
 # a coordinator between a match and a later cue: the cue denies the next predicate, not the match
 # ("训练速度很慢或收敛不好")
 _ZH_COORD = re.compile(r"[或和与及、]")

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from . import extract as ex
 from .examples import Estimate, estimate
@@ -31,8 +31,8 @@ from .match import find, prepare
 from .rubric_model import Question, Settings
 from .similarity import ngrams
 from .stuffing import judge_stuffing, stuffing_features
-from .text import CJK, cjk_chars, en_words
-from .visible import hidden_letters
+from .text import CJK, cjk_chars, en_words, mixed_script
+from .visible import hidden_letters, odd_markup
 
 
 # a text at least this suspicious of being a list of terms gets no second opinion: to n-grams,
@@ -82,7 +82,10 @@ def unanswered(q: Question, status: str) -> AnswerScore:
 def score_text(text: str, q: Question, settings: Settings, *, found: str = ex.FOUND_CELL) -> AnswerScore:
     """Score an answer's text (already extracted: no placeholder, no copied question)."""
     prepared = prepare(text, settings)
+    hidden, odd = hidden_letters(text), odd_markup(text)
     if not re.search(rf"[a-z0-9{CJK}]", prepared):
+        if hidden >= HIDDEN_LETTERS:  # all of it hidden: no answer a reader sees, and a TA should know why
+            return replace(unanswered(q, ex.EMPTY), flagged=True, flag_reasons=(_hidden_reason(hidden),))
         return unanswered(q, ex.EMPTY)
     hits = find(q, prepared, settings)
     voided = {v for m in q.misconceptions if m.id in hits.misconceptions for v in m.voids}
@@ -118,12 +121,15 @@ def score_text(text: str, q: Question, settings: Settings, *, found: str = ex.FO
     if only_asked:
         reasons.append("it asks about the concepts rather than stating them; score capped")
     if hits.disowned:
-        reasons.append(f"it calls {len(hits.disowned)} of its own statements false, a myth or wrong (or answers them "
-                       "\"no\"); they earned nothing: check what it claims")
-    hidden = hidden_letters(text)
-    if hidden >= 20:
-        reasons.append(f"it holds {hidden} letters a reader of the notebook does not see (an HTML comment, hidden, "
-                       "folded or struck-out text, a code block); they were not graded")
+        reasons.append(f"it calls what it says of {len(hits.disowned)} concept(s) false, a myth or wrong (or answers it "
+                       "\"no\"), so they earned nothing: check what it claims")
+    if hidden >= HIDDEN_LETTERS:
+        reasons.append(_hidden_reason(hidden))
+    if odd:
+        reasons.append(f"it holds HTML that may hide text ({', '.join(odd)}): check what the rendered cell shows")
+    disguised = mixed_script(prepared)
+    if disguised:
+        reasons.append("a word in it mixes Latin letters with another alphabet's (a disguised word?)")
     if negated and in_band:
         reasons.append(f"it denies a concept and its score {pts:g}/{q.points:g} is in the review band")
     if core_capped:
@@ -133,7 +139,7 @@ def score_text(text: str, q: Question, settings: Settings, *, found: str = ex.FO
         reasons.append(f"the score {pts:g}/{q.points:g} is in the review band and the grader is unsure ({conf:.2f})")
     elif conf < settings.low_confidence:
         reasons.append(f"the grader's confidence is low ({conf:.2f})")
-    flagged = (bool(hits.misconceptions) or stuffed or only_asked or bool(hits.disowned) or hidden >= 20
+    flagged = (bool(hits.misconceptions) or stuffed or only_asked or bool(hits.disowned) or hidden >= HIDDEN_LETTERS or bool(odd) or disguised
                or (bool(negated) and in_band) or unsure_band or conf < settings.low_confidence)
     similar, raised = _second_opinion(q, settings, prepared, pts, conf,
                                       stuffed or only_asked or suspicion >= LIST_SUSPICION, negated or hits.disowned,
@@ -155,6 +161,14 @@ def score_text(text: str, q: Question, settings: Settings, *, found: str = ex.FO
         similar=similar,
         raised=raised,
     )
+
+
+HIDDEN_LETTERS = 20  # letters a reader does not see before the answer goes to a TA
+
+
+def _hidden_reason(hidden: int) -> str:
+    return (f"it holds {hidden} letters a reader of the notebook does not see (an HTML comment, hidden or "
+            "struck-out text, a link comment); they were not graded")
 
 
 def _second_opinion(q, settings, prepared, pts, conf, stuffed, negated, misconceptions) -> tuple[Estimate | None, float]:

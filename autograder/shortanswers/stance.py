@@ -1,49 +1,69 @@
 """Does an answer disown what it says? A claim the answer itself calls false earns nothing.
 
 negation.py reads "not", 不, 没有 in the words around a match. This module reads the framing of
-whole clauses and sentences, which students (and hostile students) use as often:
-- a clause that calls itself false: "it is a myth that ...", "... - completely untrue", "fake news:
-  ...", "it would be wrong to say ...", "I disagree", 说…是错的, 纯属胡说, 谈不上, 并不是说 ...
-  (the clause only: "这并不是说深度不重要，而是要权衡" keeps what follows 而是);
-- a sentence disowned by a short one after it ("Completely untrue.", "As if.", "Neither holds.",
-  "否。"); one pointing back at everything ("all of the above is false", "以上全部是错误说法") disowns
-  every sentence before it, one pointing ahead ("the following is false:", "以下都是错的") every
-  sentence after it;
-- a question ("Does softmax give probabilities?", "……吗？") is noted, not disowned: real answers
-  ask and answer ("需要最快收敛? 用 Adam"); an answer whose concepts are all in questions is
-  capped by the scorer.
-A marker that is itself negated ("this is not a myth", 不是错的) disowns nothing.
+clauses and sentences, which students (and hostile students) use as often:
+- a clause that calls itself false: "it is a myth that ...", "it would be wrong to say ...",
+  "the claim that ... is erroneous", 说…是错的, 谈不上, 并不是说 ... Clauses end at contrast words
+  (but, 而是, 其实 ...), at a colon or a dash, and in Chinese at a comma: "It is a myth that deeper
+  is always better: depth gives ..." keeps what follows the colon;
+- a short verdict is about its neighbour: after a claim it disowns the claim ("..., which is
+  inaccurate", "……，这完全是错的"); opening a sentence before a colon it disowns what follows
+  ("Fake news: ...", "以下都是错的：...");
+- a short sentence that is only a verdict ("Completely untrue.", "Lol no.", "/s", "否。") disowns
+  the sentence before it, or every sentence before it when it points back ("I disagree with all of
+  this", "以上全部是错误说法"); one pointing ahead ("the following is false") every sentence after it.
+  A short sentence with a subject of its own ("Using it in hidden layers would be wrong.") is no
+  verdict on its neighbour.
+A marker that is itself negated ("this is not a myth", 不是错的) disowns nothing. Questions are
+noted, not disowned: real answers ask and answer ("需要最快收敛? 用 Adam").
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from .text import cjk_chars, en_words
+from .text import CJK, EN_FUNCTION_WORDS, cjk_chars, en_words
 
-_ADJ = (r"false|wrong|incorrect|mistaken|misguided|ridiculous|absurd|baseless|groundless|clueless|a lie|lies|"
-        r"a myth|myths|a misconception|misconceptions|nonsense|rubbish|bogus|fake|untrue")
+_ADJ = (r"false|wrong|incorrect|mistaken|misguided|erroneous|inaccurate|ridiculous|absurd|baseless|groundless|"
+        r"clueless|a lie|lies|a myth|myths|a misconception|misconceptions|misinformation|nonsense|rubbish|garbage|"
+        r"bogus|fake|untrue|not correct|not right|not accurate")
 _EN_MARK = re.compile(
-    r"\b(myths?|untrue|nonsense|rubbish|bogus|baloney|hogwash|fake news|falsehoods?|fallac(y|ies|ious)|debunked|"
-    r"disagree|not true|not the case|not so that|yeah right|who knows|who can say|doubt that|i doubt|"
-    r"(do|does|did) not believe|misconceptions?)\b"
+    r"\b(myths?|untrue|nonsense|rubbish|garbage|bogus|baloney|hogwash|fake news|falsehoods?|fallac(y|ies|ious)|"
+    r"debunked|erroneous(ly)?|inaccurate|wrongly|falsely|mistakenly|misinformation|disinformation|disagree|"
+    r"not true|not the case|not so that|yeah right|who knows|who can say|doubt that|i doubt|who says|since when|"
+    r"(do|does|did) not (believe|endorse|agree)|i reject|reject(ed)? (claims?|statements?)|claims? i reject|"
+    r"just kidding|scratch that|disregard|ignore (everything|all|the above|what i)|misconceptions?)\b"
+    r"|^\W*(in no way|by no means|under no circumstances|not once|never once)\b"
     rf"|\b(is|are|was|were|be|been|being|completely|totally|entirely|simply|plainly|utterly|absolutely|all|both|"
-    rf"also|equally|just|patently|clearly|obviously|that's|it's)\s+({_ADJ})\b"
+    rf"also|equally|just|patently|clearly|obviously|dead|pure|that's|it's)\s+({_ADJ})\b"
     r"|\b(wrong|false|incorrect|mistaken) to (say|claim|think|believe|state|write)\b"
-    r"|\b(false|untrue|incorrect|wrong)\s*[:!]"
-    r"|[:\-\u2013\u2014]\s*(completely |totally |all |simply |also |equally )?(false|untrue|incorrect|wrong|nonsense|a myth)\W*$")
-# what a short sentence says when it only answers "no" to the sentence before it
-_EN_SHORT = re.compile(r"^\W*(no|nope|not really|as if|yeah right|neither holds|neither is true|"
-                       r"none of (it|this|that|these|them)( is true| holds)?|wrong|false|incorrect|untrue)\W*$")
+    r"|\b(false|untrue|incorrect|wrong)\s*[:!]|/s\b"
+    r"|[:：\-\u2013\u2014]\s*(completely |totally |all |simply |also |equally |dead )?"
+    r"(false|untrue|incorrect|wrong|nonsense|a myth|not correct|not true)\W*$")
+# a sentence that is only an answer "no" to the one before it
+_EN_SHORT = re.compile(r"^\W*(no|nope|nah|not|hardly|as if|yeah right|lol( no)?|jk|no way|not at all|not even close|"
+                       r"neither holds|neither is true|none of (it|this|that|these|them)( is true| holds)?|"
+                       r"wrong|false|incorrect|untrue|not correct|not really)\W*$")
 _ZH_MARK = re.compile(r"(?<!不是)(?<!不)错的|是错误的|错误的?(说法|观点|认识|理解)|说法(是)?错误|不对(?!称|应)|胡说|瞎说|胡扯|"
-                      r"扯淡|无稽之谈|谬论|谣言|误解|误区|不成立|谈不上|站不住脚|毫无根据|没有根据|纯属|得了吧|开玩笑|"
-                      r"想多了|并不是说|不是说|假的|骗人")
-_ZH_SHORT = re.compile(r"^\W*(否|不|不是|不对|错|错了|并不是|没有|不成立)\W*$")
+                      r"扯淡|无稽之谈|谬论|谣言|谣传|误解|误区|不成立|谈不上|站不住脚|毫无根据|没有根据|纯属|得了吧|开玩笑|"
+                      r"想多了|并不是说|不是说|假的|骗人|不正确|有误|全错|大错特错|伪命题|瞎编|编造|恰恰相反|非也|荒谬|"
+                      r"不靠谱|怎么可能|哪里能|哪能|岂能")
+_ZH_SHORT = re.compile(r"^\W*(否|不|不是|都不是|不对|错|错了|全错|并不是|没有|不成立|非也)\W*$")
 _NEGATED_MARK = re.compile(r"\b(not|no|never|hardly)\s+(\w+\s+){0,2}$")
 _BACK = re.compile(r"\b(all|everything|above|all of (this|that|these|it))\b|以上|上面|上述|全部|前面")
 _AHEAD = re.compile(r"\b(following|below|next)\b|以下|下面|下列|如下")
-_CONTRAST = re.compile(r"\b(but|however|whereas|instead|rather|in fact|actually)\b|而是|但是|但|然而|其实|实际上|事实上|不过|可是")
+# (answers are normalised: Chinese punctuation is half-width by now, so a Chinese comma is a comma
+# next to a Chinese character)
+_CUT = re.compile(rf"\b(but|however|whereas|instead|rather|in fact|actually)\b|[:：—–]|\s-\s|，|(?<=[{CJK}]),|,(?=\s?[{CJK}])"
+                  r"|而是|但是|但|然而|其实|实际上|事实上|不过|可是")
+_COLON = re.compile(r"\s*[:：]")
 _QUESTION = re.compile(r"[?？]\W*$|(吗|么)\W*$")
+# words a verdict is made of besides its marker: "that is completely untrue", "以上全部是错误说法"
+_VERDICT_WORDS = frozenset("completely totally entirely simply plainly utterly absolutely clearly obviously really "
+                           "just dead pure all everything said claims claim statements statement idea above with "
+                           "lol sorry well so ok okay i practice reality fact truth honestly frankly total wrote "
+                           "written said say please answer my me".split())
+_VERDICT_CHARS = frozenset("这那以上全部都是也完全根本纯属均皆一切所有说法观点的了啊吧呢嘛个些种我你他们网很太真")
 
 
 def _marks(text: str) -> list[re.Match]:
@@ -55,16 +75,29 @@ def _short(text: str, words: int = 8, chars: int = 16) -> bool:
     return len(en_words(text)) <= words and len(cjk_chars(text)) <= chars
 
 
+def _only_verdict(text: str) -> bool:
+    """Is `text` a verdict and nothing else: no word of its own beyond the marker and filler?"""
+    rest = text
+    for m in sorted([*_marks(text), *_CUT.finditer(text)], key=lambda m: -m.start()):
+        rest = rest[:m.start()] + " " * (m.end() - m.start()) + rest[m.end():]
+    words = [w for w in en_words(rest) if w not in EN_FUNCTION_WORDS and w not in _VERDICT_WORDS]
+    return not words and all(c in _VERDICT_CHARS for c in cjk_chars(rest))
+
+
 def clause_spans(text: str) -> list[tuple[int, int]]:
-    """The clauses of `text` (between contrast words) that hold a disavowal marker. A short one
-    is a verdict on what came before it ("..., but they are mistaken", "……，其实都是瞎说"): from the
-    sentence's start."""
-    cuts = [0, *(m.start() for m in _CONTRAST.finditer(text)), len(text)]
+    """The parts of `text` that a disavowal marker in it disowns (see the module's docstring)."""
+    cuts = sorted({0, *(m.start() for m in _CUT.finditer(text)), len(text)})
     spans = []
     for m in _marks(text):
         lo = max(c for c in cuts if c <= m.start())
         hi = min(c for c in cuts if c > m.start())
-        spans.append((0 if _short(text[lo:hi], 6, 12) else lo, hi))
+        clause = text[lo:hi]
+        if _AHEAD.search(clause) or (_short(clause, 6, 12) and not text[:lo].strip(" ,，") and _COLON.match(text[hi:])):
+            spans.append((lo, len(text)))  # "Fake news: ...", "以下都是错的：..."
+        elif _short(clause, 6, 12) and _only_verdict(clause):
+            spans.append((0, hi))  # "..., which is inaccurate", "……，这完全是错的"
+        else:
+            spans.append((lo, hi))
     return spans
 
 
@@ -91,7 +124,7 @@ def read_stance(sentences: list[str]) -> Stance:
         marked.add(si)
         if _AHEAD.search(s) and not bare_no:
             whole.update(range(si + 1, len(sentences)))
-        elif _short(s) and si > 0:
+        elif si > 0 and (bare_no or (_short(s) and _only_verdict(s))):
             whole.update(range(si) if _BACK.search(s) else [si - 1])
     return Stance(frozenset(whole), frozenset(marked), frozenset(questions))
 

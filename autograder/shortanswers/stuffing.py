@@ -37,20 +37,23 @@ def _bare(segment: str) -> bool:
     return not has_function_word(_ARTICLE.sub("", s)) and len(en_words(s)) <= 5 and len(cjk_chars(s)) <= 8
 
 
-def _empty_frame(sentence: str, spans: list[tuple[int, int]], offset: int) -> bool:
-    """Does this sentence hold a term and nothing else but filler words?"""
+def _frame(sentence: str, spans: list[tuple[int, int]], offset: int) -> str | None:
+    """The sentence with its terms taken out ("softmax relates to _"), or None when it holds none."""
     inside = [(a - offset, b - offset) for a, b in spans if offset <= a < offset + len(sentence)]
     if not inside:
-        return False
+        return None
     rest = list(sentence)
     for a, b in inside:  # a term such as "non-linear*" matches the start of a word: the whole word goes
         while b < len(rest) and rest[b].isascii() and rest[b].isalnum():
             b += 1
         rest[a:b] = " " * (b - a)
-    rest = "".join(rest)
-    words = [w for w in en_words(rest) if w not in EN_FUNCTION_WORDS and w not in _EN_FILLER]
-    chars = [c for c in cjk_chars(rest) if c not in _ZH_FILLER]
-    return not words and not chars
+    return " ".join("".join(rest).split())
+
+
+def _empty(frame: str) -> bool:
+    """Is a frame nothing but filler words ("this is _", "there is the _", "这是_")?"""
+    words = [w for w in en_words(frame) if w not in EN_FUNCTION_WORDS and w not in _EN_FILLER]
+    return not words and not [c for c in cjk_chars(frame) if c not in _ZH_FILLER]
 
 
 def stuffing_features(norm: str, term_spans: list[tuple[int, int]]) -> dict[str, float]:
@@ -59,7 +62,10 @@ def stuffing_features(norm: str, term_spans: list[tuple[int, int]]) -> dict[str,
     # "the hierarchy, the abstraction, ..." is a list all the same
     bare = [s for s in segs if _bare(s)]
     sents = _pieces(norm, _SENTENCE_SPLIT)
-    empty = sum(_empty_frame(t, term_spans, at) for t, at in sents)
+    frames = [f for f in (_frame(t, term_spans, at) for t, at in sents) if f is not None]
+    # the same sentence over and over with another term: "softmax relates to _." five times
+    repeated = max((frames.count(f) for f in frames), default=0)
+    empty = sum(map(_empty, frames))
     # the terms' places: "I don't know. softmax probability distribution cross-entropy" has every
     # term in a short run of words without one connecting word
     runs = [(at, at + len(t)) for t, at in _pieces(norm, _SEGMENT_SPLIT) if _bare(t)]
@@ -81,6 +87,7 @@ def stuffing_features(norm: str, term_spans: list[tuple[int, int]]) -> dict[str,
         "tokens": float(token_count(norm)),
         "sentences": float(len(sents)),
         "empty_frames": float(empty),  # sentences holding a term and only filler ("This is X.")
+        "repeated_frame": float(repeated),  # sentences that differ only in their term
         "terms": float(len(term_spans)),
         "terms_in_bare_runs": float(terms_in_runs),
     }
@@ -91,7 +98,8 @@ def judge_stuffing(f: dict[str, float], n_concepts: int) -> tuple[bool, float]:
     list_like = f["segments"] >= 4 and f["bare_fraction"] >= 0.7
     terse = f["tokens"] >= 8 and f["function_ratio"] < 0.12
     dense = f["tokens"] >= 8 and f["term_density"] >= 0.6 and f["function_ratio"] < 0.25
-    dressed = f["empty_frames"] >= 3 and f["empty_frames"] >= 0.6 * f["sentences"]
+    dressed = ((f["empty_frames"] >= 3 and f["empty_frames"] >= 0.6 * f["sentences"])
+               or (f["repeated_frame"] >= 3 and f["repeated_frame"] >= 0.5 * f["sentences"]))
     all_bare = f["terms"] >= 3 and f["terms_in_bare_runs"] == f["terms"]
     stuffed = n_concepts >= 1 and (list_like or dressed or all_bare or (terse and f["term_density"] >= 0.35) or dense)
     suspicion = 0.0

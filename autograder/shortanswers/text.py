@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RE = re.compile(f"[{CJK}]")
@@ -29,19 +30,43 @@ def _expand_nt(m: re.Match) -> str:
 # (Greek small letters other than omicron stay: α, β, ε, η are symbols in these answers.)
 _LOOKALIKES = str.maketrans("аеорсухіјѕԁһӏԛԝοЅАВЕНІЈКМОРСТХУΑΒΕΗΙΚΜΝΟΡΤΧΥΖ",
                             "aeopcyxijsdhlqwosabehijkmopctxyabehikmnoptxyz")
-_CROSS = re.compile("[\u274c\u2717\u2718\u2716\U0001f6ab\u26d4]")  # ❌ ✗ ✘ ✖ 🚫 ⛔ say "not"
+_CROSS = re.compile("[\u274c\u274e\u2715\u2717\u2718\u2716\U0001f6ab\u26d4\U0001f645]")  # ❌ ❎ ✕ ✗ ✘ ✖ 🚫 ⛔ 🙅 say "not"
+_FILLERS = frozenset("\u3164\u115f\u1160\uffa0\u2800")  # Hangul fillers, the blank Braille pattern: letters that show nothing
+# a letter of another alphabet inside a Latin word ("nөt", "ɴᴏᴛ"): what a look-alike table cannot list
+_MIXED_WORD = re.compile(r"[a-z][^\W\d_a-z\u3400-\u9fff]|[^\W\d_a-z\u3400-\u9fff][a-z]")
 _RTL_OVERRIDE = re.compile("\u202e([^\u202c\n]*)\u202c?")
 
 
 def _visible_order(text: str) -> str:
     """Invisible characters out (zero-width spaces and joiners, soft hyphens, direction marks);
-    a right-to-left override run read in the order it is displayed; a combining mark on a Latin
-    letter (a struck-through "no̶t") dropped; look-alike letters read as Latin; a cross (❌) read as
-    "not"."""
+    a right-to-left override run read in the order it is displayed; combining marks (a struck-through
+    "no̶t", variation selectors) and letters that show nothing dropped; look-alike letters read as
+    Latin; a cross (❌) read as "not"."""
     t = _RTL_OVERRIDE.sub(lambda m: m.group(1)[::-1], text)
-    t = "".join(ch for ch in t if unicodedata.category(ch) != "Cf")
-    t = re.sub("(?<=[A-Za-z])[\u0300-\u036f]+", "", t)
-    return _CROSS.sub(" not ", t.translate(_LOOKALIKES))
+    # format characters, combining and enclosing marks (variation selectors among them), fillers
+    t = "".join(ch for ch in t if unicodedata.category(ch) not in ("Cf", "Mn", "Me") and ch not in _FILLERS)
+    t = "".join(ch if ch.isascii() else _latin_base(ch) for ch in t.translate(_LOOKALIKES))
+    return _CROSS.sub(" not ", t)
+
+
+@lru_cache(maxsize=4096)
+def _latin_base(ch: str) -> str:
+    """A Latin letter's base letter, whatever its accent or form ("é" -> "e", small capital "ɴ" -> "n");
+    any other character as it is."""
+    m = _LATIN_NAME.match(unicodedata.name(ch, ""))
+    return m.group(1).lower() if m else ch
+
+
+_LATIN_NAME = re.compile(r"LATIN (?:SMALL |CAPITAL )?LETTER (?:SMALL CAPITAL )?([A-Z])\b")
+
+
+def mixed_script(text_norm: str) -> bool:
+    """Does a word mix Latin letters with letters of another alphabet (after the look-alikes)?"""
+    return any(not _GREEK_SYMBOL.match(m.group(0)) for m in _MIXED_WORD.finditer(text_norm))
+
+
+# Greek letters used as symbols next to a Latin letter ("αt", "β1") are not a disguise
+_GREEK_SYMBOL = re.compile("[a-z]?[\u03b1-\u03c9][a-z]?")
 
 
 def normalize(text: str) -> str:
