@@ -1,9 +1,10 @@
 """Finding a question's concepts and misconceptions in an answer.
 
 `prepare(text, settings)` turns an answer into the text every matcher reads: what a reader of the
-rendered cell sees (visible.py), normalised (lower case, half-width, n't -> not), traditional characters as simplified ones, misspelled technical
-words mended. `find(question, prepared, settings)` then looks for each concept one sentence at a
-time and keeps a match only when the sentence does not say its opposite (negation.py).
+rendered cell sees (visible.py), normalised (lower case, half-width, n't -> not), traditional
+characters as simplified ones, misspelled technical words mended. `find(question, prepared,
+settings)` then looks for each concept one sentence at a time and keeps a match only when the
+sentence does not say its opposite (negation.py) and the answer does not call it false (stance.py).
 """
 from __future__ import annotations
 
