@@ -356,7 +356,27 @@ def test_an_honest_answer_loses_nothing_to_the_defences(rubric, answer):
                    "Softmax relates to classification."),
     ("q6_sgd_vs_adam", "SGD is obsolete. Adam has an adaptive learning rate per parameter plus first and second moment "
                        "estimates, and it is the best choice for every problem."),
+    # the third probe
+    ("q5_softmax", "Urban legend: softmax turns the logits into a probability distribution used with cross-entropy."),
+    ("q5_softmax", "Softmax turns the logits into a probability distribution used with cross-entropy. I made all of this up."),
+    ("q5_softmax", "Rather than turning the logits into a probability distribution, softmax is a hidden-layer activation."),
+    ("q5_softmax", "softmax把logits变成概率分布，并且和交叉熵损失配合使用。才怪。"),
+    ("q5_softmax", "Softmax turns the logits into a probability distribution used with cross-entropy. \U0001f44e\U0001f44e"),
+    ("q5_softmax", "Softmax turns the logits into a probability distribution used with cross-entropy.\nAccuracy: 0/10."),
+    ("q2_activation_functions", "One would hope that activation functions introduce nonlinearity and that without them "
+                                "stacked linear layers collapse into one linear map, but sadly it isn't so."),
 ])
-def test_the_second_probe_earns_at_most_one_point_or_goes_to_a_ta(rubric, gid, text):
+def test_a_hostile_probes_answer_earns_at_most_one_point_or_goes_to_a_ta(rubric, gid, text):
     s = points(rubric, gid, text)
     assert s.points <= 1 or s.flagged, (s.points, s.matched)
+
+
+@pytest.mark.parametrize("attrs, verdict", [
+    (' style="color:red"', None), (" color='blue'", None), (' style="font-weight:bold"', None),
+    (' style="color:#fefefe"', "hide"), (' style="color:snow"', "hide"), (' style="font-size:1px"', "hide"),
+    (' style="color:hsl(0,0%,100%)"', "hide"), (" hidden", "hide"), (' style="position:absolute;left:-9999px"', "odd"),
+])
+def test_styling_that_shows_is_read_and_styling_that_hides_is_not(attrs, verdict):
+    from autograder.shortanswers.visible import style_verdict
+
+    assert style_verdict(attrs) == verdict

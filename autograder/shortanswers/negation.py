@@ -108,8 +108,10 @@ class Sentence:
     def _in_scope(self, cue: Cue, start: int) -> bool:
         if start - cue.end > (ZH_WINDOW if cue.cjk else EN_WINDOW):
             return False
-        # a colon right after the cue opens what it denies ("does not: give ..."); it breaks nothing
-        if any(cue.end <= b < start and not (self.text[b] == ":" and not self.text[cue.end:b].strip())
+        # a colon right after "not" opens what it denies ("does not: give ..."; but "No: they come
+        # from ..." answers a question)
+        if any(cue.end <= b < start and not (self.text[b] == ":" and not self.text[cue.end:b].strip()
+                                              and self.text[cue.start:cue.end] != "no")
                for b in self.breaks):
             return False
         commas = [m.start() for m in _COMMA.finditer(self.text, cue.end, start)]

@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from . import extract as ex
 from .examples import Estimate, estimate
 from .match import find, prepare
+from .negation import Sentence
 from .rubric_model import Question, Settings
 from .similarity import ngrams
 from .stuffing import judge_stuffing, stuffing_features
@@ -75,6 +76,38 @@ def _capped_by_aspect(q: Question, matched) -> float:
     return total
 
 
+REMARK_CHARS = 40  # a tail this short after the last concept may be "Lol no.", "👎", "0/10", "才怪。"
+
+
+def closing_remark(hits, prepared: str) -> str:
+    """What follows the last sentence that holds a concept, when it is short: the place a retraction
+    no word list foresees goes ("And pigs fly.", "Fact check: ✗", "Accuracy of the above: 0/10")."""
+    found = [si for where in (*hits.concepts.values(), *hits.negated.values()) for si in where]
+    if not found:
+        return ""
+    last = hits.sentences[max(found)]
+    at = prepared.rfind(last)
+    tail = prepared[at + len(last):] if at >= 0 else ""
+    tail = " ".join(tail.split()).strip(" .。!！;；,，")
+    if not tail or len(tail) > REMARK_CHARS:
+        return ""
+    # a remark that says nothing a rubric reads: no words ("👎👎👎", "0/10"), a word or three ("Lol",
+    # "Hmm"), a rating, or a negation ("Fact check: ✗" reads "fact check: not")
+    wordless = not re.search(rf"[a-z{CJK}]", tail)
+    tiny = len(en_words(tail)) <= 3 and len(cjk_chars(tail)) <= 4
+    negative = len(tail) <= 16 and Sentence(tail).cues
+    rating = re.search(r"\d+\s*/\s*\d+", tail)
+    return tail if wordless or tiny or negative or rating else ""
+
+
+def _concept_points(q: Question, concepts) -> float:
+    """What these concepts earn together: aspect caps, the question's points, the core cap."""
+    pts = min(q.points, _capped_by_aspect(q, concepts))
+    if q.core and q.max_without_core is not None and not any(c.id in q.core for c in concepts):
+        pts = min(pts, q.max_without_core)
+    return pts
+
+
 def unanswered(q: Question, status: str) -> AnswerScore:
     return AnswerScore(0.0, q.points, (), tuple(c.id for c in q.concepts), (), 1.0, False, (), status=status)
 
@@ -91,11 +124,8 @@ def score_text(text: str, q: Question, settings: Settings, *, found: str = ex.FO
     voided = {v for m in q.misconceptions if m.id in hits.misconceptions for v in m.voids}
     matched = [c for c in q.concepts if c.id in hits.concepts and c.id not in voided]
     raw = sum(c.points for c in matched)
-    pts = min(q.points, _capped_by_aspect(q, matched))
-    core_capped = False
-    if q.core and q.max_without_core is not None and not any(c.id in q.core for c in matched):
-        core_capped = pts > q.max_without_core
-        pts = min(pts, q.max_without_core)
+    pts = _concept_points(q, matched)
+    core_capped = pts < min(q.points, _capped_by_aspect(q, matched))
     for m in q.misconceptions:
         if m.id in hits.misconceptions:
             pts -= m.penalty
@@ -120,14 +150,22 @@ def score_text(text: str, q: Question, settings: Settings, *, found: str = ex.FO
         reasons.append("it reads like a list of terms without explanation (keyword stuffing); score capped")
     if only_asked:
         reasons.append("it asks about the concepts rather than stating them; score capped")
-    if hits.disowned:
+    # a concept the answer disowned goes to a TA only when its score is lower for it ("Myth: ... – wrong,
+    # ..." often disowns a side point the student rightly rejects while the rest scores in full)
+    disowned = [c for c in q.concepts if c.id in hits.disowned and c.id not in voided]
+    lost_points = bool(disowned) and _concept_points(q, matched + disowned) > _concept_points(q, matched)
+    if lost_points:
         reasons.append(f"it calls what it says of {len(hits.disowned)} concept(s) false, a myth or wrong (or answers it "
                        "\"no\"), so they earned nothing: check what it claims")
     if hidden >= HIDDEN_LETTERS:
         reasons.append(_hidden_reason(hidden))
     if odd:
         reasons.append(f"it holds HTML that may hide text ({', '.join(odd)}): check what the rendered cell shows")
-    disguised = mixed_script(prepared)
+    disguised = mixed_script(text)
+    remark = closing_remark(hits, prepared)
+    if remark:
+        reasons.append(f"it ends with a short remark after its last concept (\"{remark}\"): check it does not take "
+                       "back what it says")
     if disguised:
         reasons.append("a word in it mixes Latin letters with another alphabet's (a disguised word?)")
     if negated and in_band:
@@ -139,7 +177,7 @@ def score_text(text: str, q: Question, settings: Settings, *, found: str = ex.FO
         reasons.append(f"the score {pts:g}/{q.points:g} is in the review band and the grader is unsure ({conf:.2f})")
     elif conf < settings.low_confidence:
         reasons.append(f"the grader's confidence is low ({conf:.2f})")
-    flagged = (bool(hits.misconceptions) or stuffed or only_asked or bool(hits.disowned) or hidden >= HIDDEN_LETTERS or bool(odd) or disguised
+    flagged = (bool(hits.misconceptions) or stuffed or only_asked or lost_points or hidden >= HIDDEN_LETTERS or bool(odd) or disguised or bool(remark)
                or (bool(negated) and in_band) or unsure_band or conf < settings.low_confidence)
     similar, raised = _second_opinion(q, settings, prepared, pts, conf,
                                       stuffed or only_asked or suspicion >= LIST_SUSPICION, negated or hits.disowned,

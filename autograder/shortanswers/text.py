@@ -60,9 +60,12 @@ def _latin_base(ch: str) -> str:
 _LATIN_NAME = re.compile(r"LATIN (?:SMALL |CAPITAL )?LETTER (?:SMALL CAPITAL )?([A-Z])\b")
 
 
-def mixed_script(text_norm: str) -> bool:
-    """Does a word mix Latin letters with letters of another alphabet (after the look-alikes)?"""
-    return any(not _GREEK_SYMBOL.match(m.group(0)) for m in _MIXED_WORD.finditer(text_norm))
+def mixed_script(text: str) -> bool:
+    """Does a word of the answer as written mix Latin letters with letters of another alphabet
+    ("nоt" with a Cyrillic о)? A word wholly in another alphabet (a Russian name) does not."""
+    t = unicodedata.normalize("NFKC", text or "").lower()
+    t = "".join(ch if ch.isascii() else _latin_base(ch) for ch in t)
+    return any(not _GREEK_SYMBOL.match(m.group(0)) for m in _MIXED_WORD.finditer(t))
 
 
 # Greek letters used as symbols next to a Latin letter ("αt", "β1") are not a disguise

@@ -2,15 +2,16 @@
 
 A TA reads the rendered notebook; the grader must not credit what the TA cannot see. Removed:
 HTML comments, `<script>`/`<style>`/`<template>`, elements hidden by `hidden`, `display:none`,
-`visibility:hidden`, zero size or opacity, or white/transparent text (nested elements counted);
+`visibility:hidden`, a tiny size, no opacity, or a colour that does not show on white (nested elements
+counted);
 struck-out text (`~~...~~`, `<del>`, `<s>`, `<strike>`: a retraction); Markdown link definitions
 and `[//]: # (...)` comments; images (their alt text is not read). Inline tags and emphasis inside a
 word are dropped without a gap ("n<b>o</b>t", "n**o**t" read "not"), HTML entities decoded. Code
 spans and blocks, and `<details>`, stay: a reader can see them.
 
-HTML beyond plain formatting (unknown elements, style or colour attributes, `<!...>`, `<?...?>`)
-may hide text in ways no list can foresee: `odd_markup` names it, and the scorer sends the answer to
-a TA.
+HTML beyond plain formatting (unknown elements, styling other than colours that show, weight,
+slant, alignment and spacing, `<!...>`, `<?...?>`) may hide text in ways no list can foresee:
+`odd_markup` names it, and the scorer sends the answer to a TA.
 """
 from __future__ import annotations
 
@@ -24,8 +25,15 @@ _INLINE = "a|abbr|b|big|cite|code|em|font|i|kbd|mark|q|small|span|strong|sub|sup
 _BLOCK = ("article|aside|blockquote|br|center|dd|details|div|dl|dt|figcaption|figure|footer|h[1-6]|header|hr|"
           "img|label|li|nav|ol|p|pre|section|summary|table|tbody|td|th|thead|tr|ul")
 _NAMES = f"{_INLINE}|{_BLOCK}"
-_HIDING = re.compile(r"\bhidden\b|display\s*:\s*none|visibility\s*:\s*hidden|opacity\s*:\s*0(\.0+)?\b|font-size\s*:\s*0"
-                     r"|color\s*[:=]\s*[\"']?\s*(white|transparent|#fff\b|#ffffff\b|rgba?\(\s*255\s*,\s*255\s*,\s*255)", re.I)
+# styling a reader sees through: colour that shows, weight, slant, alignment, spacing, borders
+_SAFE_PROPERTIES = frozenset("color background background-color font-weight font-style font-family text-align "
+                             "text-decoration margin padding border line-height vertical-align font-size".split())
+_LIGHT_NAMES = frozenset("white snow ivory ghostwhite whitesmoke seashell floralwhite azure mintcream aliceblue honeydew "
+                         "linen lavenderblush oldlace transparent beige cornsilk lightyellow lemonchiffon mistyrose "
+                         "papayawhip blanchedalmond".split())
+_DARK_NAMES = frozenset("black red blue green orange purple gray grey brown darkred darkblue darkgreen navy teal maroon "
+                        "olive crimson magenta fuchsia darkorange indigo violet royalblue steelblue dodgerblue "
+                        "firebrick tomato coral chocolate darkviolet seagreen forestgreen darkcyan".split())
 _OPEN = re.compile(rf"<({_NAMES})\b([^<>]*)>", re.I)
 _STRUCK = re.compile(r"~~.+?~~", re.S)
 # a CommonMark link reference definition (rendered as nothing): [label]: destination "optional title";
@@ -38,9 +46,61 @@ _TAG = re.compile(rf"</?({_NAMES}|script|style|template|del|s|strike)\b[^<>]*>",
 _IN_WORD_EMPHASIS = re.compile(r"(?<=[^\W_])(\*{1,3}|_{1,3})(?=[^\W_])")
 # what `odd_markup` reports
 _ANY_TAG = re.compile(r"</?([a-zA-Z][\w-]*)(\s[^<>]*)?/?>")
-_STYLED = re.compile(r"\s(style|color|bgcolor|class|face|size)\s*=", re.I)
 _DECLARATION = re.compile(r"<[!?](?!--)")
 _KNOWN = re.compile(rf"^({_NAMES}|script|style|template|del|s|strike)$", re.I)
+
+
+def _colour_shows(value: str) -> bool | None:
+    """Does a CSS colour show on a white page? None when it cannot be told."""
+    v = value.strip().strip("\"'").lower()
+    if v in _LIGHT_NAMES:
+        return False
+    if v in _DARK_NAMES:
+        return True
+    rgb = None
+    if m := re.fullmatch(r"#([0-9a-f]{3,8})", v):
+        h = m.group(1)
+        h = "".join(c * 2 for c in h[:3]) if len(h) in (3, 4) else h[:6]
+        rgb = [int(h[i:i + 2], 16) for i in (0, 2, 4)] if len(h) == 6 else None
+    elif m := re.fullmatch(r"rgba?\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+).*\)", v):
+        rgb = [int(x) for x in m.groups()]
+    elif m := re.fullmatch(r"hsla?\(\s*[\d.]+\s*,\s*[\d.]+%\s*,\s*([\d.]+)%.*\)", v):
+        return float(m.group(1)) < 85
+    if rgb is None:
+        return None
+    return 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2] < 0.85 * 255
+
+
+def style_verdict(attrs: str) -> str | None:
+    """"hide" when an element's attributes hide its text, "odd" when they may (a TA should look),
+    None for styling a reader sees through."""
+    if re.search(r"(^|\s)hidden(\s|=|$)", attrs, re.I):
+        return "hide"
+    found = dict((k.lower(), v) for k, v in re.findall(r"([\w-]+)\s*:\s*([^;\"']+)", " ".join(re.findall(
+        r"style\s*=\s*[\"']([^\"']*)[\"']", attrs, re.I))))
+    if m := re.search(r"\bcolor\s*=\s*[\"']?([#\w(),.% ]+?)[\"']?(\s|$)", attrs, re.I):
+        found.setdefault("color", m.group(1))
+    verdict = None
+    for prop, value in found.items():
+        value = value.strip().lower()
+        if (prop == "display" and value == "none") or (prop == "visibility" and value in ("hidden", "collapse")):
+            return "hide"
+        if prop == "opacity" and re.fullmatch(r"0?(\.[0-2]\d*)?|0", value):
+            return "hide"
+        if prop == "text-decoration" and "line-through" in value:
+            return "hide"
+        if prop == "color":
+            shows = _colour_shows(value)
+            if shows is False:
+                return "hide"
+            verdict = verdict or (None if shows else "odd")
+        elif prop == "font-size":
+            size = re.match(r"([\d.]+)\s*(px|pt|em|rem|%)?", value)
+            if not size or float(size.group(1)) * {"em": 16, "rem": 16, "%": 0.16}.get(size.group(2) or "px", 1) < 6:
+                return "hide"
+        elif prop not in _SAFE_PROPERTIES:
+            verdict = "odd"
+    return verdict
 
 
 def _end_of(text: str, name: str, start: int) -> int:
@@ -57,7 +117,7 @@ def _end_of(text: str, name: str, start: int) -> int:
 def _drop_hidden_elements(text: str) -> str:
     out, pos = [], 0
     for m in _OPEN.finditer(text):
-        if m.start() < pos or not _HIDING.search(m.group(2)):
+        if m.start() < pos or style_verdict(m.group(2)) != "hide":
             continue
         out.append(text[pos:m.start()])
         pos = _end_of(text, m.group(1), m.end())
@@ -93,8 +153,8 @@ def odd_markup(markdown: str) -> list[str]:
     t = _COMMENT.sub(" ", markdown or "")
     odd = sorted({m.group(1).lower() for m in _ANY_TAG.finditer(t) if not _KNOWN.match(m.group(1))})
     out = [f"<{n}>" for n in odd]
-    if any(_STYLED.search(m.group(0)) for m in _ANY_TAG.finditer(t)):
-        out.append("styled text")
+    if any(style_verdict(m.group(2) or "") == "odd" for m in _ANY_TAG.finditer(t)):
+        out.append("styling that may hide text")
     if _DECLARATION.search(t):
         out.append("<!...> or <?...?>")
     return out
