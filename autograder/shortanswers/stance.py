@@ -14,8 +14,13 @@ clauses and sentences, which students (and hostile students) use as often:
   this", "以上全部是错误说法"); one pointing ahead ("the following is false") every sentence after it.
   A short sentence with a subject of its own ("Using it in hidden layers would be wrong.") is no
   verdict on its neighbour.
-A marker that is itself negated ("this is not a myth", 不是错的) disowns nothing. Questions are
-noted, not disowned: real answers ask and answer ("需要最快收敛? 用 Adam").
+- a one-word verdict that opens a correction answers what came before it, and disowns that, not
+  the correction: "Do they come from big weights? No: they come from ...", "Myth: '...' – wrong,
+  the GPUs only ...", "LeNet was deeper? Wrong, AlexNet is ...";
+- "Rather than X, ..." / "Instead of X, ..." opening a sentence disowns X.
+A marker that is itself negated ("this is not a myth", 不是错的) or qualified ("not true for ReLU")
+disowns nothing. Questions are noted, not disowned: real answers ask and answer ("需要最快收敛?
+用 Adam").
 """
 from __future__ import annotations
 
