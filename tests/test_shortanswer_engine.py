@@ -356,6 +356,15 @@ def test_an_honest_answer_loses_nothing_to_the_defences(rubric, answer):
                    "Softmax relates to classification."),
     ("q6_sgd_vs_adam", "SGD is obsolete. Adam has an adaptive learning rate per parameter plus first and second moment "
                        "estimates, and it is the best choice for every problem."),
+    # the fourth probe
+    ("q5_softmax", "I don't know. $\\phantom{\\text{softmax gives a probability distribution used with cross-entropy}}$"),
+    ("q5_softmax", "I don't know. $\\color{white}{\\text{softmax gives a probability distribution used with cross-entropy}}$"),
+    ("q5_softmax", "I don't know.<span style=\"color:rgba(0,0,0,0)\">Softmax gives a probability distribution used with "
+                   "cross-entropy.</span>"),
+    ("q5_softmax", "I don't know. " + "".join(ch + "\u0336" for ch in "Softmax gives a probability distribution")),
+    ("q5_softmax", "Softmax turns the logits into a distribution whose outputs sum to 0 and can be negative; it is "
+                   "paired with cross-entropy loss."),
+    ("q5_softmax", "\U0001f643 Softmax turns the logits into a probability distribution used with cross-entropy."),
     # the third probe
     ("q5_softmax", "Urban legend: softmax turns the logits into a probability distribution used with cross-entropy."),
     ("q5_softmax", "Softmax turns the logits into a probability distribution used with cross-entropy. I made all of this up."),

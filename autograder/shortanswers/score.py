@@ -77,11 +77,15 @@ def _capped_by_aspect(q: Question, matched) -> float:
 
 
 REMARK_CHARS = 40  # a tail this short after the last concept may be "Lol no.", "👎", "0/10", "才怪。"
+# a tail that takes back what came before: a rating short of full marks, sarcasm, laughter at it
+_SARCASM = re.compile("[\U0001f643\U0001f644\U0001f921]")  # 🙃 🙄 🤡, wherever they stand
+_RETRACTING = re.compile(r"\b(0|[0-4])\s*/\s*(5|10|100)\b|\b(lol|lmao|jk|/s|nah)\b|[\U0001f643\U0001f644\U0001f921]")
 
 
 def closing_remark(hits, prepared: str) -> str:
-    """What follows the last sentence that holds a concept, when it is short: the place a retraction
-    no word list foresees goes ("And pigs fly.", "Fact check: ✗", "Accuracy of the above: 0/10")."""
+    """What follows the last sentence that holds a concept, when it is short and reads as a verdict
+    on it: a negation ("Fact check: ✗" reads "fact check: not", "👎" reads "not"), a poor rating
+    ("0/10"), sarcasm ("lol", "🙃"). Sign-offs ("以上。", "Thanks!", "😊", a citation, a date) are not."""
     found = [si for where in (*hits.concepts.values(), *hits.negated.values()) for si in where]
     if not found:
         return ""
@@ -91,13 +95,7 @@ def closing_remark(hits, prepared: str) -> str:
     tail = " ".join(tail.split()).strip(" .。!！;；,，")
     if not tail or len(tail) > REMARK_CHARS:
         return ""
-    # a remark that says nothing a rubric reads: no words ("👎👎👎", "0/10"), a word or three ("Lol",
-    # "Hmm"), a rating, or a negation ("Fact check: ✗" reads "fact check: not")
-    wordless = not re.search(rf"[a-z{CJK}]", tail)
-    tiny = len(en_words(tail)) <= 3 and len(cjk_chars(tail)) <= 4
-    negative = len(tail) <= 16 and Sentence(tail).cues
-    rating = re.search(r"\d+\s*/\s*\d+", tail)
-    return tail if wordless or tiny or negative or rating else ""
+    return tail if (len(tail) <= 16 and Sentence(tail).cues) or _RETRACTING.search(tail) else ""
 
 
 def _concept_points(q: Question, concepts) -> float:
@@ -162,10 +160,9 @@ def score_text(text: str, q: Question, settings: Settings, *, found: str = ex.FO
     if odd:
         reasons.append(f"it holds HTML that may hide text ({', '.join(odd)}): check what the rendered cell shows")
     disguised = mixed_script(text)
-    remark = closing_remark(hits, prepared)
+    remark = closing_remark(hits, prepared) or "".join(_SARCASM.findall(prepared))
     if remark:
-        reasons.append(f"it ends with a short remark after its last concept (\"{remark}\"): check it does not take "
-                       "back what it says")
+        reasons.append(f"it has a remark that may take back what it says (\"{remark}\"): check it")
     if disguised:
         reasons.append("a word in it mixes Latin letters with another alphabet's (a disguised word?)")
     if negated and in_band:

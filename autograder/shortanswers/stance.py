@@ -40,7 +40,7 @@ _EN_MARK = re.compile(
     r"just kidding|scratch that|disregard|ignore (everything|all|the above|what i)|misconceptions?|misunderstanding|"
     r"urban legend|made (all of )?(this|it|that|these|them) up|hallucinat\w*|said no one ever|none of (that|this|it) holds|"
     r"i would be surprised|nobody believes|no one believes|used to think|know better|pigs fly|opposite day|"
-    r"dreamt|dreamed|woke up|(is|was) not so|isn't so|lies)\b"
+    r"dreamt|dreamed|woke up|(is|was) not so|isn't so|lies|exact opposite|the opposite of what)\b"
     r"|^\W*(rather than|instead of)\b"
     r"|^\W*(in no way|by no means|under no circumstances|not once|never once)\b"
     rf"|\b(is|are|was|were|be|been|being|completely|totally|entirely|simply|plainly|utterly|absolutely|all|both|"
@@ -57,7 +57,7 @@ _EN_SHORT = re.compile(r"^\W*(no|nope|nah|not|hardly|as if|yeah,? right|lol( no)
 _ZH_MARK = re.compile(r"(?<!不是)(?<!不)错的|是错误的|错误的?(说法|观点|认识|理解)|说法(是)?错误|不对(?!称|应)|胡说|瞎说|胡扯|"
                       r"扯淡|无稽之谈|谬论|谣言|谣传|误解|误区|不成立|谈不上|站不住脚|毫无根据|没有根据|纯属|得了吧|开玩笑|"
                       r"想多了|并不是说|不是说|假的|骗人|不正确|有误|全错|大错特错|伪命题|瞎编|编造|恰恰相反|非也|荒谬|"
-                      r"不靠谱|怎么可能|哪里能|哪能|岂能|才怪|鬼才信|^\W*谁说|不是这样|并非如此|我不信|不相信|(曾经|原本|本来|一直)以为")
+                      r"不靠谱|怎么可能|哪里能|哪能|岂能|才怪|鬼才信|^\W*谁说|不是这样|并非如此|我不信|不相信|(曾经|原本|本来|一直)以为|统统不是|压根|扯不上|说辞|一派胡言|胡言乱语")
 _ZH_SHORT = re.compile(r"^\W*(否|不|不是|都不是|不对|错|错了|全错|并不是|没有|不成立|非也)\W*$")
 # a one-word verdict; at the start of a sentence and followed by more words, a reply to the one before
 _ANSWER_WORD = re.compile(r"(no|nope|false|wrong|incorrect|not true|not correct|untrue|不是|不对|错了|错|否)(?![\w\u4e00-\u9fff])")
@@ -69,19 +69,22 @@ _QUALIFIED = re.compile(r"\s+(for|of|in|when|if|with)\b")
 _VERDICT_END = re.compile(r"(true|the case|wrong|false|incorrect|correct)$")
 _NEGATED_MARK = re.compile(r"\b(not|no|never|hardly)\s+(\w+\s+){0,2}$")
 _BACK = re.compile(r"\b(all|everything|above|all of (this|that|these|it))\b|以上|上面|上述|全部|前面")
+# a sentence about the text above it (not "as shown above")
+_ABOUT_ABOVE = re.compile(r"\b(everything|all|what) (i (wrote|said) )?above\b|\bthe (sentence|statement|text|answer|claims?)s? above\b"
+                          r"|\babove (is|are|was|were)\b|上面(这|的)?(句话|段话|说法|内容)|以上(的)?(内容|说法|观点)?(都|全|均|全部)")
 _AHEAD = re.compile(r"\b(following|below|next)\b|以下|下面|下列|如下")
 # (answers are normalised: Chinese punctuation is half-width by now, so a Chinese comma is a comma
 # next to a Chinese character)
 _CUT = re.compile(rf"\b(but|however|whereas|instead|rather|in fact|actually)\b|[:：—–]|\s-\s|，|(?<=[{CJK}]),|,(?=\s?[{CJK}])"
                   r"|而是|但是|但|然而|其实|实际上|事实上|不过|可是")
 _COLON = re.compile(r"\s*[:：]")
-_QUESTION = re.compile(r"[?？]\W*$|(吗|么)\W*$")
+_QUESTION = re.compile(r"[?？]\W*$|(吗|么)\W*$|^\W*(我想问|请问|想问一下|问一下)")
 # words a verdict is made of besides its marker: "that is completely untrue", "以上全部是错误说法"
 _VERDICT_WORDS = frozenset("completely totally entirely simply plainly utterly absolutely clearly obviously really "
                            "just dead pure all everything said claims claim statements statement idea above with "
                            "lol sorry well so ok okay i practice reality fact truth honestly frankly total wrote "
                            "written said say please answer my me sentence sentences sadly unfortunately alas".split())
-_VERDICT_CHARS = frozenset("这那以上全部都是也完全根本纯属均皆一切所有说法观点结论的了啊吧呢嘛个些种我你他们网很太真后来发现")
+_VERDICT_CHARS = frozenset("这那以上全部都是也完全根本纯属均皆一切所有说法观点结论的了啊吧呢嘛个些种我你他们网很太真后来发现可惜现实")
 
 
 def _marks(text: str) -> list[re.Match]:
@@ -167,6 +170,8 @@ def read_stance(sentences: list[str]) -> Stance:
             whole.update(range(si + 1, len(sentences)))
         elif si > 0 and (bare_no or (_short(s) and _only_verdict(s))):
             whole.update(range(si) if _BACK.search(s) else [si - 1])
+        elif si > 0 and _ABOUT_ABOVE.search(s):
+            whole.update(range(si))  # "Everything I wrote above is the exact opposite of ...", 上面这句话…恰恰相反
     return Stance(frozenset(whole), frozenset(marked), frozenset(questions), frozenset(replies))
 
 

@@ -30,7 +30,9 @@ def _expand_nt(m: re.Match) -> str:
 # (Greek small letters other than omicron stay: α, β, ε, η are symbols in these answers.)
 _LOOKALIKES = str.maketrans("аеорсухіјѕԁһӏԛԝοЅАВЕНІЈКМОРСТХУΑΒΕΗΙΚΜΝΟΡΤΧΥΖ",
                             "aeopcyxijsdhlqwosabehijkmopctxyabehikmnoptxyz")
-_CROSS = re.compile("[\u274c\u274e\u2715\u2717\u2718\u2716\U0001f6ab\u26d4\U0001f645]")  # ❌ ❎ ✕ ✗ ✘ ✖ 🚫 ⛔ 🙅 say "not"
+_CROSS = re.compile("[\u274c\u274e\u2715\u2717\u2718\u2716\U0001f6ab\u26d4\U0001f645\U0001f44e]")  # ❌ ❎ ✕ ✗ ✘ ✖ 🚫 ⛔ 🙅 👎 say "not"
+# letters struck through one by one with a combining stroke ("w̶r̶o̶n̶g̶"): a retraction, like ~~...~~
+_STRUCK_RUN = re.compile(r"(?:[^\W\d_][\u0334-\u0338])(?:\s*[^\W\d_][\u0334-\u0338]){2,}")
 _FILLERS = frozenset("\u3164\u115f\u1160\uffa0\u2800")  # Hangul fillers, the blank Braille pattern: letters that show nothing
 # a letter of another alphabet inside a Latin word ("nөt", "ɴᴏᴛ"): what a look-alike table cannot list
 _MIXED_WORD = re.compile(r"[a-z][^\W\d_a-z\u3400-\u9fff]|[^\W\d_a-z\u3400-\u9fff][a-z]")
@@ -42,7 +44,7 @@ def _visible_order(text: str) -> str:
     a right-to-left override run read in the order it is displayed; combining marks (a struck-through
     "no̶t", variation selectors) and letters that show nothing dropped; look-alike letters read as
     Latin; a cross (❌) read as "not"."""
-    t = _RTL_OVERRIDE.sub(lambda m: m.group(1)[::-1], text)
+    t = _STRUCK_RUN.sub(" ", _RTL_OVERRIDE.sub(lambda m: m.group(1)[::-1], text))
     # format characters, combining and enclosing marks (variation selectors among them), fillers
     t = "".join(ch for ch in t if unicodedata.category(ch) not in ("Cf", "Mn", "Me") and ch not in _FILLERS)
     t = "".join(ch if ch.isascii() else _latin_base(ch) for ch in t.translate(_LOOKALIKES))

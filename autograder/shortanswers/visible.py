@@ -7,7 +7,8 @@ counted);
 struck-out text (`~~...~~`, `<del>`, `<s>`, `<strike>`: a retraction); Markdown link definitions
 and `[//]: # (...)` comments; images (their alt text is not read). Inline tags and emphasis inside a
 word are dropped without a gap ("n<b>o</b>t", "n**o**t" read "not"), HTML entities decoded. Code
-spans and blocks, and `<details>`, stay: a reader can see them.
+spans and blocks, and `<details>`, stay: a reader can see them. In `$...$` math, what MathJax draws as
+nothing goes too: a `%` comment, `\\phantom{...}`, `\\color{white}{...}`.
 
 HTML beyond plain formatting (unknown elements, styling other than colours that show, weight,
 slant, alignment and spacing, `<!...>`, `<?...?>`) may hide text in ways no list can foresee:
@@ -62,8 +63,10 @@ def _colour_shows(value: str) -> bool | None:
         h = m.group(1)
         h = "".join(c * 2 for c in h[:3]) if len(h) in (3, 4) else h[:6]
         rgb = [int(h[i:i + 2], 16) for i in (0, 2, 4)] if len(h) == 6 else None
-    elif m := re.fullmatch(r"rgba?\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+).*\)", v):
-        rgb = [int(x) for x in m.groups()]
+    elif m := re.fullmatch(r"rgba?\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*(?:,\s*([\d.]+%?))?\s*\)", v):
+        if m.group(4) is not None and float(m.group(4).rstrip("%")) <= 0.1:
+            return False  # transparent
+        rgb = [int(x) for x in m.groups()[:3]]
     elif m := re.fullmatch(r"hsla?\(\s*[\d.]+\s*,\s*[\d.]+%\s*,\s*([\d.]+)%.*\)", v):
         return float(m.group(1)) < 85
     if rgb is None:
@@ -125,8 +128,19 @@ def _drop_hidden_elements(text: str) -> str:
     return "".join(out)
 
 
+# inside $...$ math: what MathJax draws as nothing (a % comment, \phantom, a colour that does not show)
+_MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", re.S)
+_MATH_HIDDEN = re.compile(r"\\[hv]?phantom\s*\{(?:[^{}]|\{[^{}]*\})*\}|%[^\n$]*")
+_MATH_COLOUR = re.compile(r"\\(?:color|textcolor)\s*\{([^{}]*)\}\s*(\{(?:[^{}]|\{[^{}]*\})*\})?")
+
+
+def _visible_math(m: re.Match) -> str:
+    t = _MATH_HIDDEN.sub(" ", m.group(0))
+    return _MATH_COLOUR.sub(lambda c: " " if _colour_shows(c.group(1)) is False else (c.group(2) or ""), t)
+
+
 def visible_text(markdown: str) -> str:
-    t = _COMMENT.sub(" ", markdown or "")
+    t = _MATH.sub(_visible_math, _COMMENT.sub(" ", markdown or ""))
     t = _INVISIBLE_TAG.sub(" ", t)
     t = _drop_hidden_elements(t)
     t = _STRUCK.sub(" ", t)
