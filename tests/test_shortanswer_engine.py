@@ -165,6 +165,8 @@ def test_only_declared_technical_words_are_mended(rubric):
     assert mend(normalize("Sigmod, tahn, Adma, drop-out, soft max"), targets) == "sigmoid, tanh, adam, dropout, softmax"
     assert mend(normalize("sigmods"), targets) == "sigmoids"
     assert mend(normalize("sigmod"), frozenset()) == "sigmod"
+    # a technical word spelt right, and its plural, stay as they are (not "logitss", "probabilitiess")
+    assert mend("the logits and probabilities and gradients", targets) == "the logits and probabilities and gradients"
 
 
 def test_traditional_characters_are_read_as_simplified(rubric):
@@ -356,6 +358,13 @@ def test_an_honest_answer_loses_nothing_to_the_defences(rubric, answer):
                    "Softmax relates to classification."),
     ("q6_sgd_vs_adam", "SGD is obsolete. Adam has an adaptive learning rate per parameter plus first and second moment "
                        "estimates, and it is the best choice for every problem."),
+    # the fifth probe
+    ("q5_softmax", "I don't know. $\\color[RGB]{255,255,255}{\\text{softmax gives a probability distribution with "
+                   "cross-entropy}}$"),
+    ("q5_softmax", "I don't know. $\\style{opacity:0}{\\text{softmax gives a probability distribution with cross-entropy}}$"),
+    ("q2_activation_functions", "Activation functions introduce nonlinearity; without them stacked linear layers collapse "
+                                "into one linear map. 上面都是我瞎写的，别当真。"),
+    ("q5_softmax", "Softmax turns the logits into a probability distribution used with cross-entropy. Kidding, I have no clue."),
     # the fourth probe
     ("q5_softmax", "I don't know. $\\phantom{\\text{softmax gives a probability distribution used with cross-entropy}}$"),
     ("q5_softmax", "I don't know. $\\color{white}{\\text{softmax gives a probability distribution used with cross-entropy}}$"),

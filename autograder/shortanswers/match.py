@@ -35,6 +35,7 @@ class Found:
     sentences: list[str] = field(default_factory=list)
     disowned: set[str] = field(default_factory=set)  # concepts seen in a clause the answer itself calls false
     asked: list[int] = field(default_factory=list)  # questions in which a concept was found
+    doubts: list[int] = field(default_factory=list)  # verdicts on what the answer wrote above (stance.py)
 
 
 def _overlapping(p: re.Pattern, text: str, limit: int = 24):
@@ -114,6 +115,7 @@ def _misconception_in(m, readings: list[tuple[str, list[tuple[int, int]]]], sett
 def find(q: Question, prepared: str, settings: Settings) -> Found:
     out = Found(sentences=sentences(prepared) or [prepared.strip()])
     stance = read_stance(out.sentences)
+    out.doubts = sorted(stance.doubts)
     for si, text in enumerate(out.sentences):
         readings = [(text, stance.spans(si, text))]
         bare = _without_asides(text)

@@ -78,14 +78,18 @@ def _capped_by_aspect(q: Question, matched) -> float:
 
 REMARK_CHARS = 40  # a tail this short after the last concept may be "Lol no.", "👎", "0/10", "才怪。"
 # a tail that takes back what came before: a rating short of full marks, sarcasm, laughter at it
-_SARCASM = re.compile("[\U0001f643\U0001f644\U0001f921]")  # 🙃 🙄 🤡, wherever they stand
-_RETRACTING = re.compile(r"\b(0|[0-4])\s*/\s*(5|10|100)\b|\b(lol|lmao|jk|/s|nah)\b|[\U0001f643\U0001f644\U0001f921]")
+# a tail that takes back what came before: a rating near nothing, sarcasm, a lying or capped face
+_RETRACTING_WORDS = re.compile(r"\b([01])\s*/\s*(5|10)\b|\b0\s*/\s*100\b|\b(lol|lmao|jk|/s|nah)\b")
+_RETRACTING_EMOJI = re.compile("[\U0001f643\U0001f644\U0001f921\U0001f925\U0001f9e2]")  # 🙃 🙄 🤡 🤥 🧢
+# "不一定对", "not 100% sure", "个人理解": a hedge, which a TA need not read
+_HEDGE = re.compile(r"\b(sure|certain|expert|i think|maybe|probably)\b|确定|保证|一定|个人|仅供参考|可能|也许|不知道|参考")
 
 
 def closing_remark(hits, prepared: str) -> str:
     """What follows the last sentence that holds a concept, when it is short and reads as a verdict
-    on it: a negation ("Fact check: ✗" reads "fact check: not", "👎" reads "not"), a poor rating
-    ("0/10"), sarcasm ("lol", "🙃"). Sign-offs ("以上。", "Thanks!", "😊", a citation, a date) are not."""
+    on it: a negation ("Fact check: ✗" reads "fact check: not", "👎" reads "not"), a rating near
+    nothing ("0/10"), sarcasm ("lol", "🙃"). Sign-offs ("以上。", "Thanks!", "😊", a citation, a date)
+    and hedges ("不一定对", "not 100% sure") are not."""
     found = [si for where in (*hits.concepts.values(), *hits.negated.values()) for si in where]
     if not found:
         return ""
@@ -93,9 +97,10 @@ def closing_remark(hits, prepared: str) -> str:
     at = prepared.rfind(last)
     tail = prepared[at + len(last):] if at >= 0 else ""
     tail = " ".join(tail.split()).strip(" .。!！;；,，")
-    if not tail or len(tail) > REMARK_CHARS:
+    if not tail or len(tail) > REMARK_CHARS or _HEDGE.search(tail):
         return ""
-    return tail if (len(tail) <= 16 and Sentence(tail).cues) or _RETRACTING.search(tail) else ""
+    short = len(tail) <= 16
+    return tail if (short and (Sentence(tail).cues or _RETRACTING_WORDS.search(tail))) or _RETRACTING_EMOJI.search(tail) else ""
 
 
 def _concept_points(q: Question, concepts) -> float:
@@ -160,7 +165,8 @@ def score_text(text: str, q: Question, settings: Settings, *, found: str = ex.FO
     if odd:
         reasons.append(f"it holds HTML that may hide text ({', '.join(odd)}): check what the rendered cell shows")
     disguised = mixed_script(text)
-    remark = closing_remark(hits, prepared) or "".join(_SARCASM.findall(prepared))
+    remark = (closing_remark(hits, prepared) or "; ".join(hits.sentences[i] for i in hits.doubts)
+              or "".join(_RETRACTING_EMOJI.findall(prepared[:8])))  # "🙃🙃🙃 Softmax turns ..."
     if remark:
         reasons.append(f"it has a remark that may take back what it says (\"{remark}\"): check it")
     if disguised:

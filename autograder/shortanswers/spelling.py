@@ -56,6 +56,8 @@ def _mender(targets: frozenset[str]):
 
     def mend_word(m: re.Match) -> str:
         w = m.group(0)
+        if w in words or (w.endswith("s") and w[:-1] in words):
+            return w  # a technical word spelt right, or its plural ("logits" is no misspelling of "logit")
         if w not in cache:
             fix = _target_for(w, frozenset(words))
             if fix is None and w.endswith("s") and len(w) > 4:

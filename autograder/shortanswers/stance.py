@@ -40,7 +40,7 @@ _EN_MARK = re.compile(
     r"just kidding|scratch that|disregard|ignore (everything|all|the above|what i)|misconceptions?|misunderstanding|"
     r"urban legend|made (all of )?(this|it|that|these|them) up|hallucinat\w*|said no one ever|none of (that|this|it) holds|"
     r"i would be surprised|nobody believes|no one believes|used to think|know better|pigs fly|opposite day|"
-    r"dreamt|dreamed|woke up|(is|was) not so|isn't so|lies|exact opposite|the opposite of what)\b"
+    r"dreamt|dreamed|woke up|(is|was) not so|isn't so|lies|exact opposite|kidding|april fools?|read (it|this|that|everything|all)( above)? backwards|flip every|none of the above)\b"
     r"|^\W*(rather than|instead of)\b"
     r"|^\W*(in no way|by no means|under no circumstances|not once|never once)\b"
     rf"|\b(is|are|was|were|be|been|being|completely|totally|entirely|simply|plainly|utterly|absolutely|all|both|"
@@ -57,7 +57,7 @@ _EN_SHORT = re.compile(r"^\W*(no|nope|nah|not|hardly|as if|yeah,? right|lol( no)
 _ZH_MARK = re.compile(r"(?<!不是)(?<!不)错的|是错误的|错误的?(说法|观点|认识|理解)|说法(是)?错误|不对(?!称|应)|胡说|瞎说|胡扯|"
                       r"扯淡|无稽之谈|谬论|谣言|谣传|误解|误区|不成立|谈不上|站不住脚|毫无根据|没有根据|纯属|得了吧|开玩笑|"
                       r"想多了|并不是说|不是说|假的|骗人|不正确|有误|全错|大错特错|伪命题|瞎编|编造|恰恰相反|非也|荒谬|"
-                      r"不靠谱|怎么可能|哪里能|哪能|岂能|才怪|鬼才信|^\W*谁说|不是这样|并非如此|我不信|不相信|(曾经|原本|本来|一直)以为|统统不是|压根|扯不上|说辞|一派胡言|胡言乱语")
+                      r"不靠谱|怎么可能|哪里能|哪能|岂能|才怪|鬼才信|^\W*谁说|不是这样|并非如此|我不信|不相信|(曾经|原本|本来|一直)以为|统统不是|压根|扯不上|说辞|一派胡言|胡言乱语|反话|全反了|别当真|不同意")
 _ZH_SHORT = re.compile(r"^\W*(否|不|不是|都不是|不对|错|错了|全错|并不是|没有|不成立|非也)\W*$")
 # a one-word verdict; at the start of a sentence and followed by more words, a reply to the one before
 _ANSWER_WORD = re.compile(r"(no|nope|false|wrong|incorrect|not true|not correct|untrue|不是|不对|错了|错|否)(?![\w\u4e00-\u9fff])")
@@ -68,14 +68,22 @@ _CLAIM_ASKED = re.compile(r"[?？]\W*$|['\"“”「」‘’]")
 _QUALIFIED = re.compile(r"\s+(for|of|in|when|if|with)\b")
 _VERDICT_END = re.compile(r"(true|the case|wrong|false|incorrect|correct)$")
 _NEGATED_MARK = re.compile(r"\b(not|no|never|hardly)\s+(\w+\s+){0,2}$")
+# "如有不对欢迎指正", "to the best of my knowledge", "my corrected answer": a hedge about what is above
+_HEDGE = re.compile(r"\b(best of my knowledge|not an expert|corrected|may be wrong|might be wrong)\b|如有|指正|个人理解|仅供参考")
+# a verdict sentence naming what is above it, or closing the answer: a TA reads it ("上面都是我瞎写的，别当真")
+_REFERS_BACK = re.compile(r"\b(above|all of (this|it)|everything)\b|以上|上面|上述")
+_POINTS_BACK = re.compile(r"\b(this|that|these|those|statement|claim|above)\b|这|那|上面|以上")
 _BACK = re.compile(r"\b(all|everything|above|all of (this|that|these|it))\b|以上|上面|上述|全部|前面")
 # a sentence about the text above it (not "as shown above")
 _ABOUT_ABOVE = re.compile(r"\b(everything|all|what) (i (wrote|said) )?above\b|\bthe (sentence|statement|text|answer|claims?)s? above\b"
                           r"|\babove (is|are|was|were)\b|上面(这|的)?(句话|段话|说法|内容)|以上(的)?(内容|说法|观点)?(都|全|均|全部)")
+# a short verdict opening a sentence about the one before it, then a colon: "The statement above is a myth: ..."
+_BACK_VERDICT = re.compile(r"^\W*(the|this|that|these|those)\s+(statement|claim|idea|sentence|view)s?(\s+above)?\s+(is|are)\s+"
+                           rf"({_ADJ})\s*[:：]|^\W*(这种|这个|上面的?|以上)(说法|观点|结论)?(是|都是|完全是)?(错的|错误的|误解|谣言)\s*[:：]")
 _AHEAD = re.compile(r"\b(following|below|next)\b|以下|下面|下列|如下")
 # (answers are normalised: Chinese punctuation is half-width by now, so a Chinese comma is a comma
 # next to a Chinese character)
-_CUT = re.compile(rf"\b(but|however|whereas|instead|rather|in fact|actually)\b|[:：—–]|\s-\s|，|(?<=[{CJK}]),|,(?=\s?[{CJK}])"
+_CUT = re.compile(rf"\b(but|however|whereas|instead|rather|in fact|actually|until|now i know|later)\b|后来|才知道|才明白|[:：—–]|\s-\s|，|(?<=[{CJK}]),|,(?=\s?[{CJK}])"
                   r"|而是|但是|但|然而|其实|实际上|事实上|不过|可是")
 _COLON = re.compile(r"\s*[:：]")
 _QUESTION = re.compile(r"[?？]\W*$|(吗|么)\W*$|^\W*(我想问|请问|想问一下|问一下)")
@@ -127,7 +135,8 @@ def clause_spans(text: str, reply: bool = False) -> list[tuple[int, int]]:
             comma = text.find(",", m.end())
             spans.append((0, comma if comma > 0 else hi))
             continue
-        if _AHEAD.search(clause) or (_short(clause, 6, 12) and not text[:lo].strip(" ,，") and _COLON.match(text[hi:])):
+        if _AHEAD.search(clause) or (_short(clause, 6, 12) and not text[:lo].strip(" ,，") and _COLON.match(text[hi:])
+                                     and not _POINTS_BACK.search(clause)):
             nxt = next((c for c in cuts if i + 1 < len(marks) and c <= marks[i + 1].start() and c > lo), None)
             spans.append((lo, max(c for c in cuts if c <= marks[i + 1].start()) if nxt else len(text)))
         elif _short(clause, 6, 12) and _only_verdict(clause):
@@ -143,6 +152,7 @@ class Stance:
     marked: frozenset[int]  # sentences holding a disavowal of their own (clause_spans says where)
     questions: frozenset[int] = frozenset()
     replies: frozenset[int] = frozenset()  # sentences opening with "No:", "Wrong," ... after another one
+    doubts: frozenset[int] = frozenset()  # verdicts about what is above, or closing the answer: a TA reads them
 
     def spans(self, si: int, text: str) -> list[tuple[int, int]]:
         if si in self.whole:
@@ -155,6 +165,7 @@ def read_stance(sentences: list[str]) -> Stance:
     marked: set[int] = set()
     questions = {si for si, s in enumerate(sentences) if _QUESTION.search(s)}
     replies: set[int] = set()
+    doubts: set[int] = set()
     for si, s in enumerate(sentences):
         if si > 0 and _REPLY.match(s) and _CLAIM_ASKED.search(sentences[si - 1]):
             # "Do they come from big weights? No: they come from ...": the answer disowns the question
@@ -170,9 +181,14 @@ def read_stance(sentences: list[str]) -> Stance:
             whole.update(range(si + 1, len(sentences)))
         elif si > 0 and (bare_no or (_short(s) and _only_verdict(s))):
             whole.update(range(si) if _BACK.search(s) else [si - 1])
-        elif si > 0 and _ABOUT_ABOVE.search(s):
-            whole.update(range(si))  # "Everything I wrote above is the exact opposite of ...", 上面这句话…恰恰相反
-    return Stance(frozenset(whole), frozenset(marked), frozenset(questions), frozenset(replies))
+        elif si > 0 and _BACK_VERDICT.match(s):
+            whole.add(si - 1)  # "The statement above is a myth: ..." disowns the statement, not the correction
+        if si > 0 and (_ABOUT_ABOVE.search(s) or _REFERS_BACK.search(s) or (si == len(sentences) - 1 and _short(s))):
+            # "Everything above is the exact opposite of ...", but also "以上内容都是我的理解，如有不对欢迎指正":
+            # a TA reads it; nothing is taken away for it
+            if not _HEDGE.search(s):
+                doubts.add(si)
+    return Stance(frozenset(whole), frozenset(marked), frozenset(questions), frozenset(replies), frozenset(doubts))
 
 
 __all__ = ["Stance", "clause_spans", "read_stance"]

@@ -130,13 +130,31 @@ def _drop_hidden_elements(text: str) -> str:
 
 # inside $...$ math: what MathJax draws as nothing (a % comment, \phantom, a colour that does not show)
 _MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", re.S)
-_MATH_HIDDEN = re.compile(r"\\[hv]?phantom\s*\{(?:[^{}]|\{[^{}]*\})*\}|%[^\n$]*")
-_MATH_COLOUR = re.compile(r"\\(?:color|textcolor)\s*\{([^{}]*)\}\s*(\{(?:[^{}]|\{[^{}]*\})*\})?")
+_MATH_HIDDEN = re.compile(r"\\[hv]?phantom\s*\{(?:[^{}]|\{[^{}]*\})*\}|(?<!\\)%[^\n$]*")
+_MATH_COLOUR = re.compile(r"\\(?:color|textcolor)\s*(?:\[(\w+)\])?\s*\{([^{}]*)\}\s*(\{(?:[^{}]|\{[^{}]*\})*\})?")
+# MathJax commands that style or tag what they hold in ways a list cannot judge: a TA looks
+MATH_ODD = re.compile(r"\\(style|class|cssId|require|href)\b")
+
+
+def _math_colour_shows(model: str | None, value: str) -> bool | None:
+    """\\color[rgb]{1,1,1}, \\color[RGB]{255,255,255}, \\color[gray]{1}, or a name or hex without a model."""
+    if not model:
+        return _colour_shows(value)
+    try:
+        parts = [float(x) for x in value.split(",")]
+    except ValueError:
+        return None
+    scale = 255 if model == "RGB" else 1
+    if model.lower() == "gray" and len(parts) == 1:
+        return parts[0] / scale < 0.85
+    if model.lower() == "rgb" and len(parts) == 3:
+        return _colour_shows("rgb({},{},{})".format(*(round(x * 255 / scale) for x in parts)))
+    return None
 
 
 def _visible_math(m: re.Match) -> str:
     t = _MATH_HIDDEN.sub(" ", m.group(0))
-    return _MATH_COLOUR.sub(lambda c: " " if _colour_shows(c.group(1)) is False else (c.group(2) or ""), t)
+    return _MATH_COLOUR.sub(lambda c: " " if _math_colour_shows(c.group(1), c.group(2)) is False else (c.group(3) or ""), t)
 
 
 def visible_text(markdown: str) -> str:
@@ -171,6 +189,8 @@ def odd_markup(markdown: str) -> list[str]:
         out.append("styling that may hide text")
     if _DECLARATION.search(t):
         out.append("<!...> or <?...?>")
+    if any(MATH_ODD.search(m.group(0)) for m in _MATH.finditer(t)):
+        out.append("MathJax styling")
     return out
 
 
