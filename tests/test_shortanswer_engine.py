@@ -268,6 +268,7 @@ def test_a_claim_the_answer_calls_false_earns_nothing_and_goes_to_a_ta(rubric, g
     ("q4_wide_vs_deep", "这并不是说深度不重要，而是要在深度和宽度之间权衡。", "tradeoff"),
     ("q5_softmax", "This is not a myth: softmax turns logits into a probability distribution.", "probability_distribution"),
     ("q6_sgd_vs_adam", "需要最快收敛? 用 Adam，它为每个参数自适应地调整学习率。", "adaptive_lr"),
+    ("q5_softmax", "softmax 把 logits 变成概率分布，配合交叉熵损失。不知道这样理解对不对？", "probability_distribution"),
 ])
 def test_a_disavowal_keeps_what_the_answer_itself_claims(rubric, gid, text, concept):
     assert concept in points(rubric, gid, text).matched
@@ -365,6 +366,7 @@ def test_an_honest_answer_loses_nothing_to_the_defences(rubric, answer):
     ("q2_activation_functions", "Activation functions introduce nonlinearity; without them stacked linear layers collapse "
                                 "into one linear map. 上面都是我瞎写的，别当真。"),
     ("q5_softmax", "Softmax turns the logits into a probability distribution used with cross-entropy. Kidding, I have no clue."),
+    ("q5_softmax", "softmax 把 logits 变成概率分布，配合交叉熵损失用于多分类。上面说的不对。"),
     # the fourth probe
     ("q5_softmax", "I don't know. $\\phantom{\\text{softmax gives a probability distribution used with cross-entropy}}$"),
     ("q5_softmax", "I don't know. $\\color{white}{\\text{softmax gives a probability distribution used with cross-entropy}}$"),

@@ -54,7 +54,7 @@ _EN_MARK = re.compile(
 _EN_SHORT = re.compile(r"^\W*(no|nope|nah|not|hardly|as if|yeah,? right|lol( no)?|jk|no way|not at all|not even close|"
                        r"neither holds|neither is true|none of (it|this|that|these|them)( is true| holds)?|"
                        r"wrong|false|incorrect|untrue|not correct|not really)\W*$")
-_ZH_MARK = re.compile(r"(?<!不是)(?<!不)错的|是错误的|错误的?(说法|观点|认识|理解)|说法(是)?错误|不对(?!称|应)|胡说|瞎说|胡扯|"
+_ZH_MARK = re.compile(r"(?<!不是)(?<!不)错的|是错误的|错误的?(说法|观点|认识|理解)|说法(是)?错误|(?<!对)不对(?!称|应)|胡说|瞎说|胡扯|"
                       r"扯淡|无稽之谈|谬论|谣言|谣传|误解|误区|不成立|谈不上|站不住脚|毫无根据|没有根据|纯属|得了吧|开玩笑|"
                       r"想多了|并不是说|不是说|假的|骗人|不正确|有误|全错|大错特错|伪命题|瞎编|编造|恰恰相反|非也|荒谬|"
                       r"不靠谱|怎么可能|哪里能|哪能|岂能|才怪|鬼才信|^\W*谁说|不是这样|并非如此|我不信|不相信|(曾经|原本|本来|一直)以为|统统不是|压根|扯不上|说辞|一派胡言|胡言乱语|反话|全反了|别当真|不同意")
@@ -69,7 +69,7 @@ _QUALIFIED = re.compile(r"\s+(for|of|in|when|if|with)\b")
 _VERDICT_END = re.compile(r"(true|the case|wrong|false|incorrect|correct)$")
 _NEGATED_MARK = re.compile(r"\b(not|no|never|hardly)\s+(\w+\s+){0,2}$")
 # "如有不对欢迎指正", "to the best of my knowledge", "my corrected answer": a hedge about what is above
-_HEDGE = re.compile(r"\b(best of my knowledge|not an expert|corrected|may be wrong|might be wrong)\b|如有|指正|个人理解|仅供参考")
+_HEDGE = re.compile(r"\b(best of my knowledge|not an expert|not sure|corrected|may be wrong|might be wrong)\b|如有|指正|个人理解|仅供参考|不知道|不确定")
 # a verdict sentence naming what is above it, or closing the answer: a TA reads it ("上面都是我瞎写的，别当真")
 _REFERS_BACK = re.compile(r"\b(above|all of (this|it)|everything)\b|以上|上面|上述")
 _POINTS_BACK = re.compile(r"\b(this|that|these|those|statement|claim|above)\b|这|那|上面|以上")
@@ -92,7 +92,7 @@ _VERDICT_WORDS = frozenset("completely totally entirely simply plainly utterly a
                            "just dead pure all everything said claims claim statements statement idea above with "
                            "lol sorry well so ok okay i practice reality fact truth honestly frankly total wrote "
                            "written said say please answer my me sentence sentences sadly unfortunately alas".split())
-_VERDICT_CHARS = frozenset("这那以上全部都是也完全根本纯属均皆一切所有说法观点结论的了啊吧呢嘛个些种我你他们网很太真后来发现可惜现实")
+_VERDICT_CHARS = frozenset("这那以上全部都是也完全根本纯属均皆一切所有说法观点结论的了啊吧呢嘛个些种我你他们网很太真后来发现可惜现实面")
 
 
 def _marks(text: str) -> list[re.Match]:
