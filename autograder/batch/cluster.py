@@ -237,12 +237,13 @@ class DaskExecutor:
         return since
 
     def close(self) -> None:
-        from autograder.batch.cluster_task import TRIES_KEY, release
+        from autograder.batch.cluster_task import DONE_KEY, TRIES_KEY, release
 
         try:
             self.client.cancel([self._material])
             self.client.run(release)  # the warm grading processes of this batch on every worker
             self.client.set_metadata([TRIES_KEY, self.run_id], None)
+            self.client.set_metadata([DONE_KEY, self.run_id], None)
         except Exception:  # noqa: BLE001 - a cluster that is gone has nothing left to stop
             pass
         try:

@@ -36,6 +36,11 @@ from pathlib import Path
 from autograder.batch.pool import Job, Outcome, PoolBroken, WorkerPool
 
 TRIES_KEY = "autograder-tries"  # scheduler metadata: TRIES_KEY / run id / job id -> starts
+# scheduler metadata: DONE_KEY / run id / job id -> a finished grading's outcome. A task's result
+# lives on its worker until the client fetches it; a worker that dies before then (a hostile
+# submission graded next kills it) makes Dask run the task again. The outcome kept here answers
+# that run at once: the student is not graded twice, nor charged a death that was not theirs.
+DONE_KEY = "autograder-done"
 
 
 class WorkerUnfit(RuntimeError):
@@ -244,12 +249,32 @@ def _count_start(task: ClusterTask) -> int:
     return n
 
 
+def _finished(task: ClusterTask) -> dict | None:
+    """The outcome of this job's grading if a run of it already finished (see DONE_KEY)."""
+    from distributed import get_client
+
+    done = get_client().get_metadata([DONE_KEY, task.run_id, str(task.job.id)], default=None)
+    return done if isinstance(done, dict) else None
+
+
+def _keep(task: ClusterTask, outcome: dict) -> None:
+    from distributed import get_client
+
+    try:
+        get_client().set_metadata([DONE_KEY, task.run_id, str(task.job.id)], outcome)
+    except Exception:  # noqa: BLE001 - an outcome the scheduler cannot hold is returned all the same
+        pass
+
+
 def grade(task: ClusterTask, material: bytes) -> dict:
     """Run one job on this worker; returns the outcome's fields (see Outcome)."""
     mine = versions()
     if task.versions and mine != task.versions:
         raise WorkerUnfit(f"this worker runs {_show(mine)}, grade-all runs {_show(task.versions)}: install the "
                           "same requirements.lock and grader on every worker")
+    done = _finished(task)
+    if done is not None:
+        return done
     n = _count_start(task)
     if task.topic:
         from distributed import get_worker
@@ -277,7 +302,9 @@ def grade(task: ClusterTask, material: bytes) -> dict:
             raise WorkerUnfit(str(e)) from None
         warm.busy.release()
         o = got[0]
-        return {"reply": o.reply, "crash": o.crash, "log_tail": o.log_tail, "retryable": o.retryable}
+        outcome = {"reply": o.reply, "crash": o.crash, "log_tail": o.log_tail, "retryable": o.retryable}
+        _keep(task, outcome)
+        return outcome
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
