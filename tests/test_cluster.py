@@ -252,3 +252,24 @@ def test_a_worker_machine_without_root_or_cap_sys_admin_refuses_to_start_and_say
     assert "distributed.cli.dask_worker" not in done.stderr  # it never started the Dask worker
     check = subprocess.run(argv[:-3] + ["--check"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert check.returncode == 2 and "needs root with CAP_SYS_ADMIN" in check.stderr
+
+
+def test_a_grading_dask_runs_again_after_it_finished_returns_its_outcome_and_counts_no_try(cluster):
+    # A task's result lives on its worker until the client fetches it; when the worker dies first
+    # (the next submission kills it), Dask runs the task again. That run must hand back the kept
+    # outcome: the student is neither graded twice nor charged a death (cluster_task.DONE_KEY).
+    from autograder.batch.cluster_task import DONE_KEY, TRIES_KEY, ClusterTask, grade
+    from autograder.batch.pool import Job
+
+    task = ClusterTask(job=Job(7, "alice", Path("alice.ipynb"), "alice.ipynb", "f"), name=b"alice.ipynb",
+                       is_dir=False, entries=[], settings={}, run_id="rerun-test", tries=2, timeout_s=30)
+    kept = {"reply": {"score": 15}, "crash": "", "log_tail": "", "retryable": True}
+    with cluster.client() as c:
+        c.set_metadata([DONE_KEY, task.run_id, "7"], kept)
+        try:
+            # b"" is no course: a grading that started would fail on it
+            again = c.submit(grade, task, b"", pure=False).result(timeout=60)
+            assert again == kept
+            assert c.get_metadata([TRIES_KEY, task.run_id, "7"], default=0) == 0  # no try counted
+        finally:
+            c.set_metadata([DONE_KEY, task.run_id], None)
