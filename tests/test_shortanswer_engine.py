@@ -383,6 +383,8 @@ def test_an_honest_answer_loses_nothing_to_the_defences(rubric, answer):
     ("q5_softmax", "softmax把logits变成概率分布，并且和交叉熵损失配合使用。才怪。"),
     ("q5_softmax", "Softmax turns the logits into a probability distribution used with cross-entropy. \U0001f44e\U0001f44e"),
     ("q5_softmax", "Softmax turns the logits into a probability distribution used with cross-entropy.\nAccuracy: 0/10."),
+    ("q5_softmax", "Softmax turns the logits into a probability distribution used with cross-entropy.\n"
+                   "Accuracy of the above: 0/10."),
     ("q2_activation_functions", "One would hope that activation functions introduce nonlinearity and that without them "
                                 "stacked linear layers collapse into one linear map, but sadly it isn't so."),
 ])

@@ -31,6 +31,7 @@ from .match import find, prepare
 from .negation import Sentence
 from .rubric_model import Question, Settings
 from .similarity import ngrams
+from .stance import HEDGE
 from .stuffing import judge_stuffing, stuffing_features
 from .text import CJK, cjk_chars, en_words, mixed_script
 from .visible import hidden_letters, odd_markup
@@ -77,12 +78,10 @@ def _capped_by_aspect(q: Question, matched) -> float:
 
 
 REMARK_CHARS = 40  # a tail this short after the last concept may be "Lol no.", "👎", "0/10", "才怪。"
-# a tail that takes back what came before: a rating short of full marks, sarcasm, laughter at it
 # a tail that takes back what came before: a rating near nothing, sarcasm, a lying or capped face
-_RETRACTING_WORDS = re.compile(r"\b([01])\s*/\s*(5|10)\b|\b0\s*/\s*100\b|\b(lol|lmao|jk|/s|nah)\b")
+_RATING = re.compile(r"\b([01])\s*/\s*(5|10)\b|\b0\s*/\s*100\b")  # "Accuracy of the above: 0/10"
+_LAUGH = re.compile(r"\b(lol|lmao|jk|/s|nah)\b")  # in a short tail only: "Took me a while to get this lol" is no verdict
 _RETRACTING_EMOJI = re.compile("[\U0001f643\U0001f644\U0001f921\U0001f925\U0001f9e2]")  # 🙃 🙄 🤡 🤥 🧢
-# "不一定对", "not 100% sure", "个人理解": a hedge, which a TA need not read
-_HEDGE = re.compile(r"\b(sure|certain|expert|i think|maybe|probably)\b|确定|保证|一定|个人|仅供参考|可能|也许|不知道|参考")
 
 
 def closing_remark(hits, prepared: str) -> str:
@@ -97,10 +96,10 @@ def closing_remark(hits, prepared: str) -> str:
     at = prepared.rfind(last)
     tail = prepared[at + len(last):] if at >= 0 else ""
     tail = " ".join(tail.split()).strip(" .。!！;；,，")
-    if not tail or len(tail) > REMARK_CHARS or _HEDGE.search(tail):
+    if not tail or len(tail) > REMARK_CHARS or HEDGE.search(tail):
         return ""
-    short = len(tail) <= 16
-    return tail if (short and (Sentence(tail).cues or _RETRACTING_WORDS.search(tail))) or _RETRACTING_EMOJI.search(tail) else ""
+    verdict = len(tail) <= 16 and (Sentence(tail).cues or _LAUGH.search(tail))
+    return tail if verdict or _RATING.search(tail) or _RETRACTING_EMOJI.search(tail) else ""
 
 
 def _concept_points(q: Question, concepts) -> float:
@@ -180,8 +179,9 @@ def score_text(text: str, q: Question, settings: Settings, *, found: str = ex.FO
         reasons.append(f"the score {pts:g}/{q.points:g} is in the review band and the grader is unsure ({conf:.2f})")
     elif conf < settings.low_confidence:
         reasons.append(f"the grader's confidence is low ({conf:.2f})")
-    flagged = (bool(hits.misconceptions) or stuffed or only_asked or lost_points or hidden >= HIDDEN_LETTERS or bool(odd) or disguised or bool(remark)
-               or (bool(negated) and in_band) or unsure_band or conf < settings.low_confidence)
+    flagged = (bool(hits.misconceptions) or stuffed or only_asked or lost_points or hidden >= HIDDEN_LETTERS
+               or bool(odd) or disguised or bool(remark) or (bool(negated) and in_band) or unsure_band
+               or conf < settings.low_confidence)
     similar, raised = _second_opinion(q, settings, prepared, pts, conf,
                                       stuffed or only_asked or suspicion >= LIST_SUSPICION, negated or hits.disowned,
                                       hits.misconceptions)

@@ -68,15 +68,14 @@ _CLAIM_ASKED = re.compile(r"[?？]\W*$|['\"“”「」‘’]")
 _QUALIFIED = re.compile(r"\s+(for|of|in|when|if|with)\b")
 _VERDICT_END = re.compile(r"(true|the case|wrong|false|incorrect|correct)$")
 _NEGATED_MARK = re.compile(r"\b(not|no|never|hardly)\s+(\w+\s+){0,2}$")
-# "如有不对欢迎指正", "to the best of my knowledge", "my corrected answer": a hedge about what is above
-_HEDGE = re.compile(r"\b(best of my knowledge|not an expert|not sure|corrected|may be wrong|might be wrong)\b|如有|指正|个人理解|仅供参考|不知道|不确定")
+# "如有不对欢迎指正", "not 100% sure", "to the best of my knowledge", "不一定对": a hedge, which a TA need
+# not read (score.py's closing remark uses it too)
+HEDGE = re.compile(r"\b(sure|certain|expert|i think|maybe|probably|best of my knowledge|corrected|may be wrong|"
+                   r"might be wrong)\b|如有|指正|个人|仅供参考|不知道|确定|保证|一定|可能|也许|参考")
 # a verdict sentence naming what is above it, or closing the answer: a TA reads it ("上面都是我瞎写的，别当真")
 _REFERS_BACK = re.compile(r"\b(above|all of (this|it)|everything)\b|以上|上面|上述")
 _POINTS_BACK = re.compile(r"\b(this|that|these|those|statement|claim|above)\b|这|那|上面|以上")
 _BACK = re.compile(r"\b(all|everything|above|all of (this|that|these|it))\b|以上|上面|上述|全部|前面")
-# a sentence about the text above it (not "as shown above")
-_ABOUT_ABOVE = re.compile(r"\b(everything|all|what) (i (wrote|said) )?above\b|\bthe (sentence|statement|text|answer|claims?)s? above\b"
-                          r"|\babove (is|are|was|were)\b|上面(这|的)?(句话|段话|说法|内容)|以上(的)?(内容|说法|观点)?(都|全|均|全部)")
 # a short verdict opening a sentence about the one before it, then a colon: "The statement above is a myth: ..."
 _BACK_VERDICT = re.compile(r"^\W*(the|this|that|these|those)\s+(statement|claim|idea|sentence|view)s?(\s+above)?\s+(is|are)\s+"
                            rf"({_ADJ})\s*[:：]|^\W*(这种|这个|上面的?|以上)(说法|观点|结论)?(是|都是|完全是)?(错的|错误的|误解|谣言)\s*[:：]")
@@ -86,6 +85,7 @@ _AHEAD = re.compile(r"\b(following|below|next)\b|以下|下面|下列|如下")
 _CUT = re.compile(rf"\b(but|however|whereas|instead|rather|in fact|actually|until|now i know|later)\b|后来|才知道|才明白|[:：—–]|\s-\s|，|(?<=[{CJK}]),|,(?=\s?[{CJK}])"
                   r"|而是|但是|但|然而|其实|实际上|事实上|不过|可是")
 _COLON = re.compile(r"\s*[:：]")
+_RATHER = re.compile(r"\W*(rather than|instead of)\b")  # at a sentence's start (the mark is anchored there)
 _QUESTION = re.compile(r"[?？]\W*$|(吗|么)\W*$|^\W*(我想问|请问|想问一下|问一下)")
 # words a verdict is made of besides its marker: "that is completely untrue", "以上全部是错误说法"
 _VERDICT_WORDS = frozenset("completely totally entirely simply plainly utterly absolutely clearly obviously really "
@@ -131,14 +131,15 @@ def clause_spans(text: str, reply: bool = False) -> list[tuple[int, int]]:
             # what came before it; what follows is the student's own correction
             spans.append((0, m.end()))
             continue
-        if re.match(r"\W*(rather than|instead of)\b", text[m.start():]) and m.start() < 3:
+        if _RATHER.match(text, m.start()):
             comma = text.find(",", m.end())
             spans.append((0, comma if comma > 0 else hi))
             continue
         if _AHEAD.search(clause) or (_short(clause, 6, 12) and not text[:lo].strip(" ,，") and _COLON.match(text[hi:])
                                      and not _POINTS_BACK.search(clause)):
-            nxt = next((c for c in cuts if i + 1 < len(marks) and c <= marks[i + 1].start() and c > lo), None)
-            spans.append((lo, max(c for c in cuts if c <= marks[i + 1].start()) if nxt else len(text)))
+            # up to the clause of the next verdict ("Myth: ... – wrong, the GPUs only ...")
+            later = [c for c in cuts if i + 1 < len(marks) and lo < c <= marks[i + 1].start()]
+            spans.append((lo, max(later) if later else len(text)))
         elif _short(clause, 6, 12) and _only_verdict(clause):
             spans.append((0, hi))  # "..., which is inaccurate", "……，这完全是错的"
         else:
@@ -183,12 +184,12 @@ def read_stance(sentences: list[str]) -> Stance:
             whole.update(range(si) if _BACK.search(s) else [si - 1])
         elif si > 0 and _BACK_VERDICT.match(s):
             whole.add(si - 1)  # "The statement above is a myth: ..." disowns the statement, not the correction
-        if si > 0 and (_ABOUT_ABOVE.search(s) or _REFERS_BACK.search(s) or (si == len(sentences) - 1 and _short(s))):
+        if si > 0 and (_REFERS_BACK.search(s) or (si == len(sentences) - 1 and _short(s))):
             # "Everything above is the exact opposite of ...", but also "以上内容都是我的理解，如有不对欢迎指正":
             # a TA reads it; nothing is taken away for it
-            if not _HEDGE.search(s):
+            if not HEDGE.search(s):
                 doubts.add(si)
     return Stance(frozenset(whole), frozenset(marked), frozenset(questions), frozenset(replies), frozenset(doubts))
 
 
-__all__ = ["Stance", "clause_spans", "read_stance"]
+__all__ = ["HEDGE", "Stance", "clause_spans", "read_stance"]

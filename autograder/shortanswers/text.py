@@ -47,7 +47,7 @@ def _visible_order(text: str) -> str:
     t = _STRUCK_RUN.sub(" ", _RTL_OVERRIDE.sub(lambda m: m.group(1)[::-1], text))
     # format characters, combining and enclosing marks (variation selectors among them), fillers
     t = "".join(ch for ch in t if unicodedata.category(ch) not in ("Cf", "Mn", "Me") and ch not in _FILLERS)
-    t = "".join(ch if ch.isascii() else _latin_base(ch) for ch in t.translate(_LOOKALIKES))
+    t = "".join(ch if ch.isascii() or _CJK_RE.match(ch) else _latin_base(ch) for ch in t.translate(_LOOKALIKES))
     return _CROSS.sub(" not ", t)
 
 
